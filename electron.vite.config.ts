@@ -1,0 +1,36 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+
+const alias = { '@shared': resolve(__dirname, 'src/shared') }
+
+export default defineConfig({
+  main: {
+    resolve: { alias },
+    build: {
+      // uuid ships ESM only: bundle it so the CommonJS main bundle never require()s ESM.
+      externalizeDeps: { exclude: ['uuid'] },
+      rollupOptions: {
+        input: {
+          // The Electron shell and the web shell share the same core.
+          index: resolve(__dirname, 'src/main/index.ts'),
+          web: resolve(__dirname, 'src/main/web/index.ts'),
+          seed: resolve(__dirname, 'src/main/core/demo/cli.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    resolve: { alias },
+    // A sandboxed preload cannot require() packages: bundle everything but electron.
+    build: { externalizeDeps: false, rollupOptions: { external: ['electron'] } },
+  },
+  renderer: {
+    root: resolve(__dirname, 'src/renderer'),
+    resolve: { alias },
+    plugins: [vue()],
+    build: {
+      rollupOptions: { input: resolve(__dirname, 'src/renderer/index.html') },
+    },
+  },
+})

@@ -1,0 +1,161 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+/**
+ * The workstation's local database. Ids are UUIDv7 (text); instants are ISO-8601 UTC text;
+ * calendar days are YYYY-MM-DD (Europe/Paris); money (later) is integer cents.
+ */
+
+const id = () => text('id').primaryKey()
+const createdAt = () => text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`)
+const updatedAt = () => text('updated_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`)
+const bool = (name: string) => integer(name, { mode: 'boolean' }).notNull().default(false)
+
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+})
+
+export const agents = sqliteTable('agents', {
+  id: id(),
+  login: text('login').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  initials: text('initials').notNull(),
+  role: text('role', { enum: ['accueil', 'regisseur', 'responsable'] }).notNull(),
+  passwordHash: text('password_hash').notNull(),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+/** Failed-login bookkeeping per login string (also for unknown logins, so nothing is revealed). */
+export const loginThrottle = sqliteTable('login_throttle', {
+  login: text('login').primaryKey(),
+  failures: integer('failures').notNull().default(0),
+  blockedUntil: integer('blocked_until').notNull().default(0),
+})
+
+export const schools = sqliteTable('schools', {
+  id: id(),
+  name: text('name').notNull(),
+  kind: text('kind', { enum: ['maternelle', 'elementaire', 'primaire'] }).notNull(),
+  address: text('address').notNull(),
+})
+
+export const families = sqliteTable(
+  'families',
+  {
+    id: id(),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    addressLine1: text('address_line1').notNull(),
+    addressLine2: text('address_line2'),
+    postcode: text('postcode').notNull(),
+    city: text('city').notNull(),
+    caisse: text('caisse', { enum: ['CAF', 'MSA'] }),
+    allocataireNumber: text('allocataire_number'),
+    paperlessInvoices: bool('paperless_invoices'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('families_code_uq').on(t.code)],
+)
+
+export const persons = sqliteTable('persons', {
+  id: id(),
+  civility: text('civility', { enum: ['M.', 'Mme'] }),
+  lastName: text('last_name').notNull(),
+  birthName: text('birth_name'),
+  firstNames: text('first_names').notNull(),
+  sex: text('sex', { enum: ['F', 'M'] }),
+  birthDate: text('birth_date'),
+  phoneMobile: text('phone_mobile'),
+  phoneHome: text('phone_home'),
+  phoneWork: text('phone_work'),
+  email: text('email'),
+  profession: text('profession'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+/** Rattachement: a person's place in a family (a child may belong to two families). */
+export const familyMembers = sqliteTable(
+  'family_members',
+  {
+    id: id(),
+    familyId: text('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    personId: text('person_id')
+      .notNull()
+      .references(() => persons.id, { onDelete: 'restrict' }),
+    role: text('role', { enum: ['RL1', 'RL2', 'enfant', 'contact'] }).notNull(),
+    relation: text('relation'),
+    legalGuardian: bool('legal_guardian'),
+    emergencyContact: bool('emergency_contact'),
+    mayPickUp: bool('may_pick_up'),
+    forbiddenPickUp: bool('forbidden_pick_up'),
+  },
+  (t) => [
+    index('family_members_family_idx').on(t.familyId),
+    index('family_members_person_idx').on(t.personId),
+    uniqueIndex('family_members_uq').on(t.familyId, t.personId),
+  ],
+)
+
+/** Scolarité: a child's school and level for a school year ("2026-2027"). */
+export const schoolings = sqliteTable(
+  'schoolings',
+  {
+    id: id(),
+    personId: text('person_id')
+      .notNull()
+      .references(() => persons.id, { onDelete: 'cascade' }),
+    schoolId: text('school_id')
+      .notNull()
+      .references(() => schools.id),
+    level: text('level', { enum: ['TPS', 'PS', 'MS', 'GS', 'CP', 'CE1', 'CE2', 'CM1', 'CM2'] }).notNull(),
+    className: text('class_name'),
+    schoolYear: text('school_year').notNull(),
+  },
+  (t) => [uniqueIndex('schoolings_person_year_uq').on(t.personId, t.schoolYear)],
+)
+
+/** Journal (audit log): who did what to which record, when, from which workstation. No personal data. */
+export const journal = sqliteTable(
+  'journal',
+  {
+    id: id(),
+    at: text('at').notNull(),
+    agentId: text('agent_id'),
+    workstationId: text('workstation_id').notNull(),
+    action: text('action').notNull(),
+    entity: text('entity'),
+    entityId: text('entity_id'),
+    outcome: text('outcome', { enum: ['ok', 'refused'] })
+      .notNull()
+      .default('ok'),
+    detail: text('detail'),
+  },
+  (t) => [index('journal_at_idx').on(t.at), index('journal_entity_idx').on(t.entity, t.entityId)],
+)
+
+/** Transactional outbox: every synced command, in order, written in the command's own transaction. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    commandId: text('command_id').notNull().unique(),
+    name: text('name').notNull(),
+    payload: text('payload').notNull(),
+    schemaVersion: integer('schema_version').notNull(),
+    agentId: text('agent_id'),
+    createdAt: text('created_at').notNull(),
+    status: text('status', { enum: ['pending', 'applied', 'rejected'] })
+      .notNull()
+      .default('pending'),
+    rejectionCode: text('rejection_code'),
+    rejectionReason: text('rejection_reason'),
+  },
+  (t) => [index('outbox_status_idx').on(t.status, t.seq)],
+)

@@ -1,0 +1,18 @@
+import type { Result } from '@shared/contract'
+
+/** One logged-in (or not yet) counter session: one Electron window, or one web-shell token. */
+export interface Session {
+  readonly id: string
+  agentId: string | null
+  /** Epoch ms of the agent's last activity (any contract call or a ping). */
+  lastActivity: number
+}
+
+/** What every shell (Electron IPC, web HTTP) needs from the core. */
+export interface CoreApi {
+  openSession(): Session
+  closeSession(session: Session): void
+  /** Validates, authorises, runs and journals one contract call. Never throws. */
+  call(session: Session, ns: string, method: string, input: unknown): Promise<Result<unknown>>
+  close(): void
+}

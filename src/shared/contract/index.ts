@@ -1,0 +1,115 @@
+import { z } from 'zod'
+import type { Result } from './errors'
+import {
+  AgentViewSchema,
+  DemoAgentSchema,
+  Empty,
+  FamilyFileSchema,
+  FamilySummarySchema,
+  IdSchema,
+  LoginInputSchema,
+  SearchInputSchema,
+  SessionStatusSchema,
+  type Role,
+} from './schemas'
+
+export * from './errors'
+export * from './schemas'
+
+/**
+ * Who may call an endpoint: anybody (login screen), any logged-in agent, or listed roles.
+ */
+export type Access = 'public' | 'agent' | readonly Role[]
+
+export interface EndpointDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  kind: 'query' | 'command'
+  input: I
+  output: O
+  access: Access
+  /** Commands: append an outbox row (pushed to the portal by the sync engine). */
+  sync?: boolean
+  /** Queries: journal the read (reads of a family's file are audited). */
+  journalRead?: boolean
+}
+
+function query<I extends z.ZodType, O extends z.ZodType>(
+  def: Omit<EndpointDef<I, O>, 'kind' | 'sync'>,
+): EndpointDef<I, O> {
+  return { ...def, kind: 'query' }
+}
+
+function command<I extends z.ZodType, O extends z.ZodType>(
+  def: Omit<EndpointDef<I, O>, 'kind' | 'journalRead'>,
+): EndpointDef<I, O> {
+  return { ...def, kind: 'command' }
+}
+
+const allAgents = 'agent' as const
+
+/**
+ * The one contract between the renderer and the core. The preload, the web shell's
+ * HTTP client, the core's router and the renderer's types are all derived from it.
+ */
+export const contract = {
+  session: {
+    status: query({ input: Empty, output: SessionStatusSchema, access: 'public' }),
+    demoAgents: query({
+      input: Empty,
+      output: z.object({ agents: z.array(DemoAgentSchema) }),
+      access: 'public',
+    }),
+    login: command({ input: LoginInputSchema, output: AgentViewSchema, access: 'public' }),
+    /** Keeps the session alive while the agent works on screen without calling the core. */
+    ping: query({ input: Empty, output: z.object({ idleLockSeconds: z.number() }), access: allAgents }),
+    lock: command({ input: Empty, output: Empty, access: allAgents }),
+    logout: command({ input: Empty, output: Empty, access: allAgents }),
+  },
+  families: {
+    search: query({
+      input: SearchInputSchema,
+      output: z.object({ results: z.array(FamilySummarySchema) }),
+      access: allAgents,
+    }),
+    get: query({
+      input: z.strictObject({ id: IdSchema }),
+      output: FamilyFileSchema,
+      access: allAgents,
+      journalRead: true,
+    }),
+  },
+} as const satisfies Record<string, Record<string, EndpointDef>>
+
+export type Contract = typeof contract
+export type Namespace = keyof Contract
+export type MethodOf<N extends Namespace> = keyof Contract[N] & string
+
+type Def<N extends Namespace, M extends MethodOf<N>> = Contract[N][M] extends EndpointDef<infer I, infer O>
+  ? { input: I; output: O }
+  : never
+
+export type InputOf<N extends Namespace, M extends MethodOf<N>> = z.input<Def<N, M>['input']>
+export type OutputOf<N extends Namespace, M extends MethodOf<N>> = z.output<Def<N, M>['output']>
+
+/** The API the renderer sees as `window.guichet` (Electron) or through HTTP (web shell). */
+export type GuichetApi = {
+  [N in Namespace]: {
+    [M in MethodOf<N>]: (input: InputOf<N, M>) => Promise<Result<OutputOf<N, M>>>
+  }
+}
+
+/** Every endpoint as [namespace, method]: what the preload and the HTTP client build from. */
+export const endpointList: ReadonlyArray<readonly [string, string]> = Object.entries(contract).flatMap(
+  ([ns, methods]) => Object.keys(methods).map((m) => [ns, m] as const),
+)
+
+export function findEndpoint(ns: string, method: string): EndpointDef | undefined {
+  if (!Object.hasOwn(contract, ns)) return undefined
+  const methods = contract[ns as Namespace] as Record<string, EndpointDef>
+  return Object.hasOwn(methods, method) ? methods[method] : undefined
+}
+
+/** The single IPC channel the preload uses; the name is written here only. */
+export const IPC_CHANNEL = 'guichet:call'
+/** The web shell's HTTP path prefix and token header. */
+export const HTTP_API_PREFIX = '/api/v1/call'
+export const HTTP_TOKEN_HEADER = 'x-guichet-token'
