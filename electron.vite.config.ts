@@ -15,7 +15,6 @@ export default defineConfig({
           // The Electron shell and the web shell share the same core.
           index: resolve(__dirname, 'src/main/index.ts'),
           web: resolve(__dirname, 'src/main/web/index.ts'),
-          seed: resolve(__dirname, 'src/main/core/demo/cli.ts'),
         },
       },
     },

@@ -113,3 +113,6 @@ export const IPC_CHANNEL = 'guichet:call'
 /** The web shell's HTTP path prefix and token header. */
 export const HTTP_API_PREFIX = '/api/v1/call'
 export const HTTP_TOKEN_HEADER = 'x-guichet-token'
+
+/** Version of command payloads in the outbox and on the wire (sync). */
+export const PAYLOAD_SCHEMA_VERSION = 1

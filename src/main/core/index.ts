@@ -1,0 +1,104 @@
+import { mkdirSync, existsSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { contract, type Result } from '@shared/contract'
+import { parisDay, schoolYearOf } from '@shared/domain/dates'
+import { openDatabase, type Db } from './db/client'
+import type Database from 'better-sqlite3'
+import { databaseFile } from './paths'
+import { createRouter } from './router'
+import { handlers, DEMO_AGENTS } from './handlers'
+import { loadSettings, saveSettings, type Settings } from './services/settings'
+import { createAgent } from './services/agents'
+import { generateTown } from './demo/generate'
+import type { CoreApi, Session } from './types'
+
+export type { CoreApi, Session } from './types'
+
+export interface CoreOptions {
+  dataDir: string
+  migrationsFolder: string
+  /** better_sqlite3.node built for Electron's ABI (the Electron shell passes it). */
+  nativeBinding?: string
+  workstationName?: string
+  /** Create the demo town (families, demo agents) when the database is new. */
+  demo?: { families: number; seed?: number } | false
+  /** Overrides the idle-lock delay stored in the settings (seconds). */
+  idleLockSeconds?: number
+  now?: () => Date
+  log?: (line: string) => void
+}
+
+export interface Core extends CoreApi {
+  readonly sqlite: Database.Database
+  readonly db: Db
+  readonly dataDir: string
+  settings(): Settings
+  /** Synchronous variant of call(), for benchmarks and tests. */
+  callSync(session: Session, ns: string, method: string, input: unknown): Result<unknown>
+}
+
+/** Opens the workstation's database (migrating it), seeds the demo town if asked, and returns the core. */
+export async function createCore(opts: CoreOptions): Promise<Core> {
+  const now = opts.now ?? (() => new Date())
+  const log = opts.log ?? ((line: string) => console.log(line))
+  mkdirSync(opts.dataDir, { recursive: true })
+  const file = databaseFile(opts.dataDir)
+  const isNew = !existsSync(file)
+  const { sqlite, db, migration } = await openDatabase({
+    file,
+    migrationsFolder: opts.migrationsFolder,
+    nativeBinding: opts.nativeBinding,
+    now,
+  })
+  if (migration.backupFile) log(`[core] sauvegarde avant migration : ${migration.backupFile}`)
+
+  if (opts.workstationName) saveSettings(sqlite, { workstationName: opts.workstationName })
+  if (opts.idleLockSeconds) saveSettings(sqlite, { idleLockSeconds: opts.idleLockSeconds })
+  loadSettings(sqlite)
+
+  if (isNew && opts.demo) {
+    const started = Date.now()
+    const today = parisDay(now())
+    sqlite.transaction(() => {
+      for (const agent of DEMO_AGENTS) createAgent(sqlite, agent)
+      saveSettings(sqlite, { demo: true, townName: 'Carrières-sur-Seine' })
+    })()
+    const counts = generateTown(sqlite, {
+      families: opts.demo.families,
+      seed: opts.demo.seed ?? 1,
+      today,
+      schoolYear: schoolYearOf(today),
+    })
+    log(`[core] ville de démonstration créée : ${counts.families} familles en ${Date.now() - started} ms`)
+  }
+
+  let settings = loadSettings(sqlite)
+  const router = createRouter({ contract, handlers, sqlite, db, settings: () => settings, now, log })
+  const sessions = new Set<Session>()
+
+  return {
+    sqlite,
+    db,
+    dataDir: opts.dataDir,
+    settings: () => settings,
+    openSession() {
+      const session: Session = { id: randomUUID(), agentId: null, lastActivity: now().getTime() }
+      sessions.add(session)
+      return session
+    },
+    closeSession(session) {
+      session.agentId = null
+      sessions.delete(session)
+    },
+    callSync: (session, ns, method, input) => router.call(session, ns, method, input),
+    async call(session, ns, method, input) {
+      const result = router.call(session, ns, method, input)
+      if (result.ok && ns === 'settings') settings = loadSettings(sqlite)
+      return result
+    },
+    close() {
+      sessions.clear()
+      if (sqlite.open) sqlite.close()
+    },
+  }
+}

@@ -1,0 +1,112 @@
+import type Database from 'better-sqlite3'
+import { v7 as uuidv7 } from 'uuid'
+import { DomainError, type AgentView, type Role } from '@shared/contract'
+import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords'
+
+interface AgentRow {
+  id: string
+  login: string
+  displayName: string
+  initials: string
+  role: Role
+  passwordHash: string
+  active: number
+}
+
+const SELECT_AGENT = `SELECT id, login, display_name AS displayName, initials, role, password_hash AS passwordHash, active FROM agents`
+
+export function toAgentView(row: AgentRow): AgentView {
+  return { id: row.id, login: row.login, displayName: row.displayName, initials: row.initials, role: row.role }
+}
+
+export function findAgentById(sqlite: Database.Database, id: string): AgentRow | undefined {
+  return sqlite.prepare(`${SELECT_AGENT} WHERE id = ?`).get(id) as AgentRow | undefined
+}
+
+export function initialsOf(displayName: string): string {
+  return displayName
+    .split(/[\s-]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toLocaleUpperCase('fr-FR'))
+    .join('')
+    .slice(0, 3)
+}
+
+export function createAgent(
+  sqlite: Database.Database,
+  a: { login: string; displayName: string; role: Role; password: string; id?: string },
+): AgentView {
+  const row: AgentRow = {
+    id: a.id ?? uuidv7(),
+    login: a.login.trim().toLowerCase(),
+    displayName: a.displayName,
+    initials: initialsOf(a.displayName),
+    role: a.role,
+    passwordHash: hashPassword(a.password),
+    active: 1,
+  }
+  sqlite
+    .prepare(
+      `INSERT INTO agents (id, login, display_name, initials, role, password_hash, active) VALUES (?, ?, ?, ?, ?, ?, 1)`,
+    )
+    .run(row.id, row.login, row.displayName, row.initials, row.role, row.passwordHash)
+  return toAgentView(row)
+}
+
+/** Consecutive failures allowed before the login slows down. */
+export const FREE_FAILURES = 2
+const MAX_DELAY_SECONDS = 60
+
+/** Delay imposed after `failures` consecutive failures: 0, 0, 2, 4, 8, 16, 32, 60, 60… seconds. */
+export function throttleDelaySeconds(failures: number): number {
+  if (failures <= FREE_FAILURES) return 0
+  return Math.min(2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS)
+}
+
+export type LoginOutcome =
+  | { ok: true; agent: AgentView }
+  | { ok: false; error: DomainError; agentId: string | null }
+
+/**
+ * Checks a login. Failures are counted per login string (known or not), and after two
+ * consecutive failures each attempt waits longer (up to a minute). The bookkeeping is
+ * written by the caller's transaction, which commits even when the login is refused.
+ */
+export function attemptLogin(sqlite: Database.Database, loginRaw: string, password: string, now: Date): LoginOutcome {
+  const login = loginRaw.trim().toLowerCase()
+  const nowMs = now.getTime()
+  const throttle = sqlite.prepare('SELECT failures, blocked_until AS blockedUntil FROM login_throttle WHERE login = ?').get(login) as
+    | { failures: number; blockedUntil: number }
+    | undefined
+  if (throttle && throttle.blockedUntil > nowMs) {
+    const retryAfterSeconds = Math.ceil((throttle.blockedUntil - nowMs) / 1000)
+    return {
+      ok: false,
+      agentId: null,
+      error: new DomainError('LOGIN_THROTTLED', 'Too many failed attempts', { retryAfterSeconds }),
+    }
+  }
+  const agent = sqlite.prepare(`${SELECT_AGENT} WHERE login = ?`).get(login) as AgentRow | undefined
+  const passwordOk = verifyPassword(password, agent?.passwordHash ?? DUMMY_HASH)
+  if (agent && passwordOk && agent.active) {
+    sqlite.prepare('DELETE FROM login_throttle WHERE login = ?').run(login)
+    return { ok: true, agent: toAgentView(agent) }
+  }
+  const failures = (throttle?.failures ?? 0) + 1
+  const delay = throttleDelaySeconds(failures)
+  sqlite
+    .prepare(
+      `INSERT INTO login_throttle (login, failures, blocked_until) VALUES (?, ?, ?)
+       ON CONFLICT(login) DO UPDATE SET failures = excluded.failures, blocked_until = excluded.blocked_until`,
+    )
+    .run(login, failures, nowMs + delay * 1000)
+  return {
+    ok: false,
+    agentId: agent?.id ?? null,
+    error: new DomainError(
+      'BAD_CREDENTIALS',
+      agent && passwordOk ? 'Agent account disabled' : 'Bad login or password',
+      delay > 0 ? { retryAfterSeconds: delay } : undefined,
+    ),
+  }
+}

@@ -1,0 +1,41 @@
+import type { GuichetApi } from '@shared/contract'
+import { createHttpApi, withGuards, type AuthLostCode } from './http'
+import { initToken, TOKEN_STORAGE_KEY } from './token'
+
+export type { AuthLostCode } from './http'
+
+type AuthLostListener = (code: AuthLostCode, endpoint: string) => void
+const authLostListeners = new Set<AuthLostListener>()
+
+/** Called whenever any call answers NOT_AUTHENTICATED or SESSION_LOCKED. Returns an unsubscribe function. */
+export function onAuthLost(listener: AuthLostListener): () => void {
+  authLostListeners.add(listener)
+  return () => authLostListeners.delete(listener)
+}
+
+function safeSessionStorage(): Storage | null {
+  try {
+    return window.sessionStorage
+  } catch {
+    return null
+  }
+}
+
+function createTransport(): GuichetApi {
+  // Electron: the preload exposes the contract as window.guichet.
+  if (window.guichet) return window.guichet
+  // Web shell: the same contract over loopback HTTP, authenticated by the page's token.
+  let token = initToken({ location: window.location, history: window.history, storage: safeSessionStorage() })
+  return createHttpApi({
+    fetch: (url, init) => window.fetch(url, { ...init, credentials: 'same-origin', cache: 'no-store' }),
+    getToken: () => {
+      token ??= safeSessionStorage()?.getItem(TOKEN_STORAGE_KEY) ?? null
+      return token
+    },
+  })
+}
+
+/** The only way the renderer reaches the core. */
+export const api: GuichetApi = withGuards(createTransport(), (code, endpoint) => {
+  for (const listener of authLostListeners) listener(code, endpoint)
+})

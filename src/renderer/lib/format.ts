@@ -1,0 +1,86 @@
+/** Display helpers: French conventions, calendar days in Europe/Paris. Pure functions. */
+
+export const TIME_ZONE = 'Europe/Paris'
+
+const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/
+
+function parseDay(day: string): { y: number; m: number; d: number } | null {
+  const match = DAY_RE.exec(day)
+  if (!match) return null
+  const y = Number(match[1])
+  const m = Number(match[2])
+  const d = Number(match[3])
+  if (m < 1 || m > 12 || d < 1 || d > 31) return null
+  return { y, m, d }
+}
+
+const dayFormatter = new Intl.DateTimeFormat('fr-FR', {
+  timeZone: TIME_ZONE,
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+})
+
+/** '2018-03-12' → '12/03/2018'. Unparseable input is returned as is. */
+export function formatDay(day: string | null | undefined): string {
+  if (!day) return ''
+  const p = parseDay(day)
+  if (!p) return day
+  // Noon UTC is the same calendar day in Europe/Paris whatever the season.
+  return dayFormatter.format(new Date(Date.UTC(p.y, p.m - 1, p.d, 12)))
+}
+
+/** Today's calendar day in Europe/Paris as YYYY-MM-DD. */
+export function todayInParis(now: Date = new Date()): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: TIME_ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(now)
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
+  return `${get('year')}-${get('month')}-${get('day')}`
+}
+
+export interface Age {
+  years: number
+  /** Whole months, for children under two (where "18 mois" says more than "1 an"). */
+  months: number
+}
+
+/** Age on `today` (YYYY-MM-DD) of someone born on `birth`; null if unknown or in the future. */
+export function ageOn(birth: string | null | undefined, today: string): Age | null {
+  if (!birth) return null
+  const b = parseDay(birth)
+  const t = parseDay(today)
+  if (!b || !t) return null
+  let months = (t.y - b.y) * 12 + (t.m - b.m)
+  if (t.d < b.d) months -= 1
+  if (months < 0) return null
+  return { years: Math.floor(months / 12), months }
+}
+
+/** French phone numbers grouped by pairs: '0612345678' → '06 12 34 56 78'. */
+export function formatPhone(phone: string | null | undefined): string {
+  if (!phone) return ''
+  const compact = phone.replace(/[\s.\-()]/g, '')
+  if (/^0\d{9}$/.test(compact)) return compact.replace(/(\d{2})(?=\d)/g, '$1 ')
+  const intl = /^(?:\+|00)33(\d{9})$/.exec(compact)
+  if (intl?.[1]) {
+    const n = intl[1]
+    return `+33 ${n[0]} ${n.slice(1).replace(/(\d{2})(?=\d)/g, '$1 ')}`
+  }
+  return phone.trim()
+}
+
+/** Compare two names ignoring case, accents and spacing (is the birth name really different?). */
+export function sameName(a: string | null | undefined, b: string | null | undefined): boolean {
+  const norm = (s: string | null | undefined) =>
+    (s ?? '')
+      .normalize('NFD')
+      .replace(/\p{Diacritic}/gu, '')
+      .replace(/[\s'’-]+/g, ' ')
+      .trim()
+      .toLocaleLowerCase('fr-FR')
+  return norm(a) === norm(b)
+}

@@ -1,0 +1,31 @@
+import { createRouter, createWebHashHistory } from 'vue-router'
+import { useSessionStore } from './stores/session'
+import LoginView from './views/LoginView.vue'
+import SearchView from './views/SearchView.vue'
+import FamilyView from './views/FamilyView.vue'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without a logged-in agent. */
+    public?: boolean
+  }
+}
+
+export const router = createRouter({
+  // Hash history works the same under app:// (Electron) and the web shell.
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/connexion', name: 'login', component: LoginView, meta: { public: true } },
+    { path: '/', name: 'search', component: SearchView },
+    { path: '/familles/:id', name: 'family', component: FamilyView, props: true },
+    { path: '/:pathMatch(.*)*', redirect: '/' },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  const session = useSessionStore()
+  await session.ensureInitialized()
+  if (!to.meta.public && !session.isAuthenticated) return { name: 'login' }
+  if (to.name === 'login' && session.isAuthenticated) return { name: 'search' }
+  return true
+})

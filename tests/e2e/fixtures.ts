@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { test as base, expect, type Page } from '@playwright/test'
+
+const ROOT = resolve(__dirname, '../..')
+
+export interface WebShell {
+  url: string
+  origin: string
+  token: string
+  dataDir: string
+  output: () => string
+}
+
+/** Starts the real web shell (node out/main/web.js) on a fresh data folder and waits for its URL. */
+export async function startWebShell(env: Record<string, string> = {}): Promise<WebShell & { stop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'guichet-e2e-'))
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'out/main/web.js')], {
+    cwd: ROOT,
+    env: { ...process.env, GUICHET_DATA_DIR: dataDir, GUICHET_WEB_PORT: '0', GUICHET_DEMO_FAMILIES: '400', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web shell did not start:\n${out}`)), 60_000)
+    const check = () => {
+      const m = /ouvrez (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolveUrl(m[1]!)
+      }
+    }
+    child.stdout!.on('data', check)
+    child.on('exit', (code) => reject(new Error(`web shell exited (${code}):\n${out}`)))
+  })
+  const parsed = new URL(url)
+  return {
+    url,
+    origin: parsed.origin,
+    token: parsed.searchParams.get('token')!,
+    dataDir,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await exited
+      }
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export const DEMO = { login: 'accueil', password: 'accueil2026', displayName: 'Camille Martin' }
+
+export async function login(page: Page, shell: WebShell, who = DEMO): Promise<void> {
+  await page.goto(shell.url)
+  await page.getByLabel('Identifiant').fill(who.login)
+  await page.getByLabel('Mot de passe').fill(who.password)
+  await page.getByRole('button', { name: 'Se connecter' }).click()
+  await expect(page.getByLabel('Rechercher une famille')).toBeVisible()
+}
+
+type Fixtures = { shell: WebShell }
+
+export const test = base.extend<Fixtures, { workerShell: WebShell; workerShellEnv: Record<string, string> }>({
+  workerShellEnv: [{}, { scope: 'worker', option: true }],
+  workerShell: [
+    async ({ workerShellEnv }, use) => {
+      const shell = await startWebShell(workerShellEnv)
+      await use(shell)
+      await shell.stop()
+    },
+    { scope: 'worker' },
+  ],
+  shell: async ({ workerShell }, use) => {
+    // Every test starts logged out (the web shell has one session per start).
+    await fetch(`${workerShell.origin}/api/v1/call/session/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-guichet-token': workerShell.token },
+      body: '{}',
+    })
+    await use(workerShell)
+  },
+})
+
+export { expect }
