@@ -41,7 +41,6 @@ CREATE TABLE `family_members` (
 	FOREIGN KEY (`person_id`) REFERENCES `persons`(`id`) ON UPDATE no action ON DELETE restrict
 );
 --> statement-breakpoint
-CREATE INDEX `family_members_family_idx` ON `family_members` (`family_id`);--> statement-breakpoint
 CREATE INDEX `family_members_person_idx` ON `family_members` (`person_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `family_members_uq` ON `family_members` (`family_id`,`person_id`);--> statement-breakpoint
 CREATE TABLE `journal` (

@@ -97,7 +97,6 @@ export const familyMembers = sqliteTable(
     forbiddenPickUp: bool('forbidden_pick_up'),
   },
   (t) => [
-    index('family_members_family_idx').on(t.familyId),
     index('family_members_person_idx').on(t.personId),
     uniqueIndex('family_members_uq').on(t.familyId, t.personId),
   ],
