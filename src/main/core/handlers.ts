@@ -4,6 +4,18 @@ import { attemptLogin } from './services/agents'
 import { getFamilyFile } from './services/families'
 import { countPendingOutbox } from './services/outbox'
 import { searchFamilies } from './services/search'
+import { bookingOptions, familyOfReservation, listReservations } from './services/reservations'
+import {
+  countUnresolvedRejections,
+  listRejections,
+  openRejection,
+  payloadForRetry,
+  resolveRejection,
+} from './sync/rejections'
+import { runCommand } from '@shared/commands'
+import { DomainError, type SyncStatus } from '@shared/contract'
+import { v7 as uuidv7 } from 'uuid'
+import type { HandlerContext } from './router'
 
 /** Demo agents (demo town only): shown on the login screen when the town is the demo one. */
 export const DEMO_AGENTS = [
@@ -51,5 +63,80 @@ export const handlers: HandlersFor<typeof contract> = {
       ctx.record('family', input.id)
       return getFamilyFile(ctx.sqlite, input.id)
     },
+    updateContacts: async (ctx, input) => {
+      ctx.record('person', input.personId)
+      await runShared(ctx, 'families.updateContacts', input)
+      return getFamilyFile(ctx.sqlite, input.familyId)
+    },
   },
+  reservations: {
+    options: (ctx) => bookingOptions(ctx.sqlite),
+    list: (ctx, input) => ({ reservations: listReservations(ctx.sqlite, input.familyId) }),
+    book: async (ctx, input) => {
+      const payload = { id: uuidv7({ msecs: ctx.now.getTime() }), ...input }
+      ctx.record('reservation', payload.id)
+      await runShared(ctx, 'reservations.book', payload)
+      return { reservations: listReservations(ctx.sqlite, input.familyId) }
+    },
+    cancel: async (ctx, input) => {
+      const familyId = familyOfReservation(ctx.sqlite, input.id)
+      ctx.record('reservation', input.id)
+      await runShared(ctx, 'reservations.cancel', input)
+      return { reservations: listReservations(ctx.sqlite, familyId) }
+    },
+  },
+  sync: {
+    status: (ctx) => ctx.services.sync?.status() ?? notEnrolled(ctx),
+    now: async (ctx) => {
+      if (!ctx.services.sync) throw new DomainError('NOT_ENROLLED', 'This workstation is not enrolled on a portal')
+      return ctx.services.sync.syncNow()
+    },
+    enrol: async (ctx, input) => {
+      if (!ctx.services.sync) throw new DomainError('NOT_ENROLLED', 'No sync engine on this workstation')
+      return ctx.services.sync.enrol(input.portalUrl, input.code)
+    },
+    rejections: (ctx) => ({ items: listRejections(ctx.sqlite) }),
+    retry: async (ctx, input) => {
+      const rejected = openRejection(ctx.sqlite, input.seq)
+      ctx.record('outbox', String(input.seq))
+      await runShared(ctx, rejected.name, payloadForRetry(rejected.name, rejected.payload))
+      resolveRejection(ctx.sqlite, input.seq, { resolution: 'retried', reason: null, agentId: ctx.agent?.id ?? null, at: ctx.now })
+      return { items: listRejections(ctx.sqlite) }
+    },
+    discard: (ctx, input) => {
+      openRejection(ctx.sqlite, input.seq)
+      ctx.record('outbox', String(input.seq))
+      resolveRejection(ctx.sqlite, input.seq, { resolution: 'discarded', reason: input.reason, agentId: ctx.agent?.id ?? null, at: ctx.now })
+      return { items: listRejections(ctx.sqlite) }
+    },
+  },
+}
+
+/**
+ * Runs a shared command (src/shared/commands) on the local database inside the caller's
+ * transaction, and queues it for the portal, which will run the same rules again.
+ */
+async function runShared(ctx: HandlerContext, name: string, payload: unknown): Promise<void> {
+  await runCommand(ctx.store.commandTx(), name, payload, {
+    at: ctx.now.toISOString(),
+    agentId: ctx.agent?.id ?? null,
+    workstationId: ctx.settings.workstationId,
+    channel: 'guichet',
+  })
+  ctx.emit(name, payload)
+}
+
+function notEnrolled(ctx: HandlerContext): SyncStatus {
+  return {
+    enrolled: false,
+    portalUrl: null,
+    state: 'not_enrolled',
+    online: false,
+    pending: countPendingOutbox(ctx.sqlite),
+    rejected: countUnresolvedRejections(ctx.sqlite),
+    lastSyncAt: null,
+    lastError: null,
+    nextAttemptAt: null,
+    bootstrap: null,
+  }
 }

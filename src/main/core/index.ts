@@ -10,7 +10,9 @@ import { handlers, DEMO_AGENTS } from './handlers'
 import { loadSettings, saveSettings, type Settings } from './services/settings'
 import { createAgent } from './services/agents'
 import { generateTown } from './demo/generate'
-import type { CoreApi, Session } from './types'
+import type { CoreApi, CoreServices, Session, SyncService } from './types'
+import { createExclusive, type Exclusive } from './exclusive'
+import { SqliteEntityStore } from './sync/store'
 
 export type { CoreApi, Session } from './types'
 
@@ -33,7 +35,15 @@ export interface Core extends CoreApi {
   readonly db: Db
   readonly dataDir: string
   settings(): Settings
-  /** Synchronous variant of call(), for benchmarks and tests. */
+  /** Serialises write transactions (commands, sync applies). */
+  readonly exclusive: Exclusive
+  /** The shared tables (commands' driver, sync applier). */
+  readonly store: SqliteEntityStore
+  /** Plugs the sync engine in (created after the core, since it uses the core's database). */
+  attachSync(sync: SyncService): void
+  /** Re-reads the settings after something outside the router changed them (enrolment…). */
+  reloadSettings(): Settings
+  /** Synchronous variant of call() for plain queries (benchmarks). */
   callSync(session: Session, ns: string, method: string, input: unknown): Result<unknown>
 }
 
@@ -73,7 +83,21 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   }
 
   let settings = loadSettings(sqlite)
-  const router = createRouter({ contract, handlers, sqlite, db, settings: () => settings, now, log })
+  const exclusive = createExclusive()
+  const store = new SqliteEntityStore(sqlite)
+  let services: CoreServices = { sync: null }
+  const router = createRouter({
+    contract,
+    handlers,
+    sqlite,
+    db,
+    store,
+    exclusive,
+    services: () => services,
+    settings: () => settings,
+    now,
+    log,
+  })
   const sessions = new Set<Session>()
 
   return {
@@ -90,9 +114,22 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       session.agentId = null
       sessions.delete(session)
     },
-    callSync: (session, ns, method, input) => router.call(session, ns, method, input),
-    async call(session, ns, method, input) {
+    exclusive,
+    store,
+    attachSync(sync) {
+      services = { ...services, sync }
+    },
+    reloadSettings() {
+      settings = loadSettings(sqlite)
+      return settings
+    },
+    callSync(session, ns, method, input) {
       const result = router.call(session, ns, method, input)
+      if (result instanceof Promise) throw new Error(`${ns}.${method} is not a plain query: use call()`)
+      return result
+    },
+    async call(session, ns, method, input) {
+      const result = await router.call(session, ns, method, input)
       if (result.ok && ns === 'settings') settings = loadSettings(sqlite)
       return result
     },

@@ -3,11 +3,14 @@ import { v7 as uuidv7 } from 'uuid'
 import type { z } from 'zod'
 import { DomainError, type AgentView, type ContractError, type EndpointDef, type Result } from '@shared/contract'
 import type { Db } from './db/client'
-import type { Session } from './types'
+import type { CoreServices, Session } from './types'
 import type { Settings } from './services/settings'
 import { findAgentById, toAgentView } from './services/agents'
 import { appendJournal } from './services/journal'
 import { appendOutbox } from './services/outbox'
+import { SqliteEntityStore } from './sync/store'
+import { CommandRejection } from '@shared/commands'
+import type { Exclusive } from './exclusive'
 
 /** What a handler gets: the database, the caller, the clock. */
 export interface HandlerContext {
@@ -20,8 +23,14 @@ export interface HandlerContext {
   readonly now: Date
   /** The command's id (UUIDv7), also the outbox row's id. */
   readonly commandId: string
+  /** The shared tables, for commands that run the shared rules (src/shared/commands). */
+  readonly store: SqliteEntityStore
   /** Names the record the call concerns, for the journal. */
   record(entity: string, id: string): void
+  /** Queues a command for the portal (outbox row in this transaction). */
+  emit(name: string, payload: unknown): void
+  /** The core's services (sync engine…), for handlers that orchestrate I/O (`io` endpoints). */
+  readonly services: CoreServices
 }
 
 /**
@@ -37,7 +46,7 @@ export type ContractShape = Record<string, Record<string, EndpointDef>>
 export type HandlersFor<C extends ContractShape> = {
   [N in keyof C]: {
     [M in keyof C[N]]: C[N][M] extends EndpointDef<infer I, infer O>
-      ? (ctx: HandlerContext, input: z.output<I>) => z.input<O> | Refusal
+      ? (ctx: HandlerContext, input: z.output<I>) => z.input<O> | Refusal | Promise<z.input<O> | Refusal>
       : never
   }
 }
@@ -49,6 +58,10 @@ export interface RouterOptions<C extends ContractShape> {
   db: Db
   settings: () => Settings
   now: () => Date
+  /** Serialises every write transaction of the workstation (commands, journaled reads, sync). */
+  exclusive: Exclusive
+  services?: () => CoreServices
+  store?: SqliteEntityStore
   log?: (line: string) => void
 }
 
@@ -74,7 +87,8 @@ function fromZod(error: z.ZodError): Result<never> {
  * journaled reads likewise), validates the output. Never throws.
  */
 export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
-  const { sqlite, contract, handlers } = opts
+  const { sqlite, contract, handlers, exclusive } = opts
+  const store = opts.store ?? new SqliteEntityStore(sqlite)
   const log = opts.log ?? (() => {})
 
   function journal(
@@ -97,7 +111,7 @@ export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
     })
   }
 
-  function call(session: Session, ns: string, method: string, rawInput: unknown): Result<unknown> {
+  function call(session: Session, ns: string, method: string, rawInput: unknown): Result<unknown> | Promise<Result<unknown>> {
     const def =
       Object.hasOwn(contract, ns) && Object.hasOwn(contract[ns]!, method) ? contract[ns]![method]! : undefined
     const handler = def
@@ -141,9 +155,11 @@ export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
     }
 
     let record: { entity: string; id: string } | null = null
+    const emitted: Array<{ name: string; payload: unknown }> = []
     const ctx: HandlerContext = {
       sqlite,
       db: opts.db,
+      store,
       session,
       agent,
       settings,
@@ -152,6 +168,10 @@ export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
       record(entity, id) {
         record = { entity, id }
       },
+      emit(name, payload) {
+        emitted.push({ name, payload })
+      },
+      services: opts.services?.() ?? { sync: null },
     }
 
     const checkOutput = (out: unknown): unknown => {
@@ -160,35 +180,80 @@ export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
       return checked.data
     }
 
-    try {
-      if (def.kind === 'query' && !def.journalRead) {
-        const out = handler(ctx, parsed.data)
-        if (out instanceof Refusal) throw out.error
-        return { ok: true, data: checkOutput(out) }
-      }
-      const result = sqlite.transaction((): Result<unknown> => {
-        const out = handler(ctx, parsed.data)
-        const agentId = agent?.id ?? session.agentId
-        if (out instanceof Refusal) {
-          journal(now, action, record, 'refused', out.error.code, agentId)
-          return { ok: false, error: toContractError(out.error) }
-        }
-        const data = checkOutput(out)
-        journal(now, action, record, 'ok', null, agentId)
-        if (def.kind === 'command' && def.sync) {
-          appendOutbox(sqlite, { commandId: ctx.commandId, name: action, payload: parsed.data, agentId, at: now })
-        }
-        return { ok: true, data }
-      })()
-      return result
-    } catch (error) {
-      if (error instanceof DomainError) {
-        if (def.kind === 'command') journal(now, action, record, 'refused', error.code, agent?.id ?? null)
-        return { ok: false, error: toContractError(error) }
+    const failed = (error: unknown): Result<never> => {
+      const domain =
+        error instanceof CommandRejection
+          ? new DomainError('RULE_REJECTED', error.reason, { rule: error.code, reason: error.reason })
+          : error
+      if (domain instanceof DomainError) {
+        if (def.kind === 'command') journal(now, action, record, 'refused', domain.code, agent?.id ?? null)
+        return { ok: false, error: toContractError(domain) }
       }
       log(`[core] ${action} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
       return fail('INTERNAL', 'Internal error')
     }
+
+    if (def.kind === 'query' && !def.journalRead) {
+      try {
+        const out = handler(ctx, parsed.data)
+        if (out instanceof Promise) throw new Error(`Query ${action} must be synchronous`)
+        if (out instanceof Refusal) throw out.error
+        return { ok: true, data: checkOutput(out) }
+      } catch (error) {
+        return failed(error)
+      }
+    }
+
+    // Commands that do their own network I/O: outside any transaction, journaled afterwards.
+    if (def.io) {
+      return (async (): Promise<Result<unknown>> => {
+        try {
+          const out = await handler(ctx, parsed.data)
+          if (out instanceof Refusal) throw out.error
+          const data = checkOutput(out)
+          await exclusive(() => journal(now, action, record, 'ok', null, agent?.id ?? session.agentId))
+          return { ok: true, data }
+        } catch (error) {
+          return exclusive(() => failed(error))
+        }
+      })()
+    }
+
+    // Commands and journaled reads: one transaction with the journal row (and the outbox rows).
+    return exclusive(async (): Promise<Result<unknown>> => {
+      sqlite.exec('BEGIN IMMEDIATE')
+      try {
+        const out = await handler(ctx, parsed.data)
+        const agentId = agent?.id ?? session.agentId
+        if (out instanceof Refusal) {
+          store.flushSearchIndex()
+          journal(now, action, record, 'refused', out.error.code, agentId)
+          sqlite.exec('COMMIT')
+          return { ok: false, error: toContractError(out.error) }
+        }
+        store.flushSearchIndex()
+        const data = checkOutput(out)
+        journal(now, action, record, 'ok', null, agentId)
+        if (def.kind === 'command' && def.sync) {
+          if (emitted.length === 0) emitted.push({ name: action, payload: parsed.data })
+          emitted.forEach((e, i) =>
+            appendOutbox(sqlite, {
+              commandId: i === 0 ? ctx.commandId : uuidv7({ msecs: now.getTime() }),
+              name: e.name,
+              payload: e.payload,
+              agentId,
+              at: now,
+            }),
+          )
+        }
+        sqlite.exec('COMMIT')
+        return { ok: true, data }
+      } catch (error) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
+        store.discardPending()
+        return failed(error)
+      }
+    })
   }
 
   return { call }

@@ -16,3 +16,16 @@ export interface CoreApi {
   call(session: Session, ns: string, method: string, input: unknown): Promise<Result<unknown>>
   close(): void
 }
+
+/** The workstation's sync engine as the contract's handlers see it (src/main/core/sync). */
+export interface SyncService {
+  status(): import('@shared/contract').SyncStatus
+  /** Pushes then pulls now; resolves with the status afterwards (never rejects). */
+  syncNow(): Promise<import('@shared/contract').SyncStatus>
+  /** Enrols this workstation with a one-time code; throws a DomainError with a French message on failure. */
+  enrol(portalUrl: string, code: string): Promise<import('@shared/contract').SyncStatus>
+}
+
+export interface CoreServices {
+  sync: SyncService | null
+}

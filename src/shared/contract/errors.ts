@@ -8,6 +8,9 @@ export const errorCodes = [
   'BAD_CREDENTIALS',
   'LOGIN_THROTTLED',
   'NOT_FOUND',
+  'RULE_REJECTED',
+  'NOT_ENROLLED',
+  'PORTAL_UNREACHABLE',
   'TRANSPORT',
   'INTERNAL',
 ] as const
@@ -26,6 +29,9 @@ export interface ContractError {
   details?: {
     retryAfterSeconds?: number
     issues?: InputIssue[]
+    /** RULE_REJECTED: the rule's code (FULL, ALREADY_BOOKED…) and its French reason. */
+    rule?: string
+    reason?: string
   }
 }
 

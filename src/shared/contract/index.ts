@@ -1,6 +1,12 @@
 import { z } from 'zod'
 import type { Result } from './errors'
 import {
+  BookInputSchema,
+  BookingOptionsSchema,
+  RejectionListSchema,
+  ReservationListSchema,
+  SyncStatusSchema,
+  UpdateContactsInputSchema,
   AgentViewSchema,
   DemoAgentSchema,
   Empty,
@@ -30,6 +36,11 @@ export interface EndpointDef<I extends z.ZodType = z.ZodType, O extends z.ZodTyp
   sync?: boolean
   /** Queries: journal the read (reads of a family's file are audited). */
   journalRead?: boolean
+  /**
+   * Commands that do network I/O themselves (enrolment, sync on demand): run outside any
+   * transaction, then journaled.
+   */
+  io?: boolean
 }
 
 function query<I extends z.ZodType, O extends z.ZodType>(
@@ -75,6 +86,34 @@ export const contract = {
       output: FamilyFileSchema,
       access: allAgents,
       journalRead: true,
+    }),
+    updateContacts: command({ input: UpdateContactsInputSchema, output: FamilyFileSchema, access: allAgents, sync: true }),
+  },
+  reservations: {
+    options: query({ input: Empty, output: BookingOptionsSchema, access: allAgents }),
+    list: query({ input: z.strictObject({ familyId: IdSchema }), output: ReservationListSchema, access: allAgents }),
+    book: command({ input: BookInputSchema, output: ReservationListSchema, access: allAgents, sync: true }),
+    cancel: command({ input: z.strictObject({ id: IdSchema }), output: ReservationListSchema, access: allAgents, sync: true }),
+  },
+  sync: {
+    status: query({ input: Empty, output: SyncStatusSchema, access: 'public' }),
+    /** "Synchroniser": push and pull now. */
+    now: command({ input: Empty, output: SyncStatusSchema, access: allAgents, io: true }),
+    /** Enrols this workstation on the portal with a one-time code (responsable only). */
+    enrol: command({
+      input: z.strictObject({ portalUrl: z.url({ protocol: /^https?$/ }).max(200), code: z.string().trim().min(6).max(64) }),
+      output: SyncStatusSchema,
+      access: ['responsable'],
+      io: true,
+    }),
+    rejections: query({ input: Empty, output: RejectionListSchema, access: allAgents }),
+    /** Sends the rejected change again, as a new command (after the agent fixed what blocked it). */
+    retry: command({ input: z.strictObject({ seq: z.number().int().positive() }), output: RejectionListSchema, access: allAgents }),
+    /** Gives the rejected change up, with a reason. */
+    discard: command({
+      input: z.strictObject({ seq: z.number().int().positive(), reason: z.string().trim().min(3).max(500) }),
+      output: RejectionListSchema,
+      access: allAgents,
     }),
   },
 } as const satisfies Record<string, Record<string, EndpointDef>>

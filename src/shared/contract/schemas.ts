@@ -124,3 +124,89 @@ export const FamilyFileSchema = z.object({
   contacts: z.array(ContactSchema),
 })
 export type FamilyFile = z.infer<typeof FamilyFileSchema>
+
+export const ReservationViewSchema = z.object({
+  id: IdSchema,
+  familyId: IdSchema,
+  childId: IdSchema,
+  childName: z.string(),
+  unitId: z.string(),
+  unitLabel: z.string(),
+  siteId: IdSchema,
+  siteName: z.string(),
+  date: DaySchema,
+  state: z.enum(['reserve', 'annule']),
+  channel: z.enum(['guichet', 'portail']),
+  /** Saved on this workstation, not yet confirmed by the portal. */
+  pending: z.boolean(),
+})
+export type ReservationView = z.infer<typeof ReservationViewSchema>
+export const ReservationListSchema = z.object({ reservations: z.array(ReservationViewSchema) })
+
+export const BookingOptionsSchema = z.object({
+  units: z.array(z.object({ id: z.string(), label: z.string(), levels: z.enum(['tous', 'maternelle', 'elementaire']) })),
+  sites: z.array(z.object({ id: IdSchema, name: z.string(), kind: z.string() })),
+})
+
+export const BookInputSchema = z.strictObject({
+  familyId: IdSchema,
+  childId: IdSchema,
+  unitId: z.string().min(1).max(40),
+  siteId: IdSchema,
+  date: DaySchema,
+})
+
+const PhoneInput = z
+  .string()
+  .trim()
+  .max(30)
+  .regex(/^[+\d][\d .-]{5,}$/, 'numéro de téléphone invalide')
+  .nullable()
+
+export const UpdateContactsInputSchema = z.strictObject({
+  familyId: IdSchema,
+  personId: IdSchema,
+  phoneMobile: PhoneInput,
+  phoneHome: PhoneInput,
+  phoneWork: PhoneInput,
+  email: z.email('adresse e-mail invalide').max(120).nullable(),
+})
+
+export const SyncStatusSchema = z.object({
+  enrolled: z.boolean(),
+  portalUrl: z.string().nullable(),
+  /** idle: up to date or waiting for the next round; offline: the portal cannot be reached. */
+  state: z.enum(['not_enrolled', 'idle', 'syncing', 'bootstrapping', 'offline', 'error']),
+  online: z.boolean(),
+  /** Changes saved here and not yet acknowledged by the portal. */
+  pending: z.number().int().nonnegative(),
+  /** Changes the portal refused that no agent has resolved yet. */
+  rejected: z.number().int().nonnegative(),
+  lastSyncAt: z.string().nullable(),
+  /** French, for the agent. */
+  lastError: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+  bootstrap: z
+    .object({ done: z.number().int().nonnegative(), total: z.number().int().nonnegative(), phase: z.enum(['download', 'import']) })
+    .nullable(),
+})
+export type SyncStatus = z.infer<typeof SyncStatusSchema>
+
+export const RejectionViewSchema = z.object({
+  seq: z.number().int().positive(),
+  commandId: IdSchema,
+  name: z.string(),
+  /** What the change was, in French ("Réservation Restauration scolaire le 12/03/2027 pour Léa"). */
+  description: z.string(),
+  code: z.string(),
+  reason: z.string(),
+  at: z.string(),
+  agentName: z.string().nullable(),
+  familyId: IdSchema.nullable(),
+  familyName: z.string().nullable(),
+  resolution: z.enum(['retried', 'discarded']).nullable(),
+  resolutionReason: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+})
+export type RejectionView = z.infer<typeof RejectionViewSchema>
+export const RejectionListSchema = z.object({ items: z.array(RejectionViewSchema) })

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { DomainError, type EndpointDef } from '@shared/contract'
 import { createRouter, IDLE_GRACE_SECONDS, type HandlersFor } from '../../../src/main/core/router'
 import { loadSettings } from '../../../src/main/core/services/settings'
+import { createExclusive } from '../../../src/main/core/exclusive'
 import { addAgents, count, fakeClock, makeCore } from '../../helpers/core'
 
 const cleanups: Array<() => void> = []
@@ -62,6 +63,7 @@ async function setup() {
     db: core.db,
     settings: () => loadSettings(core.sqlite),
     now: clock.now,
+    exclusive: createExclusive(),
   })
   const session = core.openSession()
   return { core, router, session, agents, clock }
@@ -70,15 +72,15 @@ async function setup() {
 describe('contract router', () => {
   it('refuses calls before login', async () => {
     const { router, session, core } = await setup()
-    const r = router.call(session, 'notes', 'add', { text: 'bonjour' })
+    const r = await router.call(session, 'notes', 'add', { text: 'bonjour' })
     expect(r).toMatchObject({ ok: false, error: { code: 'NOT_AUTHENTICATED' } })
     expect(count(core.sqlite, 'notes')).toBe(0)
   })
 
   it('runs a command with its journal row and outbox row in one transaction', async () => {
     const { router, session, core, agents } = await setup()
-    router.call(session, 'session', 'login', { id: agents.accueil.id })
-    const r = router.call(session, 'notes', 'add', { text: 'bonjour' })
+    await router.call(session, 'session', 'login', { id: agents.accueil.id })
+    const r = await router.call(session, 'notes', 'add', { text: 'bonjour' })
     expect(r).toEqual({ ok: true, data: { id: 'n-1' } })
     const journal = core.sqlite.prepare(`SELECT * FROM journal WHERE action = 'notes.add'`).all() as Array<Record<string, unknown>>
     expect(journal).toHaveLength(1)
@@ -98,8 +100,8 @@ describe('contract router', () => {
 
   it('rolls everything back when the command is refused, and journals the refusal', async () => {
     const { router, session, core, agents } = await setup()
-    router.call(session, 'session', 'login', { id: agents.accueil.id })
-    const r = router.call(session, 'notes', 'add', { text: 'bonjour', fail: true })
+    await router.call(session, 'session', 'login', { id: agents.accueil.id })
+    const r = await router.call(session, 'notes', 'add', { text: 'bonjour', fail: true })
     expect(r).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
     expect(count(core.sqlite, 'notes')).toBe(0)
     expect(count(core.sqlite, 'outbox')).toBe(0)
@@ -114,9 +116,9 @@ describe('contract router', () => {
     ['null', null],
   ])('bad input (%s) gets INVALID_INPUT and changes nothing', async (_name, input) => {
     const { router, session, core, agents } = await setup()
-    router.call(session, 'session', 'login', { id: agents.accueil.id })
+    await router.call(session, 'session', 'login', { id: agents.accueil.id })
     const journalBefore = count(core.sqlite, 'journal')
-    const r = router.call(session, 'notes', 'add', input)
+    const r = await router.call(session, 'notes', 'add', input)
     expect(r.ok).toBe(false)
     if (!r.ok) {
       expect(r.error.code).toBe('INVALID_INPUT')
@@ -129,12 +131,12 @@ describe('contract router', () => {
 
   it('checks the role and journals the refusal', async () => {
     const { router, session, core, agents } = await setup()
-    router.call(session, 'session', 'login', { id: agents.regie.id })
-    expect(router.call(session, 'notes', 'add', { text: 'x' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
-    expect(router.call(session, 'notes', 'purge', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    await router.call(session, 'session', 'login', { id: agents.regie.id })
+    expect(await router.call(session, 'notes', 'add', { text: 'x' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    expect(await router.call(session, 'notes', 'purge', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
     expect(count(core.sqlite, 'journal', `outcome = 'refused' AND detail = 'FORBIDDEN'`)).toBe(2)
-    router.call(session, 'session', 'login', { id: agents.responsable.id })
-    expect(router.call(session, 'notes', 'purge', {})).toMatchObject({ ok: true })
+    await router.call(session, 'session', 'login', { id: agents.responsable.id })
+    expect(await router.call(session, 'notes', 'purge', {})).toMatchObject({ ok: true })
   })
 
   it('refuses unknown endpoints, including prototype names', async () => {
@@ -145,18 +147,18 @@ describe('contract router', () => {
       ['__proto__', 'toString'],
       ['notes', 'constructor'],
     ] as const) {
-      expect(router.call(session, ns, m, {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_ENDPOINT' } })
+      expect(await router.call(session, ns, m, {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_ENDPOINT' } })
     }
   })
 
   it('locks an idle session', async () => {
     const { router, session, agents, clock, core } = await setup()
-    router.call(session, 'session', 'login', { id: agents.accueil.id })
+    await router.call(session, 'session', 'login', { id: agents.accueil.id })
     const idle = core.settings().idleLockSeconds
     clock.advance(idle)
-    expect(router.call(session, 'notes', 'add', { text: 'encore là' })).toMatchObject({ ok: true })
+    expect(await router.call(session, 'notes', 'add', { text: 'encore là' })).toMatchObject({ ok: true })
     clock.advance(idle + IDLE_GRACE_SECONDS + 1)
-    expect(router.call(session, 'notes', 'add', { text: 'trop tard' })).toMatchObject({
+    expect(await router.call(session, 'notes', 'add', { text: 'trop tard' })).toMatchObject({
       ok: false,
       error: { code: 'SESSION_LOCKED' },
     })
@@ -166,8 +168,8 @@ describe('contract router', () => {
 
   it('logs out a disabled agent at the next call', async () => {
     const { router, session, agents, core } = await setup()
-    router.call(session, 'session', 'login', { id: agents.accueil.id })
+    await router.call(session, 'session', 'login', { id: agents.accueil.id })
     core.sqlite.prepare('UPDATE agents SET active = 0 WHERE id = ?').run(agents.accueil.id)
-    expect(router.call(session, 'notes', 'add', { text: 'x' })).toMatchObject({ ok: false, error: { code: 'NOT_AUTHENTICATED' } })
+    expect(await router.call(session, 'notes', 'add', { text: 'x' })).toMatchObject({ ok: false, error: { code: 'NOT_AUTHENTICATED' } })
   })
 })

@@ -155,6 +155,86 @@ export const outbox = sqliteTable(
       .default('pending'),
     rejectionCode: text('rejection_code'),
     rejectionReason: text('rejection_reason'),
+    /** Rejected commands: what an agent did about it (retried as a new command, or discarded). */
+    resolution: text('resolution', { enum: ['retried', 'discarded'] }),
+    resolutionReason: text('resolution_reason'),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: text('resolved_at'),
+    sentAt: text('sent_at'),
   },
   (t) => [index('outbox_status_idx').on(t.status, t.seq)],
+)
+
+/** Periscolaire units (garderie, cantine, étude, accueil de loisirs…), town data. */
+export const units = sqliteTable('units', {
+  id: text('id').primaryKey(),
+  label: text('label').notNull(),
+  levels: text('levels', { enum: ['tous', 'maternelle', 'elementaire'] }).notNull(),
+  defaultCapacity: integer('default_capacity').notNull(),
+})
+
+/** Capacity per unit and site, for every day (date null) or one day. */
+export const capacities = sqliteTable(
+  'capacities',
+  {
+    id: id(),
+    unitId: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => schools.id),
+    date: text('date'),
+    capacity: integer('capacity').notNull(),
+  },
+  (t) => [index('capacities_unit_site_idx').on(t.unitId, t.siteId)],
+)
+
+/** Réservation: a child, a unit, a site, a day. */
+export const reservations = sqliteTable(
+  'reservations',
+  {
+    id: id(),
+    familyId: text('family_id')
+      .notNull()
+      .references(() => families.id),
+    childId: text('child_id')
+      .notNull()
+      .references(() => persons.id),
+    unitId: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => schools.id),
+    date: text('date').notNull(),
+    state: text('state', { enum: ['reserve', 'annule'] }).notNull(),
+    channel: text('channel', { enum: ['guichet', 'portail'] }).notNull(),
+    agentId: text('agent_id'),
+    workstationId: text('workstation_id'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('reservations_family_idx').on(t.familyId, t.date),
+    index('reservations_slot_idx').on(t.unitId, t.siteId, t.date, t.state),
+    index('reservations_child_idx').on(t.childId, t.unitId, t.date),
+  ],
+)
+
+/** Payments (for now: online card payments made on the family portal, synced down). */
+export const payments = sqliteTable(
+  'payments',
+  {
+    id: id(),
+    familyId: text('family_id')
+      .notNull()
+      .references(() => families.id),
+    amountCents: integer('amount_cents').notNull(),
+    method: text('method').notNull(),
+    transactionId: text('transaction_id'),
+    paidAt: text('paid_at').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('payments_family_idx').on(t.familyId), uniqueIndex('payments_transaction_uq').on(t.transactionId)],
 )

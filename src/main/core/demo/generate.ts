@@ -7,6 +7,7 @@ import {
   LAST_CODE_FAMILLE_NUMBER,
 } from '@shared/domain/codeFamille'
 import { reindexAllFamilies } from '../services/search'
+import { ensureDefaultUnits } from './units'
 import {
   CHILD_FEMALE,
   CHILD_MALE,
@@ -301,6 +302,7 @@ export function generateTown(sqlite: Database.Database, opts: GenerateTownOption
         return { id, kind: s.kind }
       })
     }
+    ensureDefaultUnits(sqlite)
     const maternelles = schoolRows.filter((s) => s.kind === 'maternelle' || s.kind === 'primaire').map((s) => s.id)
     const elementaires = schoolRows.filter((s) => s.kind === 'elementaire' || s.kind === 'primaire').map((s) => s.id)
     if (maternelles.length === 0 || elementaires.length === 0) {

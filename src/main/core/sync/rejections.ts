@@ -1,0 +1,117 @@
+import type Database from 'better-sqlite3'
+import { v7 as uuidv7 } from 'uuid'
+import { DomainError, type RejectionView } from '@shared/contract'
+import { frenchDay } from '@shared/domain/reservations'
+
+interface OutboxRow {
+  seq: number
+  commandId: string
+  name: string
+  payload: string
+  createdAt: string
+  agentName: string | null
+  rejectionCode: string | null
+  rejectionReason: string | null
+  resolution: 'retried' | 'discarded' | null
+  resolutionReason: string | null
+  resolvedAt: string | null
+}
+
+const SELECT = `
+  SELECT o.seq, o.command_id AS commandId, o.name, o.payload, o.created_at AS createdAt, a.display_name AS agentName,
+         o.rejection_code AS rejectionCode, o.rejection_reason AS rejectionReason, o.resolution,
+         o.resolution_reason AS resolutionReason, o.resolved_at AS resolvedAt
+  FROM outbox o LEFT JOIN agents a ON a.id = o.agent_id
+  WHERE o.status = 'rejected'`
+
+function one<T>(sqlite: Database.Database, sql: string, ...args: unknown[]): T | undefined {
+  return sqlite.prepare(sql).get(...args) as T | undefined
+}
+
+/** A rejected change in plain French, with the family it concerns. */
+function describe(sqlite: Database.Database, name: string, payload: Record<string, unknown>): { text: string; familyId: string | null } {
+  const child = (id: unknown) => one<{ n: string }>(sqlite, 'SELECT first_names AS n FROM persons WHERE id = ?', id)?.n ?? 'un enfant'
+  const unit = (id: unknown) => one<{ n: string }>(sqlite, 'SELECT label AS n FROM units WHERE id = ?', id)?.n ?? String(id)
+  switch (name) {
+    case 'reservations.book':
+      return {
+        text: `Réservation ${unit(payload.unitId)} le ${frenchDay(String(payload.date))} pour ${child(payload.childId)}`,
+        familyId: String(payload.familyId),
+      }
+    case 'reservations.cancel': {
+      const r = one<{ date: string; unitId: string; childId: string; familyId: string }>(
+        sqlite,
+        'SELECT date, unit_id AS unitId, child_id AS childId, family_id AS familyId FROM reservations WHERE id = ?',
+        payload.id,
+      )
+      return r
+        ? { text: `Annulation : ${unit(r.unitId)} le ${frenchDay(r.date)} pour ${child(r.childId)}`, familyId: r.familyId }
+        : { text: 'Annulation d’une réservation', familyId: null }
+    }
+    case 'families.updateContacts': {
+      const p = one<{ n: string }>(sqlite, `SELECT first_names || ' ' || last_name AS n FROM persons WHERE id = ?`, payload.personId)
+      return { text: `Coordonnées de ${p?.n ?? 'une personne'}`, familyId: String(payload.familyId) }
+    }
+    default:
+      return { text: name, familyId: null }
+  }
+}
+
+export function listRejections(sqlite: Database.Database): RejectionView[] {
+  const rows = sqlite.prepare(`${SELECT} ORDER BY (o.resolution IS NOT NULL), o.seq DESC LIMIT 500`).all() as OutboxRow[]
+  return rows.map((r) => {
+    const payload = JSON.parse(r.payload) as Record<string, unknown>
+    const d = describe(sqlite, r.name, payload)
+    const familyName = d.familyId
+      ? (one<{ n: string }>(sqlite, 'SELECT name AS n FROM families WHERE id = ?', d.familyId)?.n ?? null)
+      : null
+    return {
+      seq: r.seq,
+      commandId: r.commandId,
+      name: r.name,
+      description: d.text,
+      code: r.rejectionCode ?? 'REJECTED',
+      reason: r.rejectionReason ?? 'Refusé par le portail.',
+      at: r.createdAt,
+      agentName: r.agentName,
+      familyId: familyName ? d.familyId : null,
+      familyName,
+      resolution: r.resolution,
+      resolutionReason: r.resolutionReason,
+      resolvedAt: r.resolvedAt,
+    }
+  })
+}
+
+export function countUnresolvedRejections(sqlite: Database.Database): number {
+  return (sqlite.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'rejected' AND resolution IS NULL`).get() as { n: number }).n
+}
+
+/** The rejected, unresolved command `seq` (throws NOT_FOUND otherwise). */
+export function openRejection(sqlite: Database.Database, seq: number): { name: string; payload: Record<string, unknown> } {
+  const row = one<{ name: string; payload: string }>(
+    sqlite,
+    `SELECT name, payload FROM outbox WHERE seq = ? AND status = 'rejected' AND resolution IS NULL`,
+    seq,
+  )
+  if (!row) throw new DomainError('NOT_FOUND', `No unresolved rejected change ${seq}`)
+  return { name: row.name, payload: JSON.parse(row.payload) as Record<string, unknown> }
+}
+
+/** The payload to send again: new records get new ids (the rejected id stays used). */
+export function payloadForRetry(name: string, payload: Record<string, unknown>): Record<string, unknown> {
+  return name === 'reservations.book' ? { ...payload, id: uuidv7() } : payload
+}
+
+export function resolveRejection(
+  sqlite: Database.Database,
+  seq: number,
+  r: { resolution: 'retried' | 'discarded'; reason: string | null; agentId: string | null; at: Date },
+): void {
+  sqlite
+    .prepare(
+      `UPDATE outbox SET resolution = ?, resolution_reason = ?, resolved_by = ?, resolved_at = ?
+       WHERE seq = ? AND status = 'rejected' AND resolution IS NULL`,
+    )
+    .run(r.resolution, r.reason, r.agentId, r.at.toISOString(), seq)
+}

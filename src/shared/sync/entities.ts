@@ -1,0 +1,136 @@
+/**
+ * The tables the portal and every workstation share, with their columns. Both sides use
+ * these exact table and column names (SQLite on the workstation, PostgreSQL on the portal),
+ * so a row travels as one JSON object: pulls, bootstrap snapshots, rejection "truth".
+ * Column kinds: text (also days and ISO instants), int (money in cents, capacities), bool.
+ */
+export type ColumnKind = 'text' | 'int' | 'bool'
+
+function cols<T extends Record<string, ColumnKind>>(c: T): T {
+  return c
+}
+
+export const entities = {
+  schools: cols({ id: 'text', name: 'text', kind: 'text', address: 'text' }),
+  units: cols({ id: 'text', label: 'text', levels: 'text', default_capacity: 'int' }),
+  capacities: cols({ id: 'text', unit_id: 'text', site_id: 'text', date: 'text', capacity: 'int' }),
+  agents: cols({
+    id: 'text',
+    login: 'text',
+    display_name: 'text',
+    initials: 'text',
+    role: 'text',
+    password_hash: 'text',
+    active: 'bool',
+    created_at: 'text',
+    updated_at: 'text',
+  }),
+  persons: cols({
+    id: 'text',
+    civility: 'text',
+    last_name: 'text',
+    birth_name: 'text',
+    first_names: 'text',
+    sex: 'text',
+    birth_date: 'text',
+    phone_mobile: 'text',
+    phone_home: 'text',
+    phone_work: 'text',
+    email: 'text',
+    profession: 'text',
+    created_at: 'text',
+    updated_at: 'text',
+  }),
+  schoolings: cols({ id: 'text', person_id: 'text', school_id: 'text', level: 'text', class_name: 'text', school_year: 'text' }),
+  families: cols({
+    id: 'text',
+    code: 'text',
+    name: 'text',
+    address_line1: 'text',
+    address_line2: 'text',
+    postcode: 'text',
+    city: 'text',
+    caisse: 'text',
+    allocataire_number: 'text',
+    paperless_invoices: 'bool',
+    created_at: 'text',
+    updated_at: 'text',
+  }),
+  family_members: cols({
+    id: 'text',
+    family_id: 'text',
+    person_id: 'text',
+    role: 'text',
+    relation: 'text',
+    legal_guardian: 'bool',
+    emergency_contact: 'bool',
+    may_pick_up: 'bool',
+    forbidden_pick_up: 'bool',
+  }),
+  reservations: cols({
+    id: 'text',
+    family_id: 'text',
+    child_id: 'text',
+    unit_id: 'text',
+    site_id: 'text',
+    date: 'text',
+    state: 'text',
+    channel: 'text',
+    agent_id: 'text',
+    workstation_id: 'text',
+    created_at: 'text',
+    updated_at: 'text',
+  }),
+  payments: cols({
+    id: 'text',
+    family_id: 'text',
+    amount_cents: 'int',
+    method: 'text',
+    transaction_id: 'text',
+    paid_at: 'text',
+    created_at: 'text',
+  }),
+} as const
+
+export type EntityName = keyof typeof entities
+
+/**
+ * Dependency order: a table comes after the tables its rows point to. Bootstrap snapshots
+ * are imported in this order, so foreign keys always hold.
+ */
+export const entityOrder: readonly EntityName[] = [
+  'schools',
+  'units',
+  'capacities',
+  'agents',
+  'persons',
+  'schoolings',
+  'families',
+  'family_members',
+  'reservations',
+  'payments',
+]
+
+export function isEntityName(name: string): name is EntityName {
+  return Object.hasOwn(entities, name)
+}
+
+export function columnsOf(entity: EntityName): string[] {
+  return Object.keys(entities[entity])
+}
+
+export type Value = string | number | boolean | null
+export type Row = Record<string, Value>
+
+/** Keeps only the entity's columns, with JS types by kind (bool → boolean, int → number). */
+export function normalizeRow(entity: EntityName, row: Record<string, unknown>): Row {
+  const out: Row = {}
+  for (const [col, kind] of Object.entries(entities[entity])) {
+    const v = row[col]
+    if (v === null || v === undefined) out[col] = null
+    else if (kind === 'bool') out[col] = v === true || v === 1 || v === '1' || v === 't' || v === 'true'
+    else if (kind === 'int') out[col] = typeof v === 'number' ? v : Number(v)
+    else out[col] = String(v)
+  }
+  return out
+}

@@ -1,0 +1,138 @@
+import { z } from 'zod'
+import { entities, type EntityName } from './entities'
+
+/**
+ * The sync protocol between a workstation and the portal (see docs/sync-protocol.md).
+ * Every message is validated with these schemas on both ends.
+ */
+
+/** Version of payloads and rows on the wire. A workstation older than the portal's minimum is told to update. */
+export const SYNC_SCHEMA_VERSION = 1
+export const SCHEMA_HEADER = 'x-guichet-schema'
+export const API_PREFIX = '/api/v1'
+
+/** Limits the portal enforces (and the workstation respects). */
+export const MAX_PUSH_COMMANDS = 200
+export const MAX_PULL_LIMIT = 5000
+export const MAX_BODY_BYTES = 2 * 1024 * 1024
+
+const entityNames = Object.keys(entities) as [EntityName, ...EntityName[]]
+export const EntityNameSchema = z.enum(entityNames)
+export const ValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()])
+export const RowSchema = z.record(z.string(), ValueSchema)
+
+export const ChangeSchema = z.object({
+  seq: z.number().int().nonnegative(),
+  entity: EntityNameSchema,
+  id: z.string().min(1).max(64),
+  op: z.enum(['put', 'delete']),
+  row: RowSchema.nullable(),
+})
+export type Change = z.infer<typeof ChangeSchema>
+
+// --- errors -------------------------------------------------------------------------------
+
+export const portalErrorCodes = [
+  'INVALID_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'ENROLMENT_CODE_INVALID',
+  'SEQUENCE_GAP',
+  'UPGRADE_REQUIRED',
+  'PAYLOAD_TOO_LARGE',
+  'REJECTED',
+  'INTERNAL',
+] as const
+export type PortalErrorCode = (typeof portalErrorCodes)[number]
+
+export const PortalErrorSchema = z.object({
+  error: z.object({
+    code: z.enum(portalErrorCodes),
+    /** French, for a person. */
+    message: z.string(),
+    expectedSeq: z.number().int().optional(),
+    minSchemaVersion: z.number().int().optional(),
+  }),
+})
+export type PortalError = z.infer<typeof PortalErrorSchema>
+
+// --- enrolment ----------------------------------------------------------------------------
+
+export const EnrolRequestSchema = z.strictObject({
+  code: z.string().trim().min(6).max(64),
+  name: z.string().trim().min(1).max(80).optional(),
+})
+export const EnrolResponseSchema = z.object({
+  workstationId: z.uuid(),
+  name: z.string(),
+  token: z.string().min(32),
+  codeFamilleRange: z.object({ first: z.number().int(), last: z.number().int() }),
+  receiptSeries: z.string(),
+  schemaVersion: z.number().int(),
+})
+export type EnrolResponse = z.infer<typeof EnrolResponseSchema>
+
+// --- push ---------------------------------------------------------------------------------
+
+export const PushCommandSchema = z.strictObject({
+  /** The workstation's sequence number: 1, 2, 3… without gaps. */
+  seq: z.number().int().positive(),
+  /** The command's id (UUIDv7), the same on every retry. */
+  id: z.uuid(),
+  name: z.string().min(1).max(64),
+  payload: z.unknown(),
+  /** When the agent did it (ISO instant). */
+  at: z.iso.datetime(),
+  agentId: z.uuid().nullable(),
+})
+export type PushCommand = z.infer<typeof PushCommandSchema>
+
+export const PushRequestSchema = z.strictObject({
+  schemaVersion: z.number().int().positive(),
+  commands: z.array(PushCommandSchema).min(1).max(MAX_PUSH_COMMANDS),
+})
+export type PushRequest = z.infer<typeof PushRequestSchema>
+
+export const PushResultSchema = z.object({
+  seq: z.number().int().positive(),
+  id: z.uuid(),
+  status: z.enum(['applied', 'rejected']),
+  /** Rejections: a stable code and a French reason for the agent. */
+  code: z.string().optional(),
+  reason: z.string().optional(),
+  /** Rejections: the portal's current rows for the records the command touched (null row = absent). */
+  truth: z.array(ChangeSchema).optional(),
+})
+export type PushResult = z.infer<typeof PushResultSchema>
+
+export const PushResponseSchema = z.object({
+  results: z.array(PushResultSchema),
+  lastAppliedSeq: z.number().int().nonnegative(),
+})
+export type PushResponse = z.infer<typeof PushResponseSchema>
+
+// --- pull ---------------------------------------------------------------------------------
+
+export const PullQuerySchema = z.strictObject({
+  cursor: z.coerce.number().int().nonnegative(),
+  limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).optional(),
+})
+export const PullResponseSchema = z.object({
+  changes: z.array(ChangeSchema),
+  /** The cursor to send next time: the seq of the last change returned (never goes back). */
+  cursor: z.number().int().nonnegative(),
+  hasMore: z.boolean(),
+})
+export type PullResponse = z.infer<typeof PullResponseSchema>
+
+// --- bootstrap snapshot -------------------------------------------------------------------
+
+export const SnapshotInfoSchema = z.object({
+  /** The change seq the snapshot includes: pull from here after importing it. */
+  seq: z.number().int().nonnegative(),
+  bytes: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  rows: z.number().int().nonnegative(),
+})
+export type SnapshotInfo = z.infer<typeof SnapshotInfoSchema>
