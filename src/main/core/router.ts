@@ -169,6 +169,14 @@ export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
         record = { entity, id }
       },
       emit(name, payload) {
+        if (def.kind !== 'command' || !def.sync) throw new Error(`${action} may not queue commands for the portal`)
+        appendOutbox(sqlite, {
+          commandId: emitted.length === 0 ? ctx.commandId : uuidv7({ msecs: now.getTime() }),
+          name,
+          payload,
+          agentId: agent?.id ?? session.agentId,
+          at: now,
+        })
         emitted.push({ name, payload })
       },
       services: opts.services?.() ?? { sync: null },
@@ -234,18 +242,7 @@ export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
         store.flushSearchIndex()
         const data = checkOutput(out)
         journal(now, action, record, 'ok', null, agentId)
-        if (def.kind === 'command' && def.sync) {
-          if (emitted.length === 0) emitted.push({ name: action, payload: parsed.data })
-          emitted.forEach((e, i) =>
-            appendOutbox(sqlite, {
-              commandId: i === 0 ? ctx.commandId : uuidv7({ msecs: now.getTime() }),
-              name: e.name,
-              payload: e.payload,
-              agentId,
-              at: now,
-            }),
-          )
-        }
+        if (def.kind === 'command' && def.sync && emitted.length === 0) ctx.emit(action, parsed.data)
         sqlite.exec('COMMIT')
         return { ok: true, data }
       } catch (error) {

@@ -108,7 +108,12 @@ export const contract = {
     }),
     rejections: query({ input: Empty, output: RejectionListSchema, access: allAgents }),
     /** Sends the rejected change again, as a new command (after the agent fixed what blocked it). */
-    retry: command({ input: z.strictObject({ seq: z.number().int().positive() }), output: RejectionListSchema, access: allAgents }),
+    retry: command({
+      input: z.strictObject({ seq: z.number().int().positive() }),
+      output: RejectionListSchema,
+      access: allAgents,
+      sync: true,
+    }),
     /** Gives the rejected change up, with a reason. */
     discard: command({
       input: z.strictObject({ seq: z.number().int().positive(), reason: z.string().trim().min(3).max(500) }),
