@@ -1,0 +1,229 @@
+import { parseArgs } from 'node:util'
+import { RoleSchema } from '@shared/contract'
+import { openPortalDb, type PortalDatabase } from './db/client'
+import { startPortal, DEFAULT_PORTAL_PORT } from './index'
+import { defaultPortalDataDir } from './paths'
+import { createAgent, findAgentByLogin, listAgents, updateAgent } from './services/agents'
+import { seedDemo } from './services/demo'
+import { setFamilyPassword } from './services/families'
+import { createEnrolmentCode } from './services/workstations'
+
+/**
+ * `npm run portal -- <command>`: the portal's command line.
+ * Exit codes: 0 done, 1 failure, 2 bad arguments.
+ */
+
+const USAGE = `Usage : npm run portal -- <commande> [options]
+
+  serve [--port ${DEFAULT_PORTAL_PORT}] [--host 127.0.0.1] [--log-level info]
+                                  démarre le portail (API sous /api/v1)
+  enrol-code --name "Guichet 1"   crée un code d’enrôlement de poste (usage unique, 24 h)
+  agent add --login L --name "Prénom Nom" --role accueil|regisseur|responsable [--password P]
+                                  crée un agent (sans --password : un mot de passe est tiré et affiché)
+  agent disable --login L         désactive un agent (effet sur les postes à la synchronisation suivante)
+  agent enable --login L          réactive un agent
+  agent list                      liste les agents
+  family-password --code C        nouveau mot de passe provisoire d’une famille (affiché une fois)
+  demo --families N [--seed S]    ajoute une ville de démonstration (et les agents de démonstration)
+
+Options communes :
+  --data-dir DOSSIER   dossier de données (défaut : $PORTAL_DATA_DIR, sinon ./.data/portal)
+  DATABASE_URL=postgres://…  utilise ce serveur PostgreSQL au lieu de la base embarquée (PGlite)`
+
+class UsageError extends Error {}
+
+export interface CliIo {
+  out: (line: string) => void
+  err: (line: string) => void
+  env: NodeJS.ProcessEnv
+}
+
+const defaultIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env }
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`Option manquante : ${flag}`)
+  return value
+}
+
+function integer(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} : entier de ${min} à ${max} attendu (reçu « ${value} »)`)
+  return n
+}
+
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (error) {
+    if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error
+    io.err(error.message)
+    io.err('')
+    io.err(USAGE)
+    return 2
+  }
+  const { positionals, values } = parsed
+  const [command, sub] = positionals
+  if (values.help || !command) {
+    io.out(USAGE)
+    return command ? 0 : 2
+  }
+  const dataDir = values['data-dir'] ?? defaultPortalDataDir(io.env)
+  const databaseUrl = io.env.DATABASE_URL || undefined
+
+  try {
+    if (command === 'serve') return await serve(io, dataDir, databaseUrl, values)
+    const known = ['enrol-code', 'agent', 'family-password', 'demo']
+    if (!known.includes(command)) throw new UsageError(`Commande inconnue : ${command}`)
+    // Check the arguments before opening the database.
+    const run = plan(command, sub, values)
+    let database: PortalDatabase | null = null
+    try {
+      database = await openPortalDb({ dataDir, ...(databaseUrl ? { databaseUrl } : {}) })
+      await run(database, io)
+      return 0
+    } finally {
+      await database?.close()
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(error.message)
+      io.err('')
+      io.err(USAGE)
+      return 2
+    }
+    io.err(`Échec : ${error instanceof Error ? error.message : String(error)}`)
+    return 1
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'log-level': { type: 'string' },
+      name: { type: 'string' },
+      login: { type: 'string' },
+      role: { type: 'string' },
+      password: { type: 'string' },
+      code: { type: 'string' },
+      families: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+}
+
+type Values = ReturnType<typeof parse>['values']
+
+function plan(command: string, sub: string | undefined, values: Values): (db: PortalDatabase, io: CliIo) => Promise<void> {
+  switch (command) {
+    case 'enrol-code': {
+      const name = required(values.name, '--name').trim()
+      return async ({ db }, io) => {
+        const { code, expiresAt } = await createEnrolmentCode(db, name)
+        io.out(`Code d’enrôlement pour « ${name} » (usage unique, valable jusqu’au ${new Date(expiresAt).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' })}) :`)
+        io.out(code)
+      }
+    }
+    case 'agent': {
+      if (sub === 'list') {
+        return async ({ db }, io) => {
+          const agents = await listAgents(db)
+          if (agents.length === 0) io.out('Aucun agent.')
+          for (const a of agents) io.out(`${a.login.padEnd(20)} ${a.role.padEnd(12)} ${a.active ? 'actif   ' : 'désactivé'} ${a.displayName}`)
+        }
+      }
+      if (sub === 'add') {
+        const login = required(values.login, '--login')
+        const displayName = required(values.name, '--name')
+        const role = RoleSchema.safeParse(required(values.role, '--role'))
+        if (!role.success) throw new UsageError('--role : accueil, regisseur ou responsable')
+        if (!/^[A-Za-z0-9._-]{2,64}$/.test(login.trim())) throw new UsageError('--login : lettres sans accent, chiffres, point, tiret ou soulignement')
+        if (values.password !== undefined && values.password.length < 8) throw new UsageError('--password : au moins 8 caractères')
+        return async ({ db }, io) => {
+          const { agent, password } = await createAgent(db, { login, displayName, role: role.data, password: values.password })
+          io.out(`Agent créé : ${agent.login} (${agent.role}), ${agent.displayName}.`)
+          if (password) io.out(`Mot de passe (à transmettre à l’agent, il ne sera plus affiché) : ${password}`)
+        }
+      }
+      if (sub === 'disable' || sub === 'enable') {
+        const login = required(values.login, '--login')
+        return async ({ db }, io) => {
+          const agent = await findAgentByLogin(db, login)
+          if (!agent) throw new Error(`Agent inconnu : ${login}`)
+          await updateAgent(db, agent.id, { active: sub === 'enable' }, null)
+          io.out(`Agent ${agent.login} ${sub === 'enable' ? 'réactivé' : 'désactivé'} (effet sur chaque poste à sa synchronisation suivante).`)
+        }
+      }
+      throw new UsageError('agent : add, disable, enable ou list')
+    }
+    case 'family-password': {
+      const code = required(values.code, '--code')
+      return async ({ db }, io) => {
+        const r = await setFamilyPassword(db, code)
+        io.out(`Famille ${r.code} : mot de passe provisoire ${r.password}`)
+        io.out(`À changer à la première connexion ; valable jusqu’au ${new Date(r.expiresAt).toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' })}.`)
+      }
+    }
+    case 'demo': {
+      const families = integer(required(values.families, '--families'), '--families', 1, 99_999, 0)
+      const seed = integer(values.seed, '--seed', 0, 2 ** 32 - 1, 1)
+      return async ({ db }, io) => {
+        io.out(`Génération de ${families.toLocaleString('fr-FR')} familles (graine ${seed})…`)
+        const r = await seedDemo(db, { families, seed })
+        io.out(
+          `Ville de démonstration : ${r.families.toLocaleString('fr-FR')} familles, ${r.persons.toLocaleString('fr-FR')} personnes, ` +
+            `${r.rows.toLocaleString('fr-FR')} lignes (et autant de changements) en ${r.seconds.toFixed(1)} s ` +
+            `(génération ${r.generateSeconds.toFixed(1)} s, copie ${r.copySeconds.toFixed(1)} s).`,
+        )
+        if (r.agents > 0) io.out('Agents de démonstration : accueil / accueil2026, regie / regie2026, responsable / responsable2026')
+      }
+    }
+    default:
+      throw new UsageError(`Commande inconnue : ${command}`)
+  }
+}
+
+async function serve(io: CliIo, dataDir: string, databaseUrl: string | undefined, values: Values): Promise<number> {
+  const port = integer(values.port, '--port', 0, 65535, DEFAULT_PORTAL_PORT)
+  const host = values.host ?? '127.0.0.1'
+  const level = values['log-level'] ?? 'info'
+  if (!['fatal', 'error', 'warn', 'info', 'debug'].includes(level)) throw new UsageError('--log-level : fatal, error, warn, info ou debug')
+  const started = performance.now()
+  const portal = await startPortal({
+    dataDir,
+    ...(databaseUrl ? { databaseUrl } : {}),
+    port,
+    host,
+    log: level as 'info',
+  })
+  io.out(
+    `Portail Guichet Famille prêt en ${((performance.now() - started) / 1000).toFixed(1)} s : ${portal.url}/api/v1 ` +
+      `(${portal.driver === 'pglite' ? `base embarquée dans ${portal.dataDir}` : 'PostgreSQL'})`,
+  )
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      io.out(`${signal} reçu : arrêt du portail…`)
+      portal
+        .close()
+        .catch((error: unknown) => io.err(`Arrêt : ${error instanceof Error ? error.message : String(error)}`))
+        .finally(resolve)
+    }
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+  })
+  io.out('Portail arrêté.')
+  return 0
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code
+  })
+}

@@ -1,0 +1,344 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
+
+/**
+ * The portal's PostgreSQL schema (PGlite or a real server).
+ *
+ * 1. The shared tables: exactly the tables and columns of src/shared/sync/entities.ts (a test
+ *    checks it), so that a row travels as one JSON object between the portal and SQLite.
+ *    Ids are text primary keys; days and instants are text (ISO), money is integer cents.
+ * 2. The portal's own tables: workstations and their enrolment codes, the applied commands
+ *    (exactly-once), the change log (pull cursor = changes.seq), family accounts, sessions.
+ *
+ * Migrations: `npm run db:generate:portal` (drizzle.portal.config.ts) → resources/portal-migrations.
+ * Keep this file free of path aliases: drizzle-kit loads it on its own.
+ */
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' })
+
+// ---------------------------------------------------------------------------------------------
+// Shared tables (src/shared/sync/entities.ts)
+
+export const schools = pgTable('schools', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  kind: text('kind').notNull(),
+  address: text('address').notNull(),
+})
+
+export const units = pgTable('units', {
+  id: text('id').primaryKey(),
+  label: text('label').notNull(),
+  levels: text('levels').notNull(),
+  default_capacity: integer('default_capacity').notNull(),
+})
+
+export const capacities = pgTable(
+  'capacities',
+  {
+    id: text('id').primaryKey(),
+    unit_id: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+    site_id: text('site_id')
+      .notNull()
+      .references(() => schools.id),
+    date: text('date'),
+    capacity: integer('capacity').notNull(),
+  },
+  (t) => [index('capacities_unit_site_idx').on(t.unit_id, t.site_id)],
+)
+
+export const agents = pgTable(
+  'agents',
+  {
+    id: text('id').primaryKey(),
+    login: text('login').notNull(),
+    display_name: text('display_name').notNull(),
+    initials: text('initials').notNull(),
+    role: text('role').notNull(),
+    password_hash: text('password_hash').notNull(),
+    active: boolean('active').notNull().default(true),
+    created_at: text('created_at').notNull(),
+    updated_at: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('agents_login_uq').on(t.login)],
+)
+
+export const persons = pgTable('persons', {
+  id: text('id').primaryKey(),
+  civility: text('civility'),
+  last_name: text('last_name').notNull(),
+  birth_name: text('birth_name'),
+  first_names: text('first_names').notNull(),
+  sex: text('sex'),
+  birth_date: text('birth_date'),
+  phone_mobile: text('phone_mobile'),
+  phone_home: text('phone_home'),
+  phone_work: text('phone_work'),
+  email: text('email'),
+  profession: text('profession'),
+  created_at: text('created_at').notNull(),
+  updated_at: text('updated_at').notNull(),
+})
+
+export const schoolings = pgTable(
+  'schoolings',
+  {
+    id: text('id').primaryKey(),
+    person_id: text('person_id')
+      .notNull()
+      .references(() => persons.id),
+    school_id: text('school_id')
+      .notNull()
+      .references(() => schools.id),
+    level: text('level').notNull(),
+    class_name: text('class_name'),
+    school_year: text('school_year').notNull(),
+  },
+  (t) => [uniqueIndex('schoolings_person_year_uq').on(t.person_id, t.school_year)],
+)
+
+export const families = pgTable(
+  'families',
+  {
+    id: text('id').primaryKey(),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    address_line1: text('address_line1').notNull(),
+    address_line2: text('address_line2'),
+    postcode: text('postcode').notNull(),
+    city: text('city').notNull(),
+    caisse: text('caisse'),
+    allocataire_number: text('allocataire_number'),
+    paperless_invoices: boolean('paperless_invoices').notNull().default(false),
+    created_at: text('created_at').notNull(),
+    updated_at: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('families_code_uq').on(t.code)],
+)
+
+export const family_members = pgTable(
+  'family_members',
+  {
+    id: text('id').primaryKey(),
+    family_id: text('family_id')
+      .notNull()
+      .references(() => families.id),
+    person_id: text('person_id')
+      .notNull()
+      .references(() => persons.id),
+    role: text('role').notNull(),
+    relation: text('relation'),
+    legal_guardian: boolean('legal_guardian').notNull().default(false),
+    emergency_contact: boolean('emergency_contact').notNull().default(false),
+    may_pick_up: boolean('may_pick_up').notNull().default(false),
+    forbidden_pick_up: boolean('forbidden_pick_up').notNull().default(false),
+  },
+  (t) => [
+    uniqueIndex('family_members_uq').on(t.family_id, t.person_id),
+    index('family_members_person_idx').on(t.person_id),
+  ],
+)
+
+export const reservations = pgTable(
+  'reservations',
+  {
+    id: text('id').primaryKey(),
+    family_id: text('family_id')
+      .notNull()
+      .references(() => families.id),
+    child_id: text('child_id')
+      .notNull()
+      .references(() => persons.id),
+    unit_id: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+    site_id: text('site_id')
+      .notNull()
+      .references(() => schools.id),
+    date: text('date').notNull(),
+    state: text('state').notNull(),
+    channel: text('channel').notNull(),
+    agent_id: text('agent_id'),
+    workstation_id: text('workstation_id'),
+    created_at: text('created_at').notNull(),
+    updated_at: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('reservations_family_idx').on(t.family_id, t.date),
+    index('reservations_slot_idx').on(t.unit_id, t.site_id, t.date, t.state),
+    index('reservations_child_idx').on(t.child_id, t.unit_id, t.date),
+  ],
+)
+
+export const payments = pgTable(
+  'payments',
+  {
+    id: text('id').primaryKey(),
+    family_id: text('family_id')
+      .notNull()
+      .references(() => families.id),
+    amount_cents: integer('amount_cents').notNull(),
+    method: text('method').notNull(),
+    transaction_id: text('transaction_id'),
+    paid_at: text('paid_at').notNull(),
+    created_at: text('created_at').notNull(),
+  },
+  (t) => [index('payments_family_idx').on(t.family_id), uniqueIndex('payments_transaction_uq').on(t.transaction_id)],
+)
+
+/** Every shared table, by entity name (the keys of `entities`). */
+export const sharedTables = {
+  schools,
+  units,
+  capacities,
+  agents,
+  persons,
+  schoolings,
+  families,
+  family_members,
+  reservations,
+  payments,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Portal tables
+
+/** A database identity, so that caches in the data folder (snapshots) never outlive their database. */
+export const portalMeta = pgTable('portal_meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+})
+
+/** Named counters handed out atomically (code-famille ranges, receipt series). */
+export const counters = pgTable('counters', {
+  name: text('name').primaryKey(),
+  value: bigint('value', { mode: 'number' }).notNull(),
+})
+
+export const workstations = pgTable(
+  'workstations',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** sha-256 (hex) of the bearer token; the token itself is never stored. */
+    token_hash: text('token_hash').notNull(),
+    code_range_first: integer('code_range_first').notNull(),
+    code_range_last: integer('code_range_last').notNull(),
+    receipt_series: text('receipt_series').notNull(),
+    last_applied_seq: bigint('last_applied_seq', { mode: 'number' }).notNull().default(0),
+    enrolled_at: instant('enrolled_at').notNull().defaultNow(),
+    revoked_at: instant('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('workstations_token_uq').on(t.token_hash),
+    uniqueIndex('workstations_series_uq').on(t.receipt_series),
+    uniqueIndex('workstations_range_uq').on(t.code_range_first),
+  ],
+)
+
+export const enrolmentCodes = pgTable('enrolment_codes', {
+  /** sha-256 (hex) of the normalised code. */
+  code_hash: text('code_hash').primaryKey(),
+  name: text('name').notNull(),
+  created_at: instant('created_at').notNull().defaultNow(),
+  expires_at: instant('expires_at').notNull(),
+  used_at: instant('used_at'),
+  workstation_id: text('workstation_id').references(() => workstations.id),
+})
+
+export const appliedCommands = pgTable(
+  'applied_commands',
+  {
+    workstation_id: text('workstation_id')
+      .notNull()
+      .references(() => workstations.id),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    /** Null only for a command rejected because its id was already used by another command. */
+    command_id: text('command_id').unique('applied_commands_command_id_uq'),
+    name: text('name').notNull(),
+    status: text('status', { enum: ['applied', 'rejected'] }).notNull(),
+    code: text('code'),
+    reason: text('reason'),
+    truth: jsonb('truth'),
+    applied_at: instant('applied_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'applied_commands_pk', columns: [t.workstation_id, t.seq] })],
+)
+
+/**
+ * The change log: one row per write to a shared table, in commit order. Writers take
+ * pg_advisory_xact_lock(4242) before their first write, so seq order is commit order and a
+ * pull cursor never skips a row committed later with a smaller seq.
+ */
+export const changes = pgTable(
+  'changes',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    entity: text('entity').notNull(),
+    entity_id: text('entity_id').notNull(),
+    op: text('op', { enum: ['put', 'delete'] }).notNull(),
+    row: jsonb('row'),
+    command_id: text('command_id'),
+    workstation_id: text('workstation_id'),
+    at: instant('at').notNull().default(sql`now()`),
+  },
+  // No other index: every write appends here, and pulls read by seq (the primary key).
+)
+
+/** Failed logins per key ("admin:<login>", "family:<code>"): after a few, each attempt waits longer. */
+export const loginThrottle = pgTable('login_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull().default(0),
+  blocked_until: instant('blocked_until').notNull(),
+})
+
+export const familyAccounts = pgTable('family_accounts', {
+  family_id: text('family_id')
+    .primaryKey()
+    .references(() => families.id),
+  password_hash: text('password_hash').notNull(),
+  must_change: boolean('must_change').notNull().default(true),
+  /** A temporary password stops working after this instant (null: a password the family chose). */
+  expires_at: instant('expires_at'),
+  updated_at: instant('updated_at').notNull().defaultNow(),
+})
+
+export const familySessions = pgTable(
+  'family_sessions',
+  {
+    token_hash: text('token_hash').primaryKey(),
+    family_id: text('family_id')
+      .notNull()
+      .references(() => families.id),
+    expires_at: instant('expires_at').notNull(),
+    created_at: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('family_sessions_family_idx').on(t.family_id)],
+)
+
+export const adminSessions = pgTable(
+  'admin_sessions',
+  {
+    token_hash: text('token_hash').primaryKey(),
+    agent_id: text('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    expires_at: instant('expires_at').notNull(),
+    created_at: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('admin_sessions_agent_idx').on(t.agent_id)],
+)

@@ -1,0 +1,531 @@
+import { sql, type SQL } from 'drizzle-orm'
+import type { CommandTx, Touched } from '@shared/commands'
+import { columnsOf, entities, entityOrder, isEntityName, normalizeRow, type EntityName, type Row, type Value } from '@shared/sync/entities'
+import type { Change } from '@shared/sync/protocol'
+import { fastQuery, fastRows, one, rows, type PortalDb } from './client'
+
+/**
+ * Writes to the shared tables, always with their change-log row.
+ *
+ * The change log (`changes`, seq from a sequence) is what workstations pull. A writer takes
+ * `pg_advisory_xact_lock(CHANGE_LOG_LOCK)` before it touches the shared tables and keeps it until
+ * it commits, so writers of shared tables run one at a time: seq order is commit order, and every
+ * snapshot of the database sees a prefix of the log (a pull with cursor N never skips a row that
+ * commits later with a seq ≤ N). Only this file writes to shared tables or to `changes`, through
+ * `EntityStore.transaction`, which appends the change-log rows before the transaction commits.
+ */
+export const CHANGE_LOG_LOCK = 4242
+
+export interface ChangeOrigin {
+  /** The command (workstation push or family/admin action) the change comes from. */
+  commandId: string | null
+  workstationId: string | null
+}
+
+const ident = (name: string): SQL => sql`${sql.identifier(name)}`
+const list = (items: SQL[]): SQL => sql.join(items, sql`, `)
+
+function checkEntity(entity: string): asserts entity is EntityName {
+  if (!isEntityName(entity)) throw new Error(`Unknown entity ${entity}`)
+}
+
+function whereOf(entity: EntityName, where: Record<string, Value>): SQL {
+  const kinds = entities[entity] as Record<string, string>
+  const keys = Object.keys(where).sort()
+  const parts = keys.map((k) => {
+    if (!(k in kinds)) throw new Error(`Unknown column ${entity}.${k}`)
+    const v = where[k] ?? null
+    return v === null ? sql`${ident(k)} IS NULL` : sql`${ident(k)} = ${v}`
+  })
+  return parts.length === 0 ? sql`TRUE` : sql.join(parts, sql` AND `)
+}
+
+/**
+ * Statement texts of the hot paths (one per table and shape), written once: names come from
+ * `entities` (checked), values are always parameters.
+ */
+const statements = new Map<string, string>()
+
+function statement(key: string, build: () => string): string {
+  let text = statements.get(key)
+  if (text === undefined) {
+    text = build()
+    statements.set(key, text)
+  }
+  return text
+}
+
+const quoted = (name: string): string => `"${name}"`
+
+function selectFrom(entity: EntityName, what = columnsOf(entity).map(quoted).join(', ')): string {
+  return `SELECT ${what} FROM ${quoted(entity)}`
+}
+
+/** `WHERE a = $1 AND b IS NULL …` (keys sorted) and its parameters. */
+function whereText(entity: EntityName, where: Record<string, Value>): { shape: string; text: string; params: Value[] } {
+  const kinds = entities[entity] as Record<string, string>
+  const keys = Object.keys(where).sort()
+  const params: Value[] = []
+  const parts = keys.map((k) => {
+    if (!(k in kinds)) throw new Error(`Unknown column ${entity}.${k}`)
+    const v = where[k] ?? null
+    if (v === null) return `${quoted(k)} IS NULL`
+    params.push(v)
+    return `${quoted(k)} = $${params.length}`
+  })
+  const text = parts.length === 0 ? 'TRUE' : parts.join(' AND ')
+  return { shape: text, text, params }
+}
+
+/**
+ * One statement that writes rows of one entity and their change-log rows. The rows travel as one
+ * JSON parameter expanded by `jsonb_populate_recordset` (one parameter instead of rows × columns:
+ * fast on both drivers); the logged row is `to_jsonb` of the row as stored.
+ */
+function insertWithChanges(entity: EntityName, batch: readonly Row[], origin: ChangeOrigin, onConflict: 'update' | 'nothing'): SQL {
+  const cols = columnsOf(entity)
+  const colList = list(cols.map(ident))
+  const conflict =
+    onConflict === 'update'
+      ? sql`ON CONFLICT (id) DO UPDATE SET ${list(cols.filter((c) => c !== 'id').map((c) => sql`${ident(c)} = excluded.${ident(c)}`))}`
+      : sql`ON CONFLICT (id) DO NOTHING`
+  return sql`WITH w AS (
+      INSERT INTO ${ident(entity)} (${colList})
+      SELECT ${colList} FROM jsonb_populate_recordset(NULL::${ident(entity)}, ${JSON.stringify(batch)}::jsonb)
+      ${conflict} RETURNING *
+    )
+    INSERT INTO changes (entity, entity_id, op, row, command_id, workstation_id)
+    SELECT ${entity}, w.id, 'put', to_jsonb(w), ${origin.commandId}, ${origin.workstationId} FROM w`
+}
+
+interface CachedQuery {
+  entity: EntityName
+  /** The where, with values normalised like rows (so a JS comparison says what SQL would). */
+  where: Row
+  result: Row[] | number
+}
+
+function normalizeWhere(entity: EntityName, where: Record<string, Value>): Row {
+  const full = normalizeRow(entity, where)
+  const out: Row = {}
+  for (const k of Object.keys(where)) out[k] = full[k] ?? null
+  return out
+}
+
+/** Whether `row` satisfies `where` as `whereOf` would in SQL (equality, or IS NULL for null). */
+function matches(where: Row, row: Row): boolean {
+  for (const [k, v] of Object.entries(where)) {
+    if (v === null ? row[k] !== null : row[k] !== v) return false
+  }
+  return true
+}
+
+/** Takes the change-log lock for the rest of the transaction (call it before the first write). */
+export async function lockChangeLog(tx: PortalDb): Promise<void> {
+  await fastRows(tx, sql`SELECT pg_advisory_xact_lock(${sql.raw(String(CHANGE_LOG_LOCK))})`)
+}
+
+/** The highest change seq visible to this transaction (0 for an empty log). */
+export async function currentSeq(db: PortalDb): Promise<number> {
+  const row = await one<{ seq: string | number | null }>(db, sql`SELECT max(seq) AS seq FROM changes`)
+  return Number(row?.seq ?? 0)
+}
+
+/**
+ * The shared tables inside one transaction that holds the change-log lock (taken at the first
+ * read or write). Implements the shared commands' CommandTx (reads and upserts), and the
+ * admin/demo writes. Use it through `EntityStore.transaction(db, origin, async (store, tx) => …)`.
+ *
+ * Each write's change-log row is kept in memory and all of them are appended in one statement,
+ * in write order, just before the transaction commits.
+ *
+ * Because every writer of shared tables holds the change-log lock until it commits, nobody else
+ * can change these tables while this store lives: its reads are cached for the transaction,
+ * write-through (a put updates the cached row, and the cached counts and finds it affects when
+ * the row before is known; otherwise they are dropped).
+ *
+ * `isolated(fn)` runs one command: its puts are buffered and written when it succeeds, dropped
+ * when it throws. A read of a table with buffered puts writes them first, inside a savepoint
+ * opened then, so a later rejection still undoes them (ROLLBACK TO SAVEPOINT). Commands that
+ * read everything before they write (all of today's) need no savepoint at all.
+ */
+export class EntityStore implements CommandTx {
+  private constructor(
+    private readonly tx: PortalDb,
+    private origin: ChangeOrigin,
+  ) {}
+
+  /**
+   * Runs `fn` in one transaction with a store over it; the change-log rows of its writes are
+   * appended before the commit. Throwing rolls everything back.
+   */
+  static async transaction<T>(
+    db: PortalDb,
+    origin: ChangeOrigin,
+    fn: (store: EntityStore, tx: PortalDb) => Promise<T>,
+  ): Promise<T> {
+    return db.transaction(async (tx) => {
+      const store = new EntityStore(tx, origin)
+      try {
+        const result = await fn(store, tx)
+        if (store.scope) throw new Error('EntityStore: a command is still running at commit')
+        await store.flushChanges()
+        return result
+      } finally {
+        store.done = true
+      }
+    })
+  }
+
+  private locked = false
+  private done = false
+  /** Change-log rows not yet appended (in write order). */
+  private pendingChanges: Array<{ entity: EntityName; entity_id: string; op: 'put' | 'delete'; row: Row | null; command_id: string | null; workstation_id: string | null }> = []
+
+  /** The change-log lock, taken before the first read: cached reads stay true until the commit. */
+  private async ready(): Promise<void> {
+    if (this.done) throw new Error('EntityStore used after its transaction ended')
+    if (this.locked) return
+    await lockChangeLog(this.tx)
+    this.locked = true
+  }
+
+  private logChange(entity: EntityName, id: string, op: 'put' | 'delete', row: Row | null): void {
+    this.pendingChanges.push({
+      entity,
+      entity_id: id,
+      op,
+      row,
+      command_id: this.origin.commandId,
+      workstation_id: this.origin.workstationId,
+    })
+  }
+
+  /** Appends the pending change-log rows, in order (one statement). */
+  private async flushChanges(): Promise<void> {
+    if (this.pendingChanges.length === 0) return
+    const batch = JSON.stringify(this.pendingChanges)
+    this.pendingChanges = []
+    await fastRows(
+      this.tx,
+      sql`INSERT INTO changes (entity, entity_id, op, row, command_id, workstation_id)
+          SELECT c->>'entity', c->>'entity_id', c->>'op', CASE WHEN jsonb_typeof(c->'row') = 'object' THEN c->'row' END,
+                 c->>'command_id', c->>'workstation_id'
+          FROM jsonb_array_elements(${batch}::jsonb) WITH ORDINALITY AS x(c, n)
+          ORDER BY n`,
+    )
+  }
+
+  /** Changes appended by this store (so the caller knows a snapshot is out of date). */
+  writes = 0
+
+  private readonly rowCache = new Map<string, Row | null>()
+  private readonly queryCache = new Map<string, CachedQuery>()
+  private scope: {
+    buffer: Map<string, { entity: EntityName; row: Row }>
+    savepoint: boolean
+    /** Cache keys and tables written inside the scope (dropped from the caches on rollback). */
+    rowKeys: Set<string>
+    tables: Set<EntityName>
+    writes: number
+  } | null = null
+  private savepoints = 0
+
+  /** The origin recorded on the next changes (one store serves several commands of a push). */
+  setOrigin(origin: ChangeOrigin): void {
+    this.origin = origin
+  }
+
+  private static key(entity: EntityName, id: string): string {
+    return `${entity}\u0000${id}`
+  }
+
+  private static queryKey(kind: 'f' | 'c', entity: EntityName, where: Record<string, Value>): string {
+    return `${kind}\u0000${entity}\u0000${JSON.stringify(Object.keys(where).sort().map((k) => [k, where[k] ?? null]))}`
+  }
+
+  private dropQueries(entity: EntityName): void {
+    for (const [k, q] of this.queryCache) if (q.entity === entity) this.queryCache.delete(k)
+  }
+
+  /**
+   * Keeps the cached finds and counts of a table exact after one row changed from `old` to `next`
+   * (both known): counts move by ±1; a find keeps its rows when the row stays in or out of it,
+   * and is dropped (read again if needed) when the row enters or leaves it.
+   */
+  private adjustQueries(entity: EntityName, old: Row | null, next: Row | null): void {
+    for (const [k, q] of this.queryCache) {
+      if (q.entity !== entity) continue
+      const was = old !== null && matches(q.where, old)
+      const is = next !== null && matches(q.where, next)
+      if (!was && !is) continue
+      if (typeof q.result === 'number') q.result += (is ? 1 : 0) - (was ? 1 : 0)
+      else if (was && is && next) q.result = q.result.map((r) => (r.id === next.id ? next : r))
+      else this.queryCache.delete(k)
+    }
+  }
+
+  /**
+   * Reads into the cache, in one query, every row of every shared table whose id is among `ids`
+   * (a push passes the ids its commands mention: the rows they will read or write are then
+   * mostly in memory). Absent (table, id) pairs are cached as absent, which is just as true.
+   */
+  async prefetchIds(ids: readonly string[]): Promise<void> {
+    await this.ready()
+    const unique = [...new Set(ids)]
+    if (unique.length === 0) return
+    const text = statement('prefetch all', () =>
+      entityOrder
+        .map((e) => `SELECT '${e}' AS e, row_to_json(t)::text AS j FROM ${quoted(e)} t WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))`)
+        .join(' UNION ALL '),
+    )
+    const found = await fastQuery<{ e: string; j: string }>(this.tx, text, [JSON.stringify(unique)])
+    for (const entity of entityOrder) {
+      for (const id of unique) {
+        const key = EntityStore.key(entity, id)
+        if (!this.rowCache.has(key)) this.rowCache.set(key, null)
+      }
+    }
+    for (const { e, j } of found) {
+      if (!isEntityName(e)) continue
+      const row = normalizeRow(e, JSON.parse(j) as Record<string, unknown>)
+      this.rowCache.set(EntityStore.key(e, String(row.id)), row)
+    }
+  }
+
+  async get(entity: EntityName, id: string): Promise<Row | null> {
+    checkEntity(entity)
+    await this.ready()
+    const key = EntityStore.key(entity, id)
+    const buffered = this.scope?.buffer.get(key)
+    if (buffered) return { ...buffered.row }
+    if (this.rowCache.has(key)) {
+      const cached = this.rowCache.get(key) ?? null
+      return cached ? { ...cached } : null
+    }
+    const [found] = await fastQuery<Record<string, unknown>>(
+      this.tx,
+      statement(`get ${entity}`, () => `${selectFrom(entity)} WHERE id = $1`),
+      [id],
+    )
+    const row = found ? normalizeRow(entity, found) : null
+    this.rowCache.set(key, row)
+    return row ? { ...row } : null
+  }
+
+  async find(entity: EntityName, where: Record<string, Value>): Promise<Row[]> {
+    checkEntity(entity)
+    await this.ready()
+    await this.flush(entity)
+    const key = EntityStore.queryKey('f', entity, where)
+    const cached = this.queryCache.get(key)
+    if (cached && typeof cached.result !== 'number') return cached.result.map((r) => ({ ...r }))
+    const w = whereText(entity, where)
+    const found = await fastQuery<Record<string, unknown>>(
+      this.tx,
+      statement(`find ${entity} ${w.shape}`, () => `${selectFrom(entity)} WHERE ${w.text} ORDER BY id COLLATE "C"`),
+      w.params,
+    )
+    const result = found.map((r) => normalizeRow(entity, r))
+    this.queryCache.set(key, { entity, where: normalizeWhere(entity, where), result })
+    return result.map((r) => ({ ...r }))
+  }
+
+  async count(entity: EntityName, where: Record<string, Value>): Promise<number> {
+    checkEntity(entity)
+    await this.ready()
+    await this.flush(entity)
+    const key = EntityStore.queryKey('c', entity, where)
+    const cached = this.queryCache.get(key)
+    if (cached && typeof cached.result === 'number') return cached.result
+    const w = whereText(entity, where)
+    const [row] = await fastQuery<{ n: number | string }>(
+      this.tx,
+      statement(`count ${entity} ${w.shape}`, () => `${selectFrom(entity, 'count(*)::int AS n')} WHERE ${w.text}`),
+      w.params,
+    )
+    const n = Number(row?.n ?? 0)
+    this.queryCache.set(key, { entity, where: normalizeWhere(entity, where), result: n })
+    return n
+  }
+
+  /** Inserts or replaces the whole row, and logs it (buffered inside `isolated`). */
+  async put(entity: EntityName, row: Row): Promise<void> {
+    checkEntity(entity)
+    await this.ready()
+    const normalized = normalizeRow(entity, row)
+    if (typeof normalized.id !== 'string' || normalized.id === '') throw new Error(`${entity}: a row needs an id`)
+    if (this.scope) {
+      const key = EntityStore.key(entity, normalized.id)
+      this.scope.buffer.delete(key) // keep the order of writes
+      this.scope.buffer.set(key, { entity, row: normalized })
+      return
+    }
+    await this.write(entity, normalized)
+  }
+
+  private async write(entity: EntityName, row: Row): Promise<void> {
+    const cols = columnsOf(entity)
+    await fastQuery(
+      this.tx,
+      statement(
+        `put ${entity}`,
+        () =>
+          `INSERT INTO ${quoted(entity)} (${cols.map(quoted).join(', ')}) VALUES (${cols.map((_c, i) => `$${i + 1}`).join(', ')}) ` +
+          `ON CONFLICT (id) DO UPDATE SET ${cols
+            .filter((c) => c !== 'id')
+            .map((c) => `${quoted(c)} = excluded.${quoted(c)}`)
+            .join(', ')}`,
+      ),
+      cols.map((c) => row[c] ?? null),
+    )
+    this.logChange(entity, String(row.id), 'put', row)
+    const key = EntityStore.key(entity, String(row.id))
+    // The row before: known when it was read (or prefetched) in this transaction.
+    const old = this.rowCache.has(key) ? (this.rowCache.get(key) ?? null) : undefined
+    this.rowCache.set(key, row)
+    if (old === undefined) this.dropQueries(entity)
+    else this.adjustQueries(entity, old, row)
+    this.writes++
+    if (this.scope) {
+      this.scope.rowKeys.add(key)
+      this.scope.tables.add(entity)
+      this.scope.writes++
+    }
+  }
+
+  /** Writes the scope's buffered puts (of one table, or all), opening the scope's savepoint first if a command is still running. */
+  private async flush(entity?: EntityName, final = false): Promise<void> {
+    const scope = this.scope
+    if (!scope || scope.buffer.size === 0) return
+    const pending = [...scope.buffer.entries()].filter(([, w]) => entity === undefined || w.entity === entity)
+    if (pending.length === 0) return
+    if (!final && !scope.savepoint) {
+      await fastRows(this.tx, sql.raw(`SAVEPOINT store_${this.savepoints}`))
+      scope.savepoint = true
+    }
+    for (const [key, w] of pending) {
+      scope.buffer.delete(key)
+      await this.write(w.entity, w.row)
+    }
+  }
+
+  /**
+   * Runs one command: its writes happen only if `fn` returns. If it throws (a rejection), nothing
+   * it wrote is kept and the error is rethrown.
+   */
+  async isolated<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.scope) throw new Error('EntityStore.isolated cannot be nested')
+    const scope = (this.scope = { buffer: new Map(), savepoint: false, rowKeys: new Set<string>(), tables: new Set<EntityName>(), writes: 0 })
+    const changesBefore = this.pendingChanges.length
+    const name = `store_${this.savepoints}`
+    try {
+      const result = await fn()
+      await this.flush(undefined, true)
+      if (scope.savepoint) await fastRows(this.tx, sql.raw(`RELEASE SAVEPOINT ${name}`))
+      return result
+    } catch (error) {
+      if (scope.savepoint) {
+        await fastRows(this.tx, sql.raw(`ROLLBACK TO SAVEPOINT ${name}`))
+        await fastRows(this.tx, sql.raw(`RELEASE SAVEPOINT ${name}`))
+      }
+      this.pendingChanges.length = changesBefore
+      for (const key of scope.rowKeys) this.rowCache.delete(key)
+      for (const table of scope.tables) this.dropQueries(table)
+      this.writes -= scope.writes
+      throw error
+    } finally {
+      this.scope = null
+      this.savepoints++
+    }
+  }
+
+  /** Deletes the row (if present) and logs the deletion. */
+  async delete(entity: EntityName, id: string): Promise<boolean> {
+    checkEntity(entity)
+    if (this.scope) throw new Error('EntityStore.delete is not available inside a command')
+    await this.ready()
+    const done = await fastRows<{ id: string }>(this.tx, sql`DELETE FROM ${ident(entity)} WHERE id = ${id} RETURNING id`)
+    this.rowCache.set(EntityStore.key(entity, id), null)
+    this.dropQueries(entity)
+    if (done.length === 0) return false
+    this.logChange(entity, id, 'delete', null)
+    this.writes++
+    return true
+  }
+
+  /**
+   * Bulk insert (demo seeding, imports): one statement per `batchSize` rows (default 1000), each row with
+   * its change-log row. Existing ids are left alone (`nothing`) or replaced (`update`).
+   * Returns how many rows were written.
+   */
+  async insertMany(entity: EntityName, all: readonly Row[], opts: { onConflict?: 'update' | 'nothing'; batchSize?: number } = {}): Promise<number> {
+    checkEntity(entity)
+    if (this.scope) throw new Error('EntityStore.insertMany is not available inside a command')
+    await this.ready()
+    await this.flushChanges() // keep the log in write order
+    const size = opts.batchSize ?? 1000
+    let written = 0
+    for (let i = 0; i < all.length; i += size) {
+      const batch = all.slice(i, i + size).map((r) => normalizeRow(entity, r))
+      const result = (await this.tx.execute(insertWithChanges(entity, batch, this.origin, opts.onConflict ?? 'nothing'))) as unknown as {
+        rowCount?: number | null
+        affectedRows?: number
+      }
+      written += Number(result.rowCount ?? result.affectedRows ?? 0)
+    }
+    for (const key of [...this.rowCache.keys()]) if (key.startsWith(`${entity}\u0000`)) this.rowCache.delete(key)
+    this.dropQueries(entity)
+    this.writes += written
+    return written
+  }
+
+  /**
+   * The current rows of records, as changes (row null when absent): a rejection's "truth".
+   * Their seq is the log's last seq as this transaction sees it: the truth "as of" that change.
+   */
+  async truth(touched: readonly Touched[]): Promise<Change[]> {
+    if (touched.length === 0) return []
+    await this.flush()
+    const [last] = await fastRows<{ seq: string | number | bigint | null }>(this.tx, sql`SELECT max(seq) AS seq FROM changes`)
+    const seq = Number(last?.seq ?? 0)
+    const out: Change[] = []
+    for (const t of touched) {
+      const row = await this.get(t.entity, t.id)
+      out.push({ seq, entity: t.entity, id: t.id, op: row ? 'put' : 'delete', row })
+    }
+    return out
+  }
+}
+
+const NO_ORIGIN: ChangeOrigin = { commandId: null, workstationId: null }
+
+/** Upserts one row of a shared table with its change-log row, in its own transaction (admin and demo writes). */
+export async function putRow(db: PortalDb, entity: EntityName, row: Row, origin: ChangeOrigin = NO_ORIGIN): Promise<void> {
+  await EntityStore.transaction(db, origin, (store) => store.put(entity, row))
+}
+
+/** Deletes one row of a shared table with its change-log row, in its own transaction. False if it was not there. */
+export async function deleteRow(db: PortalDb, entity: EntityName, id: string, origin: ChangeOrigin = NO_ORIGIN): Promise<boolean> {
+  return EntityStore.transaction(db, origin, (store) => store.delete(entity, id))
+}
+
+/** Reads of the shared tables outside a write transaction (family pages, admin lists). */
+export async function readRows(db: PortalDb, entity: EntityName, where: Record<string, Value>): Promise<Row[]> {
+  checkEntity(entity)
+  const found = await rows<Record<string, unknown>>(
+    db,
+    sql`SELECT ${list(columnsOf(entity).map(ident))} FROM ${ident(entity)} WHERE ${whereOf(entity, where)} ORDER BY id COLLATE "C"`,
+  )
+  return found.map((r) => normalizeRow(entity, r))
+}
+
+export async function readRowsByIds(db: PortalDb, entity: EntityName, ids: readonly string[]): Promise<Row[]> {
+  checkEntity(entity)
+  if (ids.length === 0) return []
+  const found = await rows<Record<string, unknown>>(
+    db,
+    sql`SELECT ${list(columnsOf(entity).map(ident))} FROM ${ident(entity)} WHERE id IN (${list(ids.map((id) => sql`${id}`))}) ORDER BY id`,
+  )
+  return found.map((r) => normalizeRow(entity, r))
+}

@@ -1,0 +1,109 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { PortalDb } from '../db/client'
+import type { AdminPrincipal } from '../services/agents'
+import type { FamilyPrincipal } from '../services/families'
+import type { SnapshotManager } from '../services/snapshots'
+import type { WorkstationPrincipal } from '../services/workstations'
+import { parseInput } from './errors'
+
+/**
+ * A route is declared once: method, path, auth, zod schemas of its inputs and output, and the
+ * handler. The server registers it (validating every input with its schema) and the OpenAPI
+ * document is generated from the same declaration.
+ */
+
+const Nothing = z.strictObject({})
+
+export interface PortalContext {
+  db: PortalDb
+  snapshots: SnapshotManager
+  /** Call after a transaction that wrote shared tables commits (schedules a snapshot rebuild). */
+  changed(): void
+  now(): Date
+  /** Oldest workstation schema version served (default MIN_SCHEMA_VERSION); older ones get 426. */
+  minSchemaVersion?: number
+}
+
+export type AuthKind = 'none' | 'workstation' | 'admin' | 'family'
+
+export type PrincipalOf<A extends AuthKind> = A extends 'workstation'
+  ? WorkstationPrincipal
+  : A extends 'admin'
+    ? AdminPrincipal
+    : A extends 'family'
+      ? FamilyPrincipal
+      : null
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+export type Tag = 'meta' | 'sync' | 'admin' | 'family'
+
+export interface ResponseDoc {
+  description: string
+  /** JSON body schema; omitted with `binary` for a file. */
+  schema?: z.ZodType
+  binary?: { contentType: string; headers?: Record<string, string> }
+}
+
+export interface RouteMeta {
+  method: Method
+  path: string
+  operationId: string
+  summary: string
+  description?: string
+  tag: Tag
+  auth: AuthKind
+  /** x-guichet-schema: required on the sync endpoints, checked when present elsewhere. */
+  schemaHeader: 'required' | 'optional' | 'none'
+  body?: z.ZodType
+  params?: z.ZodType
+  query?: z.ZodType
+  /** Success responses by status. */
+  responses: Record<number, ResponseDoc>
+  /** Error statuses this route answers besides the common ones (400, 500, and 401 with auth). */
+  errors: number[]
+}
+
+export interface HandlerArgs<A extends AuthKind, B, P, Q> {
+  ctx: PortalContext
+  auth: PrincipalOf<A>
+  body: B
+  params: P
+  query: Q
+  request: FastifyRequest
+  reply: FastifyReply
+}
+
+export interface Route {
+  meta: RouteMeta
+  /** Validates the inputs with the route's schemas, then runs the handler. */
+  run(ctx: PortalContext, auth: unknown, request: FastifyRequest, reply: FastifyReply): Promise<unknown>
+}
+
+export interface RouteSpec<A extends AuthKind, B, P, Q> extends Omit<RouteMeta, 'body' | 'params' | 'query' | 'auth' | 'errors' | 'schemaHeader'> {
+  auth: A
+  schemaHeader?: RouteMeta['schemaHeader']
+  errors?: number[]
+  body?: z.ZodType<B>
+  params?: z.ZodType<P>
+  query?: z.ZodType<Q>
+  handler(args: HandlerArgs<A, B, P, Q>): Promise<unknown>
+}
+
+export function route<A extends AuthKind, B = undefined, P = undefined, Q = undefined>(spec: RouteSpec<A, B, P, Q>): Route {
+  const { handler, ...rest } = spec
+  const meta: RouteMeta = { ...rest, schemaHeader: spec.schemaHeader ?? 'none', errors: spec.errors ?? [] }
+  return {
+    meta,
+    async run(ctx, auth, request, reply) {
+      // Inputs a route does not declare must be absent (or empty): nothing passes unchecked.
+      if (!spec.params) parseInput(Nothing, request.params ?? {}, 'chemin')
+      if (!spec.query) parseInput(Nothing, request.query ?? {}, 'paramètres')
+      if (!spec.body) parseInput(Nothing, request.body ?? {}, 'corps')
+      const params = spec.params ? parseInput(spec.params, request.params, 'chemin') : (undefined as P)
+      const query = spec.query ? parseInput(spec.query, request.query ?? {}, 'paramètres') : (undefined as Q)
+      const body = spec.body ? parseInput(spec.body, request.body, 'corps') : (undefined as B)
+      return handler({ ctx, auth: auth as PrincipalOf<A>, body, params, query, request, reply })
+    },
+  }
+}

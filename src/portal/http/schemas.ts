@@ -1,0 +1,216 @@
+import { z } from 'zod'
+import { RoleSchema } from '@shared/contract'
+import { SYNC_SCHEMA_VERSION } from '@shared/sync/protocol'
+
+/**
+ * Request and response schemas of the portal's own endpoints (health, admin, family side).
+ * The workstation-facing ones live in src/shared/sync/protocol.ts. The OpenAPI document is
+ * generated from these very schemas.
+ */
+
+const Id = z.uuid()
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date attendue au format AAAA-MM-JJ')
+const Instant = z.string().describe('instant ISO-8601 UTC')
+
+export const MIN_SCHEMA_VERSION = SYNC_SCHEMA_VERSION
+
+export const HealthSchema = z.object({
+  status: z.literal('ok'),
+  schemaVersion: z.number().int(),
+  minSchemaVersion: z.number().int(),
+  seq: z.number().int().nonnegative(),
+})
+
+export const IdParams = z.strictObject({ id: Id })
+export const CodeParams = z.strictObject({ code: z.string().trim().min(2).max(20) })
+export const NoQuery = z.strictObject({})
+
+export const SnapshotFileQuery = z.strictObject({
+  /** Resume: the seq of the snapshot being downloaded (from SnapshotInfo); 404 once it is gone. */
+  seq: z.coerce.number().int().nonnegative().optional(),
+})
+
+// --- admin ----------------------------------------------------------------------------------
+
+export const AdminLoginSchema = z.strictObject({
+  login: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(256),
+})
+
+export const AgentSchema = z.object({
+  id: Id,
+  login: z.string(),
+  displayName: z.string(),
+  initials: z.string(),
+  role: RoleSchema,
+  active: z.boolean(),
+  createdAt: Instant,
+  updatedAt: Instant,
+})
+
+export const AdminLoginResponseSchema = z.object({ token: z.string(), agent: AgentSchema })
+
+const Login = z
+  .string()
+  .trim()
+  .min(2)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'lettres sans accent, chiffres, point, tiret ou soulignement')
+const DisplayName = z.string().trim().min(2).max(80)
+const AgentPassword = z.string().min(8, 'au moins 8 caractères').max(256)
+
+export const CreateAgentSchema = z.strictObject({
+  login: Login,
+  displayName: DisplayName,
+  role: RoleSchema,
+  /** Omitted: the portal generates one and returns it once. */
+  password: AgentPassword.optional(),
+})
+export const CreateAgentResponseSchema = z.object({ agent: AgentSchema, password: z.string().nullable() })
+
+export const PatchAgentSchema = z
+  .strictObject({
+    active: z.boolean().optional(),
+    role: RoleSchema.optional(),
+    displayName: DisplayName.optional(),
+    password: AgentPassword.optional(),
+  })
+  .refine((p) => Object.values(p).some((v) => v !== undefined), 'au moins un champ à modifier')
+export const AgentResponseSchema = z.object({ agent: AgentSchema })
+export const AgentListSchema = z.object({ agents: z.array(AgentSchema) })
+
+export const EnrolmentCodeRequestSchema = z.strictObject({ name: z.string().trim().min(1).max(80) })
+export const EnrolmentCodeResponseSchema = z.object({ code: z.string(), expiresAt: Instant })
+
+export const WorkstationSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  codeFamilleRange: z.object({ first: z.number().int(), last: z.number().int() }),
+  receiptSeries: z.string(),
+  lastAppliedSeq: z.number().int().nonnegative(),
+  enrolledAt: Instant,
+  revokedAt: Instant.nullable(),
+})
+export const WorkstationListSchema = z.object({ workstations: z.array(WorkstationSchema) })
+export const WorkstationResponseSchema = z.object({ workstation: WorkstationSchema })
+
+export const FamilyPasswordResponseSchema = z.object({
+  code: z.string(),
+  password: z.string(),
+  mustChangePassword: z.literal(true),
+  expiresAt: Instant,
+})
+
+// --- family side -----------------------------------------------------------------------------
+
+export const FamilyLoginSchema = z.strictObject({
+  code: z.string().trim().min(1).max(20),
+  password: z.string().min(1).max(256),
+})
+export const FamilyLoginResponseSchema = z.object({ token: z.string(), mustChangePassword: z.boolean() })
+
+export const FamilyPasswordChangeSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: z
+    .string()
+    .min(10, 'au moins 10 caractères')
+    .max(256)
+    .regex(/\p{L}/u, 'au moins une lettre')
+    .regex(/\d/, 'au moins un chiffre'),
+})
+export const OkSchema = z.object({ ok: z.literal(true) })
+
+export const FamilyBookSchema = z.strictObject({
+  /** Client-generated (UUID): a retry with the same id is refused as a duplicate, never booked twice. */
+  id: Id,
+  childId: Id,
+  unitId: z.string().min(1).max(40),
+  siteId: Id,
+  date: Day,
+})
+
+/** The same rules as the shared command `families.updateContacts`. */
+const Phone = z
+  .string()
+  .trim()
+  .max(30)
+  .regex(/^[+\d][\d .-]{5,}$/, 'numéro de téléphone invalide')
+  .nullable()
+export const FamilyContactsSchema = z.strictObject({
+  personId: Id,
+  phoneMobile: Phone,
+  phoneHome: Phone,
+  phoneWork: Phone,
+  email: z.email('adresse e-mail invalide').max(120).nullable(),
+})
+
+export const FamilyPaymentSchema = z.strictObject({
+  transactionId: z.string().trim().min(4).max(64),
+  amountCents: z.number().int().positive().max(10_000_000),
+})
+
+export const ReservationSchema = z.object({
+  id: z.string(),
+  childId: z.string(),
+  unitId: z.string(),
+  siteId: z.string(),
+  date: Day,
+  state: z.string(),
+  channel: z.string(),
+  updatedAt: z.string(),
+})
+export const ReservationResponseSchema = z.object({ reservation: ReservationSchema })
+
+export const PaymentSchema = z.object({
+  id: z.string(),
+  amountCents: z.number().int(),
+  method: z.string(),
+  transactionId: z.string().nullable(),
+  paidAt: z.string(),
+})
+export const PaymentResponseSchema = z.object({ payment: PaymentSchema })
+
+export const MemberSchema = z.object({
+  personId: z.string(),
+  role: z.string(),
+  relation: z.string().nullable(),
+  civility: z.string().nullable(),
+  firstNames: z.string(),
+  lastName: z.string(),
+  phoneMobile: z.string().nullable(),
+  phoneHome: z.string().nullable(),
+  phoneWork: z.string().nullable(),
+  email: z.string().nullable(),
+})
+export const PersonResponseSchema = z.object({ person: MemberSchema })
+
+export const ChildSchema = z.object({
+  personId: z.string(),
+  firstNames: z.string(),
+  lastName: z.string(),
+  birthDate: z.string().nullable(),
+  schooling: z
+    .object({ schoolId: z.string(), schoolName: z.string(), level: z.string(), className: z.string().nullable(), schoolYear: z.string() })
+    .nullable(),
+})
+
+export const FamilyMeSchema = z.object({
+  family: z.object({
+    id: z.string(),
+    code: z.string(),
+    name: z.string(),
+    addressLine1: z.string(),
+    addressLine2: z.string().nullable(),
+    postcode: z.string(),
+    city: z.string(),
+    paperlessInvoices: z.boolean(),
+  }),
+  mustChangePassword: z.boolean(),
+  members: z.array(MemberSchema),
+  children: z.array(ChildSchema),
+  reservations: z.array(ReservationSchema),
+  payments: z.array(PaymentSchema),
+  units: z.array(z.object({ id: z.string(), label: z.string(), levels: z.string() })),
+  sites: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string() })),
+})
+export type FamilyMe = z.infer<typeof FamilyMeSchema>

@@ -1,0 +1,128 @@
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { openPortalDb, type PortalDb } from './db/client'
+import { safeErrorInfo } from './http/errors'
+import type { PortalContext } from './http/route'
+import { buildServer, type ServerOptions } from './http/server'
+import { seedDemo, type SeedDemoOptions, type SeedDemoResult } from './services/demo'
+import { SnapshotManager } from './services/snapshots'
+import { createEnrolmentCode } from './services/workstations'
+
+/**
+ * The central portal of Guichet Famille, as a library (the CLI, the workstation's demo mode
+ * and the tests start it with `startPortal`).
+ */
+
+export interface StartPortalOptions {
+  /** Data folder (PGlite's files, snapshot cache). Default: PORTAL_DATA_DIR or ./.data/portal. */
+  dataDir?: string
+  /** postgres://… : use this PostgreSQL server instead of PGlite (default: none, even if DATABASE_URL is set). */
+  databaseUrl?: string
+  /** 0 = a free port (default 8740). */
+  port?: number
+  /** Default 127.0.0.1. */
+  host?: string
+  /** false (default): silent; true or a level: JSON logs on stdout. */
+  log?: ServerOptions['log']
+  /** Quiet period before a snapshot is rebuilt after changes (default 2000 ms). */
+  snapshotDebounceMs?: number
+  /** Oldest workstation schema version served (default: MIN_SCHEMA_VERSION); older ones are told to update (426). */
+  minSchemaVersion?: number
+  migrationsFolder?: string
+  /** The workstation's SQLite migrations (demo seeding). */
+  workstationMigrationsFolder?: string
+}
+
+export interface RunningPortal {
+  /** e.g. "http://127.0.0.1:8740" (no trailing slash; the API is under /api/v1). */
+  url: string
+  port: number
+  db: PortalDb
+  driver: 'pglite' | 'postgres'
+  dataDir: string
+  app: FastifyInstance
+  snapshots: SnapshotManager
+  /** Stops accepting requests, waits for the ones in progress and the snapshot build, closes the database. */
+  close(): Promise<void>
+  /** A one-time enrolment code for a workstation (valid 24 h). */
+  createEnrolmentCode(name: string): Promise<string>
+  /** Adds the demo town (and the demo agents) through the change log. */
+  seedDemo(opts: SeedDemoOptions): Promise<SeedDemoResult>
+}
+
+export const DEFAULT_PORTAL_PORT = 8740
+
+export async function startPortal(opts: StartPortalOptions = {}): Promise<RunningPortal> {
+  const database = await openPortalDb({
+    ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+    ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
+    ...(opts.migrationsFolder !== undefined ? { migrationsFolder: opts.migrationsFolder } : {}),
+  })
+  let app: FastifyInstance | null = null
+  let snapshots: SnapshotManager | null = null
+  try {
+    const logRef: { app: FastifyInstance | null } = { app: null }
+    snapshots = new SnapshotManager(database.db, join(database.dataDir, 'snapshots', database.databaseId), {
+      ...(opts.snapshotDebounceMs !== undefined ? { debounceMs: opts.snapshotDebounceMs } : {}),
+      onError: (error) => logRef.app?.log.error({ err: safeErrorInfo(error) }, 'instantané : échec de la construction'),
+      onBuilt: (s, ms) => logRef.app?.log.info({ seq: s.seq, rows: s.rows, bytes: s.bytes, ms: Math.round(ms) }, 'instantané construit'),
+    })
+    await snapshots.init()
+    const snap = snapshots
+    const ctx: PortalContext = {
+      db: database.db,
+      snapshots: snap,
+      changed: () => snap.changed(),
+      now: () => new Date(),
+      ...(opts.minSchemaVersion !== undefined ? { minSchemaVersion: opts.minSchemaVersion } : {}),
+    }
+    const server = buildServer(ctx, { log: opts.log ?? false })
+    app = server.app
+    logRef.app = app
+    await app.listen({ port: opts.port ?? DEFAULT_PORTAL_PORT, host: opts.host ?? '127.0.0.1' })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : (opts.port ?? DEFAULT_PORTAL_PORT)
+    const host = opts.host ?? '127.0.0.1'
+    const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+    let closing: Promise<void> | null = null
+    const running: RunningPortal = {
+      url: `http://${urlHost}:${port}`,
+      port,
+      db: database.db,
+      driver: database.driver,
+      dataDir: database.dataDir,
+      app,
+      snapshots: snap,
+      close: () => {
+        closing ??= (async () => {
+          try {
+            await server.app.close()
+            await snap.close()
+          } finally {
+            await database.close()
+          }
+        })()
+        return closing
+      },
+      createEnrolmentCode: async (name) => (await createEnrolmentCode(database.db, name)).code,
+      seedDemo: async (seedOpts) => {
+        const result = await seedDemo(database.db, {
+          ...(opts.workstationMigrationsFolder !== undefined ? { workstationMigrationsFolder: opts.workstationMigrationsFolder } : {}),
+          ...seedOpts,
+        })
+        snap.changed()
+        return result
+      },
+    }
+    return running
+  } catch (error) {
+    await app?.close().catch(() => undefined)
+    await snapshots?.close().catch(() => undefined)
+    await database.close().catch(() => undefined)
+    throw error
+  }
+}
+
+export { openPortalDb, type PortalDb } from './db/client'
+export { buildServer } from './http/server'
+export type { SeedDemoOptions, SeedDemoResult } from './services/demo'

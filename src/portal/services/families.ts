@@ -1,0 +1,317 @@
+import { sql } from 'drizzle-orm'
+import { v7 as uuidv7 } from 'uuid'
+import { CommandRejection, runCommand, type CommandName } from '@shared/commands'
+import { isValidCodeFamille, normalizeCodeFamille } from '@shared/domain/codeFamille'
+import type { Row } from '@shared/sync/entities'
+import { DUMMY_HASH, hashPassword, verifyPassword } from '../../main/core/services/passwords'
+import { one, rows, type PortalDb } from '../db/client'
+import { EntityStore, readRows, readRowsByIds } from '../db/store'
+import { forbidden, invalid, notFound, rejected, unauthorized } from '../http/errors'
+import type { FamilyMe } from '../http/schemas'
+import { newPassword } from '../secrets'
+import { checkThrottle, clearLoginFailures, closeSessionsOf, openSession, recordLoginFailure, sessionSubject } from './auth'
+
+/**
+ * The family side of the portal: accounts (code famille + password), sessions, the family's
+ * page, and the family's own changes, which run the shared commands with channel "portail"
+ * and go through the change log so that every counter pulls them.
+ */
+
+/** A temporary password stops working after 30 days if it was never changed. */
+export const TEMPORARY_PASSWORD_MS = 30 * 24 * 3600 * 1000
+
+export interface FamilyPrincipal {
+  familyId: string
+  mustChangePassword: boolean
+  /** The bearer token (to keep this session when the password changes). */
+  token: string
+}
+
+async function familyByCode(db: PortalDb, codeRaw: string): Promise<{ id: string; code: string } | null> {
+  const code = normalizeCodeFamille(codeRaw)
+  if (!isValidCodeFamille(code)) return null
+  return (await one<{ id: string; code: string }>(db, sql`SELECT id, code FROM families WHERE code = ${code}`)) ?? null
+}
+
+/** Sets a new temporary password (counter reset or first handover): must be changed, expires in 30 days. */
+export async function setFamilyPassword(
+  db: PortalDb,
+  codeRaw: string,
+  now = new Date(),
+): Promise<{ code: string; password: string; mustChangePassword: true; expiresAt: string }> {
+  const family = await familyByCode(db, codeRaw)
+  if (!family) throw notFound('Code famille inconnu.')
+  const password = newPassword()
+  const hash = hashPassword(password)
+  const expiresAt = new Date(now.getTime() + TEMPORARY_PASSWORD_MS).toISOString()
+  await db.transaction(async (tx) => {
+    await tx.execute(
+      sql`INSERT INTO family_accounts (family_id, password_hash, must_change, expires_at, updated_at)
+          VALUES (${family.id}, ${hash}, TRUE, ${expiresAt}, ${now.toISOString()})
+          ON CONFLICT (family_id) DO UPDATE SET password_hash = excluded.password_hash, must_change = TRUE,
+            expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+    )
+    // The old password, and every session opened with it, stop working.
+    await closeSessionsOf(tx, 'family', family.id)
+    await clearLoginFailures(tx, `family:${family.code}`)
+  })
+  return { code: family.code, password, mustChangePassword: true, expiresAt }
+}
+
+export async function familyLogin(
+  db: PortalDb,
+  codeRaw: string,
+  password: string,
+  now = new Date(),
+): Promise<{ token: string; mustChangePassword: boolean }> {
+  const key = `family:${normalizeCodeFamille(codeRaw).slice(0, 20)}`
+  await checkThrottle(db, key, now)
+  const family = await familyByCode(db, codeRaw)
+  const account = family
+    ? await one<{ hash: string; must_change: boolean; expired: boolean }>(
+        db,
+        sql`SELECT password_hash AS hash, must_change,
+                   (expires_at IS NOT NULL AND expires_at <= ${now.toISOString()}::timestamptz) AS expired
+            FROM family_accounts WHERE family_id = ${family.id}`,
+      )
+    : undefined
+  const ok = verifyPassword(password, account?.hash ?? DUMMY_HASH)
+  if (!family || !account || !ok) {
+    await recordLoginFailure(db, key, now)
+    throw unauthorized('Code famille ou mot de passe incorrect.')
+  }
+  if (account.expired) {
+    throw unauthorized('Ce mot de passe provisoire a expiré : demandez-en un nouveau au guichet du service Scolaire-Enfance-Jeunesse.')
+  }
+  await clearLoginFailures(db, key)
+  return { token: await openSession(db, 'family', family.id, now), mustChangePassword: account.must_change }
+}
+
+export async function authenticateFamily(db: PortalDb, token: string, now = new Date()): Promise<FamilyPrincipal | null> {
+  const familyId = await sessionSubject(db, 'family', token, now)
+  if (!familyId) return null
+  const account = await one<{ must_change: boolean }>(db, sql`SELECT must_change FROM family_accounts WHERE family_id = ${familyId}`)
+  if (!account) return null
+  return { familyId, mustChangePassword: account.must_change, token }
+}
+
+/** A family that has not yet replaced its temporary password may only do that. */
+export function requirePasswordChanged(family: FamilyPrincipal): void {
+  if (family.mustChangePassword) {
+    throw forbidden('Choisissez d’abord votre propre mot de passe (le mot de passe provisoire doit être changé).')
+  }
+}
+
+export async function changeFamilyPassword(
+  db: PortalDb,
+  family: FamilyPrincipal,
+  currentPassword: string,
+  newPasswordValue: string,
+  now = new Date(),
+): Promise<void> {
+  const account = await one<{ hash: string }>(db, sql`SELECT password_hash AS hash FROM family_accounts WHERE family_id = ${family.familyId}`)
+  if (!account || !verifyPassword(currentPassword, account.hash)) throw unauthorized('Mot de passe actuel incorrect.')
+  if (currentPassword === newPasswordValue) throw invalid('Le nouveau mot de passe doit être différent de l’actuel.')
+  const hash = hashPassword(newPasswordValue)
+  await db.transaction(async (tx) => {
+    await tx.execute(
+      sql`UPDATE family_accounts SET password_hash = ${hash}, must_change = FALSE, expires_at = NULL, updated_at = ${now.toISOString()}
+          WHERE family_id = ${family.familyId}`,
+    )
+    // Other sessions (another browser, someone else) end; this one stays.
+    await closeSessionsOf(tx, 'family', family.familyId, family.token)
+  })
+}
+
+const str = (v: unknown): string => String(v ?? '')
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
+
+function reservationView(r: Row): FamilyMe['reservations'][number] {
+  return {
+    id: str(r.id),
+    childId: str(r.child_id),
+    unitId: str(r.unit_id),
+    siteId: str(r.site_id),
+    date: str(r.date),
+    state: str(r.state),
+    channel: str(r.channel),
+    updatedAt: str(r.updated_at),
+  }
+}
+
+function paymentView(p: Row): FamilyMe['payments'][number] {
+  return {
+    id: str(p.id),
+    amountCents: Number(p.amount_cents),
+    method: str(p.method),
+    transactionId: strOrNull(p.transaction_id),
+    paidAt: str(p.paid_at),
+  }
+}
+
+function memberView(m: Row, p: Row): FamilyMe['members'][number] {
+  return {
+    personId: str(p.id),
+    role: str(m.role),
+    relation: strOrNull(m.relation),
+    civility: strOrNull(p.civility),
+    firstNames: str(p.first_names),
+    lastName: str(p.last_name),
+    phoneMobile: strOrNull(p.phone_mobile),
+    phoneHome: strOrNull(p.phone_home),
+    phoneWork: strOrNull(p.phone_work),
+    email: strOrNull(p.email),
+  }
+}
+
+/** The family's page: dossier, people, children with their schooling, bookings, payments. */
+export async function familyOverview(db: PortalDb, family: FamilyPrincipal): Promise<FamilyMe> {
+  const [f] = await readRows(db, 'families', { id: family.familyId })
+  if (!f) throw notFound('Dossier famille introuvable.')
+  const links = await readRows(db, 'family_members', { family_id: family.familyId })
+  const personIds = links.map((l) => str(l.person_id))
+  const persons = new Map((await readRowsByIds(db, 'persons', personIds)).map((p) => [str(p.id), p]))
+  const schoolings = await rows<{ person_id: string; school_id: string; school_name: string; level: string; class_name: string | null; school_year: string }>(
+    db,
+    sql`SELECT s.person_id, s.school_id, sc.name AS school_name, s.level, s.class_name, s.school_year
+        FROM schoolings s JOIN schools sc ON sc.id = s.school_id JOIN family_members m ON m.person_id = s.person_id
+        WHERE m.family_id = ${family.familyId} AND m.role = 'enfant'
+        ORDER BY s.school_year DESC`,
+  )
+  const members: FamilyMe['members'] = []
+  const children: FamilyMe['children'] = []
+  const order: Record<string, number> = { RL1: 0, RL2: 1, enfant: 2, contact: 3 }
+  links.sort((a, b) => (order[str(a.role)] ?? 9) - (order[str(b.role)] ?? 9))
+  for (const link of links) {
+    const p = persons.get(str(link.person_id))
+    if (!p) continue
+    if (link.role === 'enfant') {
+      const s = schoolings.find((x) => x.person_id === p.id)
+      children.push({
+        personId: str(p.id),
+        firstNames: str(p.first_names),
+        lastName: str(p.last_name),
+        birthDate: strOrNull(p.birth_date),
+        schooling: s
+          ? { schoolId: s.school_id, schoolName: s.school_name, level: s.level, className: s.class_name, schoolYear: s.school_year }
+          : null,
+      })
+    } else {
+      members.push(memberView(link, p))
+    }
+  }
+  const reservations = (await readRows(db, 'reservations', { family_id: family.familyId }))
+    .sort((a, b) => str(a.date).localeCompare(str(b.date)))
+    .map(reservationView)
+  const payments = (await readRows(db, 'payments', { family_id: family.familyId }))
+    .sort((a, b) => str(b.paid_at).localeCompare(str(a.paid_at)))
+    .map(paymentView)
+  const units = (await readRows(db, 'units', {})).map((u) => ({ id: str(u.id), label: str(u.label), levels: str(u.levels) }))
+  const sites = (await readRows(db, 'schools', {})).map((s) => ({ id: str(s.id), name: str(s.name), kind: str(s.kind) }))
+  return {
+    family: {
+      id: str(f.id),
+      code: str(f.code),
+      name: str(f.name),
+      addressLine1: str(f.address_line1),
+      addressLine2: strOrNull(f.address_line2),
+      postcode: str(f.postcode),
+      city: str(f.city),
+      paperlessInvoices: f.paperless_invoices === true,
+    },
+    mustChangePassword: family.mustChangePassword,
+    members,
+    children,
+    reservations,
+    payments,
+    units,
+    sites,
+  }
+}
+
+/**
+ * Runs a shared command for a family (channel "portail") in one transaction with its change-log
+ * rows. `check` runs first in the same transaction (e.g. "this booking is the family's").
+ * A rule's refusal → 409 REJECTED with its French reason; nothing is written.
+ */
+export async function runFamilyCommand<T>(
+  db: PortalDb,
+  name: CommandName,
+  payload: Record<string, unknown>,
+  after: (store: EntityStore) => Promise<T>,
+  check?: (store: EntityStore) => Promise<void>,
+  now = new Date(),
+): Promise<{ result: T; writes: number }> {
+  return EntityStore.transaction(db, { commandId: uuidv7(), workstationId: null }, async (store) => {
+    if (check) await check(store)
+    try {
+      await runCommand(store, name, payload, { at: now.toISOString(), agentId: null, workstationId: null, channel: 'portail' })
+    } catch (error) {
+      if (!(error instanceof CommandRejection)) throw error
+      if (error.code === 'INVALID_PAYLOAD' || error.code === 'UNKNOWN_COMMAND') throw invalid(error.reason)
+      throw rejected(error.reason)
+    }
+    return { result: await after(store), writes: store.writes }
+  })
+}
+
+export async function familyBook(
+  db: PortalDb,
+  family: FamilyPrincipal,
+  input: { id: string; childId: string; unitId: string; siteId: string; date: string },
+): Promise<{ result: FamilyMe['reservations'][number]; writes: number }> {
+  return runFamilyCommand(db, 'reservations.book', { ...input, familyId: family.familyId }, async (store) => {
+    const row = await store.get('reservations', input.id)
+    if (!row) throw new Error('booked reservation is missing')
+    return reservationView(row)
+  })
+}
+
+export async function familyCancel(
+  db: PortalDb,
+  family: FamilyPrincipal,
+  id: string,
+): Promise<{ result: FamilyMe['reservations'][number]; writes: number }> {
+  return runFamilyCommand(
+    db,
+    'reservations.cancel',
+    { id },
+    async (store) => reservationView((await store.get('reservations', id)) as Row),
+    async (store) => {
+      const r = await store.get('reservations', id)
+      if (!r || r.family_id !== family.familyId) throw notFound('Réservation introuvable pour votre famille.')
+    },
+  )
+}
+
+export async function familyUpdateContacts(
+  db: PortalDb,
+  family: FamilyPrincipal,
+  input: { personId: string; phoneMobile: string | null; phoneHome: string | null; phoneWork: string | null; email: string | null },
+): Promise<{ result: FamilyMe['members'][number]; writes: number }> {
+  return runFamilyCommand(
+    db,
+    'families.updateContacts',
+    { ...input, familyId: family.familyId },
+    async (store) => {
+      const p = (await store.get('persons', input.personId)) as Row
+      const [m] = await store.find('family_members', { family_id: family.familyId, person_id: input.personId })
+      return memberView(m as Row, p)
+    },
+    async (store) => {
+      const [m] = await store.find('family_members', { family_id: family.familyId, person_id: input.personId })
+      if (!m) throw notFound('Cette personne n’est pas rattachée à votre famille.')
+    },
+  )
+}
+
+export async function familyRecordPayment(
+  db: PortalDb,
+  family: FamilyPrincipal,
+  input: { transactionId: string; amountCents: number },
+): Promise<{ result: FamilyMe['payments'][number]; writes: number }> {
+  const id = uuidv7()
+  return runFamilyCommand(db, 'payments.recordOnline', { id, familyId: family.familyId, ...input }, async (store) =>
+    paymentView((await store.get('payments', id)) as Row),
+  )
+}

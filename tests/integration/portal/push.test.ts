@@ -1,0 +1,221 @@
+import { sql } from 'drizzle-orm'
+import { v7 as uuidv7 } from 'uuid'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MAX_BODY_BYTES, PortalErrorSchema, PushResponseSchema, type EnrolResponse, type PushCommand, type PushResponse } from '@shared/sync/protocol'
+import { one, rows } from '../../../src/portal/db/client'
+import { backends } from './backends'
+import { bookPayload, command, digest, enrol, guardianOf, kids, setCapacity, siteIds, startTestPortal, type Kid, type TestPortal } from './helpers'
+
+describe.each(backends)('portal push ($name)', (backend) => {
+  let t: TestPortal
+  let a: EnrolResponse
+  let b: EnrolResponse
+  let town: Kid[]
+  let sites: string[]
+
+  const push = (ws: EnrolResponse, commands: PushCommand[], schemaVersion = 1) =>
+    t.api<PushResponse>('POST', '/sync/push', { token: ws.token, body: { schemaVersion, commands } })
+
+  beforeAll(async () => {
+    t = await startTestPortal(backend, { families: 12 })
+    a = await enrol(t, 'Guichet A')
+    b = await enrol(t, 'Guichet B')
+    town = await kids(t.db)
+    sites = await siteIds(t.db)
+  })
+  afterAll(async () => {
+    await t?.cleanup()
+  })
+
+  let seqA = 0
+  const nextA = () => ++seqA
+
+  it('applies commands in order, once, with their change-log rows', async () => {
+    const kid = town[0]!
+    const booking = bookPayload(kid, sites[0]!)
+    const guardian = await guardianOf(t.db, kid.familyId)
+    const commands = [
+      command(nextA(), 'reservations.book', booking),
+      command(nextA(), 'families.updateContacts', {
+        familyId: kid.familyId,
+        personId: guardian,
+        phoneMobile: '06 11 22 33 44',
+        phoneHome: null,
+        phoneWork: null,
+        email: 'nouvelle.adresse@example.fr',
+      }),
+      command(nextA(), 'payments.recordOnline', { id: uuidv7(), familyId: kid.familyId, transactionId: 'TX-PUSH-1', amountCents: 1234 }),
+    ]
+    const res = await push(a, commands)
+    expect(res.status).toBe(200)
+    const body = PushResponseSchema.parse(res.body)
+    expect(body.lastAppliedSeq).toBe(3)
+    expect(body.results.map((r) => [r.seq, r.id, r.status])).toEqual(commands.map((c) => [c.seq, c.id, 'applied']))
+
+    const reservation = await one<Record<string, unknown>>(t.db, sql`SELECT * FROM reservations WHERE id = ${booking.id}`)
+    expect(reservation).toMatchObject({ state: 'reserve', channel: 'guichet', workstation_id: a.workstationId, created_at: commands[0]!.at })
+    const logged = await rows<{ command_id: string; workstation_id: string; entity: string }>(
+      t.db,
+      sql`SELECT command_id, workstation_id, entity FROM changes WHERE command_id IN (${sql.join(
+        commands.map((c) => sql`${c.id}`),
+        sql`, `,
+      )}) ORDER BY seq`,
+    )
+    expect(logged.map((c) => [c.command_id, c.entity])).toEqual([
+      [commands[0]!.id, 'reservations'],
+      [commands[1]!.id, 'persons'],
+      [commands[2]!.id, 'payments'],
+    ])
+    expect(logged.every((c) => c.workstation_id === a.workstationId)).toBe(true)
+
+    // The same commands again (a lost answer, a retry): the same answers, nothing changes.
+    const before = await digest(t.db)
+    const again = await push(a, commands)
+    expect(again.status).toBe(200)
+    expect(again.body).toEqual(body)
+    expect(await digest(t.db)).toEqual(before)
+  })
+
+  it('refuses a gap: 409 SEQUENCE_GAP with the expected seq when it comes first, the results so far otherwise', async () => {
+    const before = await digest(t.db)
+    const gap = await push(a, [command(seqA + 2, 'reservations.cancel', { id: uuidv7() })])
+    expect(gap.status).toBe(409)
+    expect(PortalErrorSchema.parse(gap.body).error).toMatchObject({ code: 'SEQUENCE_GAP', expectedSeq: seqA + 1 })
+    expect(await digest(t.db)).toEqual(before)
+
+    const kid = town[1]!
+    const first = command(nextA(), 'reservations.book', bookPayload(kid, sites[0]!))
+    const skipped = command(seqA + 2, 'reservations.book', bookPayload(kid, sites[0]!, '2026-12-08'))
+    const partial = await push(a, [first, skipped])
+    expect(partial.status).toBe(200)
+    expect(PushResponseSchema.parse(partial.body)).toEqual({ results: [{ seq: first.seq, id: first.id, status: 'applied' }], lastAppliedSeq: first.seq })
+  })
+
+  it('records a rejection with its code, French reason and the portal’s truth, and goes on with the next command', async () => {
+    const day = '2026-12-09'
+    await setCapacity(t.db, 'garderie_soir', sites[1]!, day, 1)
+    const first = command(nextA(), 'reservations.book', bookPayload(town[2]!, sites[1]!, day, 'garderie_soir'))
+    const fullBooking = bookPayload(town[3]!, sites[1]!, day, 'garderie_soir')
+    const full = command(nextA(), 'reservations.book', fullBooking)
+    const unknown = command(nextA(), 'reservations.teleport', { id: uuidv7() })
+    const badTypes = command(nextA(), 'payments.recordOnline', { id: uuidv7(), familyId: town[3]!.familyId, transactionId: 'TX-X', amountCents: 'cent' })
+    const cancelMissing = command(nextA(), 'reservations.cancel', { id: uuidv7() })
+    const after = command(nextA(), 'reservations.book', bookPayload(town[3]!, sites[1]!, '2026-12-10', 'garderie_soir'))
+    const res = await push(a, [first, full, unknown, badTypes, cancelMissing, after])
+    expect(res.status).toBe(200)
+    const results = PushResponseSchema.parse(res.body).results
+    expect(results.map((r) => r.status)).toEqual(['applied', 'rejected', 'rejected', 'rejected', 'rejected', 'applied'])
+    expect(results[1]).toMatchObject({
+      code: 'FULL',
+      reason: expect.stringMatching(/^Complet : Garderie du soir .* le 09\/12\/2026 \(1 place, toutes réservées\)/),
+      truth: [{ entity: 'reservations', id: fullBooking.id, op: 'delete', row: null }],
+    })
+    expect(results[2]).toMatchObject({ code: 'UNKNOWN_COMMAND', truth: [] })
+    expect(results[3]).toMatchObject({ code: 'INVALID_PAYLOAD', reason: expect.stringContaining('amountCents') })
+    expect(results[4]).toMatchObject({ code: 'UNKNOWN_RESERVATION', truth: [{ op: 'delete', row: null }] })
+    expect(await one(t.db, sql`SELECT id FROM reservations WHERE id = ${fullBooking.id}`)).toBeUndefined()
+
+    // A replay answers the stored rejection.
+    const replay = await push(a, [full])
+    expect(PushResponseSchema.parse(replay.body).results[0]).toEqual(results[1])
+  })
+
+  it('sends back the truth of a record that exists (rejected cancel of a cancelled booking)', async () => {
+    const booking = bookPayload(town[4]!, sites[0]!, '2026-12-11')
+    const out = PushResponseSchema.parse(
+      (
+        await push(a, [
+          command(nextA(), 'reservations.book', booking),
+          command(nextA(), 'reservations.cancel', { id: booking.id }),
+          command(nextA(), 'reservations.cancel', { id: booking.id }),
+        ])
+      ).body,
+    ).results
+    expect(out.map((r) => r.status)).toEqual(['applied', 'applied', 'rejected'])
+    expect(out[2]).toMatchObject({
+      code: 'ALREADY_CANCELLED',
+      reason: 'Cette réservation du 11/12/2026 est déjà annulée.',
+      truth: [{ entity: 'reservations', id: booking.id, op: 'put', row: { id: booking.id, state: 'annule' } }],
+    })
+    expect(out[2]!.truth![0]!.seq).toBeGreaterThan(0)
+  })
+
+  it('keeps each workstation’s sequence apart, and never runs a command id twice, whoever sends it', async () => {
+    const booking = bookPayload(town[5]!, sites[0]!, '2026-12-14')
+    const original = command(nextA(), 'reservations.book', booking)
+    expect(PushResponseSchema.parse((await push(a, [original])).body).results[0]!.status).toBe('applied')
+    const before = await digest(t.db)
+    // B starts at 1, and sends A's command id: refused, B's queue goes on.
+    const stolen = { ...original, seq: 1 }
+    const res = await push(b, [stolen])
+    expect(res.status).toBe(200)
+    const body = PushResponseSchema.parse(res.body)
+    expect(body.lastAppliedSeq).toBe(1)
+    expect(body.results[0]).toMatchObject({ seq: 1, status: 'rejected', code: 'DUPLICATE_COMMAND_ID' })
+    const after = await digest(t.db)
+    expect(after.reservations).toBe(before.reservations)
+    expect(after.maxSeq).toBe(before.maxSeq)
+    const lastA = await one<{ last: string | number }>(t.db, sql`SELECT last_applied_seq AS last FROM workstations WHERE id = ${a.workstationId}`)
+    expect(Number(lastA?.last)).toBe(seqA)
+  })
+
+  it('serialises concurrent pushes of one workstation: each command applied once', async () => {
+    const commands = [6, 7, 8].map((i) => command(nextA(), 'reservations.book', bookPayload(town[i]!, sites[0]!, '2026-12-15')))
+    const [r1, r2, r3] = await Promise.all([push(a, commands), push(a, commands), push(a, commands)])
+    for (const r of [r1, r2, r3]) {
+      expect(r.status).toBe(200)
+      expect(PushResponseSchema.parse(r.body).results.map((x) => x.status)).toEqual(['applied', 'applied', 'applied'])
+    }
+    for (const c of commands) {
+      const n = await one<{ n: number }>(t.db, sql`SELECT count(*)::int AS n FROM changes WHERE command_id = ${c.id}`)
+      expect(n?.n).toBe(1)
+    }
+  })
+
+  it('two workstations taking the last place at once: one applied, one rejected FULL', async () => {
+    const day = '2026-12-16'
+    await setCapacity(t.db, 'etude', sites[2]!, day, 1)
+    const lastB = PushResponseSchema.parse((await push(b, [command(1, 'reservations.cancel', { id: uuidv7() })])).body).lastAppliedSeq
+    const [ra, rb] = await Promise.all([
+      push(a, [command(nextA(), 'reservations.book', bookPayload(town[9]!, sites[2]!, day, 'etude'))]),
+      push(b, [command(lastB + 1, 'reservations.book', bookPayload(town[10]!, sites[2]!, day, 'etude'))]),
+    ])
+    const statuses = [ra, rb].map((r) => PushResponseSchema.parse(r.body).results[0]!)
+    expect(statuses.map((s) => s.status).sort()).toEqual(['applied', 'rejected'])
+    expect(statuses.find((s) => s.status === 'rejected')?.code).toBe('FULL')
+    const n = await one<{ n: number }>(t.db, sql`SELECT count(*)::int AS n FROM reservations WHERE unit_id = 'etude' AND date = ${day} AND state = 'reserve'`)
+    expect(n?.n).toBe(1)
+  })
+
+  it('answers bad requests with a typed 4xx and changes nothing', async () => {
+    const before = await digest(t.db)
+    const ok = command(seqA + 1, 'reservations.cancel', { id: uuidv7() })
+    const cases: Array<{ why: string; status: number; code: string; res: () => ReturnType<typeof push> }> = [
+      { why: 'malformed JSON', status: 400, code: 'INVALID_REQUEST', res: () => t.api('POST', '/sync/push', { token: a.token, rawBody: '{"schemaVersion": 1, "commands": [' }) },
+      { why: 'no body', status: 400, code: 'INVALID_REQUEST', res: () => t.api('POST', '/sync/push', { token: a.token }) },
+      { why: 'wrong types', status: 400, code: 'INVALID_REQUEST', res: () => t.api('POST', '/sync/push', { token: a.token, body: { schemaVersion: 1, commands: [{ ...ok, seq: 'un' }] } }) },
+      { why: 'no commands', status: 400, code: 'INVALID_REQUEST', res: () => push(a, []) },
+      { why: 'unknown field', status: 400, code: 'INVALID_REQUEST', res: () => t.api('POST', '/sync/push', { token: a.token, body: { schemaVersion: 1, commands: [ok], extra: true } }) },
+      { why: 'bad command id', status: 400, code: 'INVALID_REQUEST', res: () => push(a, [{ ...ok, id: 'pas-un-uuid' }]) },
+      { why: 'too many commands', status: 400, code: 'INVALID_REQUEST', res: () => push(a, Array.from({ length: 201 }, (_, i) => ({ ...ok, seq: seqA + 1 + i, id: uuidv7() }))) },
+      { why: 'body schema not a version', status: 400, code: 'INVALID_REQUEST', res: () => push(a, [ok], 0) },
+      { why: 'body schema too new', status: 400, code: 'INVALID_REQUEST', res: () => push(a, [ok], 99) },
+      { why: 'not JSON', status: 415, code: 'INVALID_REQUEST', res: () => t.api('POST', '/sync/push', { token: a.token, rawBody: 'a=1', headers: { 'content-type': 'text/plain' } }) },
+      {
+        why: 'oversize body',
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+        res: () => t.api('POST', '/sync/push', { token: a.token, body: { schemaVersion: 1, commands: [{ ...ok, payload: { junk: 'x'.repeat(MAX_BODY_BYTES) } }] } }),
+      },
+      { why: 'unknown route', status: 404, code: 'NOT_FOUND', res: () => t.api('POST', '/sync/pousser', { token: a.token, body: {} }) },
+    ]
+    for (const c of cases) {
+      const res = await c.res()
+      expect(res.status, c.why).toBe(c.status)
+      const error = PortalErrorSchema.parse(res.body).error
+      expect(error.code, c.why).toBe(c.code)
+      expect(error.message.length, c.why).toBeGreaterThan(5)
+    }
+    expect(await digest(t.db)).toEqual(before)
+  })
+})
