@@ -88,8 +88,9 @@ export const handlers: HandlersFor<typeof contract> = {
   sync: {
     status: (ctx) => ctx.services.sync?.status() ?? notEnrolled(ctx),
     now: async (ctx) => {
-      if (!ctx.services.sync) throw new DomainError('NOT_ENROLLED', 'This workstation is not enrolled on a portal')
-      return ctx.services.sync.syncNow()
+      const sync = ctx.services.sync
+      if (!sync || !sync.status().enrolled) throw new DomainError('NOT_ENROLLED', 'This workstation is not enrolled on a portal')
+      return sync.syncNow()
     },
     enrol: async (ctx, input) => {
       if (!ctx.services.sync) throw new DomainError('NOT_ENROLLED', 'No sync engine on this workstation')

@@ -92,22 +92,58 @@ vi.mock('electron', async () => {
 
 const core = {
   openSession: vi.fn(() => ({ id: 'window-session', agentId: null, lastActivity: 0 })),
-  closeSession: vi.fn(),
+  closeSession: vi.fn(() => h.state.order.push('closeSession')),
   call: vi.fn(async () => ({ ok: true, data: 'from core' })),
-  close: vi.fn(),
+  close: vi.fn(() => h.state.order.push('core.close')),
 }
 vi.mock('../../../src/main/core', () => ({ createCore: vi.fn(async () => core) }))
 
+// The sync wiring (startWorkstation) is tested under Node in tests/integration/sync; here,
+// only what index.ts hands it and when it stops it.
+const workstation = {
+  engine: { syncNow: vi.fn(), status: vi.fn(() => ({ enrolled: true })) },
+  portal: null,
+  portalUrl: 'http://127.0.0.1:40000',
+  stop: vi.fn(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 5)) // the engine finishes its round
+    h.state.order.push('workstation.stop')
+  }),
+}
+vi.mock('../../../src/main/core/sync/workstation', () => ({
+  startWorkstation: vi.fn(async () => {
+    h.state.order.push('startWorkstation')
+    return workstation
+  }),
+}))
+vi.mock('../../../src/main/shell/token-store', () => ({
+  SafeStorageTokenStore: class SafeStorageTokenStore {
+    constructor(readonly dataDir: string) {}
+  },
+}))
+// The embedded portal (PGlite, Fastify): never loaded here, only what index.ts asks of it.
+vi.mock('../../../src/portal', () => ({
+  startPortal: vi.fn(async (opts: { dataDir: string }) => ({ url: 'http://127.0.0.1:40000', opts })),
+}))
+
 type Electron = typeof import('electron')
+type Mock = ReturnType<typeof vi.fn>
 let dataDir: string
 const savedEnv = { ...process.env }
 
-async function boot(): Promise<{ electron: Electron; createCore: ReturnType<typeof vi.fn> }> {
+async function boot(): Promise<{ electron: Electron; createCore: Mock; startWorkstation: Mock }> {
   vi.resetModules()
   const electron = (await import('electron')) as unknown as Electron
-  const { createCore } = (await import('../../../src/main/core')) as unknown as { createCore: ReturnType<typeof vi.fn> }
+  const { createCore } = (await import('../../../src/main/core')) as unknown as { createCore: Mock }
+  const { startWorkstation } = (await import('../../../src/main/core/sync/workstation')) as unknown as { startWorkstation: Mock }
   await import('../../../src/main/index')
-  return { electron, createCore }
+  return { electron, createCore, startWorkstation }
+}
+
+/** Emits will-quit as Electron does, with a preventable event. */
+function willQuit(): { preventDefault: Mock } {
+  const event = { preventDefault: vi.fn() }
+  for (const listener of h.state.appListeners.get('will-quit') ?? []) listener(event)
+  return event
 }
 
 beforeEach(() => {
@@ -115,7 +151,10 @@ beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'guichet-main-'))
   process.env.GUICHET_DATA_DIR = dataDir
   delete process.env.GUICHET_NO_DEMO
+  delete process.env.GUICHET_PORTAL
+  delete process.env.GUICHET_PORTAL_URL
   delete process.env.ELECTRON_RENDERER_URL
+  vi.spyOn(console, 'log').mockImplementation(() => {})
   Object.defineProperty(process.versions, 'electron', { value: '41.7.1', configurable: true })
   h.state.isPackaged = false
   h.state.gotLock = true
@@ -125,6 +164,8 @@ beforeEach(() => {
   h.state.order.length = 0
 })
 afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
   process.env = { ...savedEnv }
   delete (process as { resourcesPath?: string }).resourcesPath
   rmSync(dataDir, { recursive: true, force: true })
@@ -147,14 +188,14 @@ describe('src/main/index.ts', () => {
     expect(electron.app.setPath).toHaveBeenCalledWith('userData', join('/fake/appData', 'Guichet Famille'))
   })
 
-  it('opens the core on the data folder with the demo town on a first start, then one locked-down window on app://', async () => {
+  it('opens the core on the data folder (the town comes from the portal), then one locked-down window on app://', async () => {
     const { electron, createCore } = await boot()
     await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
     expect(createCore).toHaveBeenCalledExactlyOnceWith(
       expect.objectContaining({
         dataDir,
         migrationsFolder: join('/fake/app-root', 'resources', 'migrations'),
-        demo: { families: 600 },
+        demo: false,
       }),
     )
     // No Electron-ABI build under /fake/app-root: better-sqlite3's own binding is used.
@@ -183,7 +224,24 @@ describe('src/main/index.ts', () => {
     expect(foreign).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
   })
 
+  it('the local demo town only with GUICHET_PORTAL=off, on a first start', async () => {
+    process.env.GUICHET_PORTAL = 'off'
+    let { createCore } = await boot()
+    await vi.waitFor(() => expect(createCore).toHaveBeenCalled())
+    expect(createCore.mock.calls[0]![0]).toMatchObject({ demo: { families: 600 } })
+
+    // A portal (embedded or GUICHET_PORTAL_URL) brings the town: no local one.
+    for (const env of [{}, { GUICHET_PORTAL_URL: 'https://portail.example.fr' }]) {
+      delete process.env.GUICHET_PORTAL
+      Object.assign(process.env, env)
+      ;({ createCore } = await boot())
+      await vi.waitFor(() => expect(createCore).toHaveBeenCalled())
+      expect(createCore.mock.calls.at(-1)![0]).toMatchObject({ demo: false })
+    }
+  })
+
   it('no demo when the database exists or GUICHET_NO_DEMO=1', async () => {
+    process.env.GUICHET_PORTAL = 'off'
     process.env.GUICHET_NO_DEMO = '1'
     let { createCore } = await boot()
     await vi.waitFor(() => expect(createCore).toHaveBeenCalled())
@@ -197,6 +255,7 @@ describe('src/main/index.ts', () => {
   })
 
   it('honours the web shell environment knobs: demo size, idle lock, workstation name', async () => {
+    process.env.GUICHET_PORTAL = 'off'
     process.env.GUICHET_DEMO_FAMILIES = '40'
     process.env.GUICHET_IDLE_LOCK_SECONDS = '90'
     process.env.GUICHET_WORKSTATION_NAME = 'Guichet 2'
@@ -239,14 +298,126 @@ describe('src/main/index.ts', () => {
     expect(electron.app.exit).toHaveBeenCalledWith(1)
     expect(h.state.windows).toHaveLength(0)
     expect(h.state.ipcHandlers.size).toBe(0)
+    const { startWorkstation } = (await import('../../../src/main/core/sync/workstation')) as unknown as { startWorkstation: Mock }
+    expect(startWorkstation).not.toHaveBeenCalled()
   })
 
-  it('closes the session and the core when the app quits', async () => {
-    await boot()
+  it('starts the workstation on the core, the data folder and the keychain token store, before the window', async () => {
+    let windowsAtStart = -1
+    const { startWorkstation: mocked } = (await import('../../../src/main/core/sync/workstation')) as unknown as { startWorkstation: Mock }
+    mocked.mockImplementationOnce(async () => {
+      windowsAtStart = h.state.windows.length
+      return workstation
+    })
+    const { startWorkstation } = await boot()
     await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
-    for (const listener of h.state.appListeners.get('will-quit') ?? []) listener()
-    expect(core.closeSession).toHaveBeenCalledWith({ id: 'window-session', agentId: null, lastActivity: 0 })
+    // Started (portal seeded and enrolment done on a first start) before the window opens...
+    expect(windowsAtStart).toBe(0)
+    expect(startWorkstation).toHaveBeenCalledTimes(1)
+    const opts = startWorkstation.mock.calls[0]![0] as Record<string, unknown>
+    expect(opts).toMatchObject({ core, dataDir, env: process.env })
+    const { SafeStorageTokenStore } = await import('../../../src/main/shell/token-store')
+    expect(opts.tokenStore).toBeInstanceOf(SafeStorageTokenStore)
+    expect(opts.tokenStore).toMatchObject({ dataDir })
+    expect(opts.log).toEqual(expect.any(Function))
+    expect(opts.startPortal).toEqual(expect.any(Function))
+    // ...but the first bootstrap is not awaited: the status bar shows its progress.
+    expect(workstation.engine.syncNow).not.toHaveBeenCalled()
+  })
+
+  it('startPortal loads the embedded portal lazily with the portal and workstation migrations', async () => {
+    const { startWorkstation } = await boot()
+    await vi.waitFor(() => expect(startWorkstation).toHaveBeenCalled())
+    const portal = (await import('../../../src/portal')) as unknown as { startPortal: Mock }
+    expect(portal.startPortal).not.toHaveBeenCalled()
+    const { startPortal } = startWorkstation.mock.calls[0]![0] as { startPortal: (o: object) => Promise<unknown> }
+    const opts = { dataDir: join(dataDir, 'portal'), port: 0, host: '127.0.0.1' }
+    await expect(startPortal(opts)).resolves.toMatchObject({ url: 'http://127.0.0.1:40000' })
+    expect(portal.startPortal).toHaveBeenCalledExactlyOnceWith({
+      ...opts,
+      migrationsFolder: join('/fake/app-root', 'resources', 'portal-migrations'),
+      workstationMigrationsFolder: join('/fake/app-root', 'resources', 'migrations'),
+    })
+
+    // Packaged: both folders come from the resources (electron-builder.yml extraResources).
+    h.state.isPackaged = true
+    ;(process as { resourcesPath?: string }).resourcesPath = '/fake/resources'
+    const packaged = await boot()
+    await vi.waitFor(() => expect(packaged.startWorkstation).toHaveBeenCalled())
+    const { startPortal: packagedStart } = packaged.startWorkstation.mock.calls.at(-1)![0] as { startPortal: (o: object) => Promise<unknown> }
+    await packagedStart(opts)
+    expect(portal.startPortal).toHaveBeenLastCalledWith({
+      ...opts,
+      migrationsFolder: join('/fake/resources', 'portal-migrations'),
+      workstationMigrationsFolder: join('/fake/resources', 'migrations'),
+    })
+  })
+
+  it('a failing startWorkstation (no portal) is logged and the window still opens, offline', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const { startWorkstation: mocked } = (await import('../../../src/main/core/sync/workstation')) as unknown as { startWorkstation: Mock }
+    mocked.mockRejectedValueOnce(new Error('PGlite: cannot open the portal database'))
+    const { electron } = await boot()
+    await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('PGlite: cannot open the portal database'))
+    expect(electron.dialog.showErrorBox).not.toHaveBeenCalled()
+    expect(electron.app.exit).not.toHaveBeenCalled()
+    // The core still answers the window.
+    const handler = h.state.ipcHandlers.get(IPC_CHANNEL)!
+    await expect(handler({ senderFrame: h.state.windows[0]!.webContents.mainFrame }, 'session', 'status', {})).resolves.toMatchObject({ ok: true })
+
+    // And quitting still closes the core, with no workstation to stop.
+    const event = willQuit()
+    expect(event.preventDefault).toHaveBeenCalled()
+    await vi.waitFor(() => expect(electron.app.exit).toHaveBeenCalledWith(0))
+    expect(workstation.stop).not.toHaveBeenCalled()
     expect(core.close).toHaveBeenCalledTimes(1)
+  })
+
+  it('on quit: holds the quit, stops the workstation, closes the session and the core, then exits (once)', async () => {
+    const { electron } = await boot()
+    await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
+    h.state.order.length = 0
+    const first = willQuit()
+    expect(first.preventDefault).toHaveBeenCalledTimes(1)
+    // A second quit asked meanwhile is held too, and does not start a second shutdown.
+    const second = willQuit()
+    expect(second.preventDefault).toHaveBeenCalledTimes(1)
+    await vi.waitFor(() => expect(electron.app.exit).toHaveBeenCalled())
+    expect(h.state.order).toEqual(['workstation.stop', 'closeSession', 'core.close'])
+    expect(core.closeSession).toHaveBeenCalledWith({ id: 'window-session', agentId: null, lastActivity: 0 })
+    expect(workstation.stop).toHaveBeenCalledTimes(1)
+    expect(core.close).toHaveBeenCalledTimes(1)
+    expect(electron.app.exit).toHaveBeenCalledExactlyOnceWith(0)
+  })
+
+  it('on quit: a workstation that does not stop in time does not keep the app alive', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const { electron } = await boot()
+    await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
+    workstation.stop.mockImplementationOnce(() => new Promise<void>(() => {}))
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    willQuit()
+    await vi.advanceTimersByTimeAsync(9_000)
+    expect(electron.app.exit).not.toHaveBeenCalled()
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(electron.app.exit).toHaveBeenCalledExactlyOnceWith(0)
+    expect(core.close).toHaveBeenCalledTimes(1)
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('trop long'))
+  })
+
+  it('a quit during the workstation start waits for it, stops it and never opens the window', async () => {
+    let release: (ws: typeof workstation) => void = () => {}
+    const { startWorkstation: mocked } = (await import('../../../src/main/core/sync/workstation')) as unknown as { startWorkstation: Mock }
+    mocked.mockImplementationOnce(() => new Promise((resolve) => (release = resolve)))
+    const { electron, startWorkstation } = await boot()
+    await vi.waitFor(() => expect(startWorkstation).toHaveBeenCalled())
+    willQuit()
+    release(workstation)
+    await vi.waitFor(() => expect(electron.app.exit).toHaveBeenCalledWith(0))
+    expect(workstation.stop).toHaveBeenCalledTimes(1)
+    expect(core.close).toHaveBeenCalledTimes(1)
+    expect(h.state.windows).toHaveLength(0)
   })
 
   it('a second instance quits at once, before opening anything', async () => {

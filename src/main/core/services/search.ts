@@ -76,13 +76,31 @@ function buildRow(family: FamilyRow, members: MemberRow[]): IndexRow {
 }
 
 /** Rewrites the index rows of the given families (inside the caller's transaction). */
-export function reindexFamilies(sqlite: Database.Database, familyIds: readonly string[]): void {
+export function reindexFamilies(sqlite: Database.Database, ids: readonly string[]): void {
+  writeFamilyRows(sqlite, ids, true)
+}
+
+/**
+ * Adds the index rows of families that have none yet (bulk import: no delete, which would
+ * scan the whole index since family_id is UNINDEXED). Inside the caller's transaction.
+ */
+export function indexNewFamilies(sqlite: Database.Database, ids: readonly string[]): void {
+  writeFamilyRows(sqlite, ids, false)
+}
+
+function writeFamilyRows(sqlite: Database.Database, ids: readonly string[], replace: boolean): void {
+  const familyIds = [...new Set(ids)]
   const del = sqlite.prepare('DELETE FROM family_search WHERE family_id = ?')
   const getFamily = sqlite.prepare('SELECT id, code, name, city FROM families WHERE id = ?')
   const getMembers = sqlite.prepare(`${MEMBERS_SQL} WHERE m.family_id = ?`)
   const ins = sqlite.prepare('INSERT INTO family_search (family_id, summary, family, names, other) VALUES (?, ?, ?, ?, ?)')
+  // family_id is UNINDEXED: each delete scans the index, so many families go in one scan.
+  const batched = replace && familyIds.length > 8
+  if (batched) {
+    sqlite.prepare('DELETE FROM family_search WHERE family_id IN (SELECT value FROM json_each(?))').run(JSON.stringify(familyIds))
+  }
   for (const id of familyIds) {
-    del.run(id)
+    if (replace && !batched) del.run(id)
     const family = getFamily.get(id) as FamilyRow | undefined
     if (!family) continue
     const row = buildRow(family, getMembers.all(id) as MemberRow[])

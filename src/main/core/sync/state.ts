@@ -1,0 +1,75 @@
+import type Database from 'better-sqlite3'
+import { getSetting, setSetting } from '../services/settings'
+
+/** The sync engine's settings (key/value rows of the workstation database). */
+export const SYNC_KEYS = {
+  portalUrl: 'portal.url',
+  workstationId: 'workstation.id',
+  workstationName: 'workstation.name',
+  codeFamilleFirst: 'code_famille.range_first',
+  codeFamilleLast: 'code_famille.range_last',
+  receiptSeries: 'receipt.series',
+  /** The pull cursor: the portal's change seq this workstation holds everything up to. */
+  cursor: 'sync.cursor',
+  /** Local outbox seq = wire seq + offset (the outbox rows before enrolment are not the portal's). */
+  seqOffset: 'sync.seq_offset',
+  /** Bootstrap progress (JSON, see BootstrapState). */
+  bootstrap: 'sync.bootstrap',
+  lastSyncAt: 'sync.last_sync_at',
+} as const
+
+export type BootstrapState =
+  | { phase: 'pending' }
+  | { phase: 'download'; seq: number; sha256: string; bytes: number; rows: number }
+  | {
+      phase: 'import'
+      seq: number
+      sha256: string
+      bytes: number
+      rows: number
+      /** Index in IMPORT_STEPS (bootstrap.ts) of the table being imported. */
+      entity: number
+      /** Last rowid of that table already imported (committed with the rows). */
+      lastRowid: number
+      /** Rows imported so far (all tables). */
+      done: number
+      /** Search index step: the index's last rowid after our last chunk, and whether to replace rows. */
+      searchRowid?: number
+      searchReplace?: boolean
+    }
+  | { phase: 'done' }
+
+export function readInt(sqlite: Database.Database, key: string, fallback = 0): number {
+  const n = Number(getSetting(sqlite, key))
+  return Number.isSafeInteger(n) ? n : fallback
+}
+
+export function readCursor(sqlite: Database.Database): number {
+  return readInt(sqlite, SYNC_KEYS.cursor, 0)
+}
+
+/** Stores the cursor, never lower than it was (call inside the transaction that applied the data). */
+export function advanceCursor(sqlite: Database.Database, cursor: number): number {
+  const next = Math.max(readCursor(sqlite), cursor)
+  setSetting(sqlite, SYNC_KEYS.cursor, String(next))
+  return next
+}
+
+export function readBootstrap(sqlite: Database.Database): BootstrapState {
+  const raw = getSetting(sqlite, SYNC_KEYS.bootstrap)
+  if (!raw) return { phase: 'done' }
+  try {
+    const parsed = JSON.parse(raw) as BootstrapState
+    return typeof parsed === 'object' && parsed !== null && typeof parsed.phase === 'string' ? parsed : { phase: 'done' }
+  } catch {
+    return { phase: 'done' }
+  }
+}
+
+export function writeBootstrap(sqlite: Database.Database, state: BootstrapState): void {
+  setSetting(sqlite, SYNC_KEYS.bootstrap, JSON.stringify(state))
+}
+
+export function countPending(sqlite: Database.Database): number {
+  return (sqlite.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'pending'`).get() as { n: number }).n
+}
