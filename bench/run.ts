@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<void>> = {
   search: async () => (await import('./search')).runSearchBench(),
+  sync: async () => (await import('./sync')).runSyncBench(),
 }
 
 const name = process.argv[2]

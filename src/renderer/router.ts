@@ -3,6 +3,8 @@ import { useSessionStore } from './stores/session'
 import LoginView from './views/LoginView.vue'
 import SearchView from './views/SearchView.vue'
 import FamilyView from './views/FamilyView.vue'
+import RejectionsView from './views/RejectionsView.vue'
+import WorkstationView from './views/WorkstationView.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -18,6 +20,8 @@ export const router = createRouter({
     { path: '/connexion', name: 'login', component: LoginView, meta: { public: true } },
     { path: '/', name: 'search', component: SearchView },
     { path: '/familles/:id', name: 'family', component: FamilyView, props: true },
+    { path: '/rejets', name: 'rejections', component: RejectionsView },
+    { path: '/poste', name: 'workstation', component: WorkstationView },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ],
 })

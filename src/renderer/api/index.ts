@@ -1,5 +1,6 @@
 import type { GuichetApi } from '@shared/contract'
 import { createHttpApi, withGuards, type AuthLostCode } from './http'
+import { withCommandHook, type CommandListener } from './observe'
 import { initToken, TOKEN_STORAGE_KEY } from './token'
 
 export type { AuthLostCode } from './http'
@@ -35,7 +36,20 @@ function createTransport(): GuichetApi {
   })
 }
 
+const commandListeners = new Set<CommandListener>()
+
+/** Called after every command (not queries) answers, successfully or not. Returns an unsubscribe function. */
+export function onCommandDone(listener: CommandListener): () => void {
+  commandListeners.add(listener)
+  return () => commandListeners.delete(listener)
+}
+
 /** The only way the renderer reaches the core. */
-export const api: GuichetApi = withGuards(createTransport(), (code, endpoint) => {
-  for (const listener of authLostListeners) listener(code, endpoint)
-})
+export const api: GuichetApi = withCommandHook(
+  withGuards(createTransport(), (code, endpoint) => {
+    for (const listener of authLostListeners) listener(code, endpoint)
+  }),
+  (endpoint, ok) => {
+    for (const listener of commandListeners) listener(endpoint, ok)
+  },
+)

@@ -12,6 +12,9 @@ const knownCodes = new Set([
   'BAD_CREDENTIALS',
   'LOGIN_THROTTLED',
   'NOT_FOUND',
+  'RULE_REJECTED',
+  'NOT_ENROLLED',
+  'PORTAL_UNREACHABLE',
   'TRANSPORT',
   'INTERNAL',
 ])
@@ -30,6 +33,11 @@ export function errorText(t: Translate, error: ContractError, hasField?: (key: s
       return typeof n === 'number' && n > 0
         ? t('errors.LOGIN_THROTTLED', { n: Math.ceil(n) })
         : t('errors.LOGIN_THROTTLED_SOON')
+    }
+    case 'RULE_REJECTED': {
+      // The rule's own French sentence, shown as it is ("Complet : …", "… est déjà inscrit(e) …").
+      const reason = error.details?.reason?.trim()
+      return reason ? reason : t('errors.RULE_REJECTED')
     }
     default:
       return knownCodes.has(error.code) ? t(`errors.${error.code}`) : t('errors.UNKNOWN', { code: String(error.code) })

@@ -84,3 +84,76 @@ export function sameName(a: string | null | undefined, b: string | null | undefi
       .toLocaleLowerCase('fr-FR')
   return norm(a) === norm(b)
 }
+
+const weekdayFormatter = new Intl.DateTimeFormat('fr-FR', { timeZone: TIME_ZONE, weekday: 'short' })
+
+/** '2027-03-12' → 'ven. 12/03/2027' (abbreviated French weekday, then the day). */
+export function formatDayWithWeekday(day: string | null | undefined): string {
+  if (!day) return ''
+  const p = parseDay(day)
+  if (!p) return day
+  const date = new Date(Date.UTC(p.y, p.m - 1, p.d, 12))
+  return `${weekdayFormatter.format(date)} ${dayFormatter.format(date)}`
+}
+
+/** Day of the week of a calendar day: 0 = Sunday … 6 = Saturday; null if unparseable. */
+export function weekdayOf(day: string): number | null {
+  const p = parseDay(day)
+  return p ? new Date(Date.UTC(p.y, p.m - 1, p.d)).getUTCDay() : null
+}
+
+/** The calendar day `n` days after `day` (YYYY-MM-DD). */
+export function addDays(day: string, n: number): string {
+  const p = parseDay(day)
+  if (!p) return day
+  const d = new Date(Date.UTC(p.y, p.m - 1, p.d + n))
+  return d.toISOString().slice(0, 10)
+}
+
+/** Days with school (the usual four-day week): Monday, Tuesday, Thursday, Friday. */
+export const SCHOOL_WEEKDAYS: readonly number[] = [1, 2, 4, 5]
+
+/** The first school day strictly after `today` (school holidays are not known here). */
+export function nextSchoolDay(today: string): string {
+  let day = addDays(today, 1)
+  for (let i = 0; i < 7; i++) {
+    const w = weekdayOf(day)
+    if (w !== null && SCHOOL_WEEKDAYS.includes(w)) return day
+    day = addDays(day, 1)
+  }
+  return day
+}
+
+const timeFormatter = new Intl.DateTimeFormat('fr-FR', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit' })
+
+function parseInstant(iso: string | null | undefined): Date | null {
+  if (!iso) return null
+  const d = new Date(iso)
+  return Number.isNaN(d.getTime()) ? null : d
+}
+
+/** An instant as Paris wall-clock time: '2027-03-12T13:32:00Z' → '14:32'. */
+export function formatTime(iso: string | null | undefined): string {
+  const d = parseInstant(iso)
+  return d ? timeFormatter.format(d) : ''
+}
+
+/** An instant as Paris date and time: '12/03/2027 14:32'. */
+export function formatDateTime(iso: string | null | undefined): string {
+  const d = parseInstant(iso)
+  return d ? `${dayFormatter.format(d)} ${timeFormatter.format(d)}` : ''
+}
+
+/** A recent instant, short: the time alone when it is today in Paris, else date and time. */
+export function formatMoment(iso: string | null | undefined, now: Date = new Date()): string {
+  const d = parseInstant(iso)
+  if (!d) return ''
+  return todayInParis(d) === todayInParis(now) ? timeFormatter.format(d) : formatDateTime(iso)
+}
+
+const numberFormatter = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 })
+
+/** 110000 → '110 000' (French digit grouping). */
+export function formatCount(n: number): string {
+  return numberFormatter.format(n)
+}

@@ -26,6 +26,11 @@ export const useFamilyStore = defineStore('family', () => {
     }
   }
 
+  /** A command answered with the updated file (contact edit): show it, if it is still the one on screen. */
+  function replace(file: FamilyFile): void {
+    if (current.value?.id === file.id) current.value = file
+  }
+
   function clear(): void {
     requestId++
     current.value = null
@@ -33,5 +38,5 @@ export const useFamilyStore = defineStore('family', () => {
     error.value = null
   }
 
-  return { current, loadingId, error, load, clear }
+  return { current, loadingId, error, load, replace, clear }
 })

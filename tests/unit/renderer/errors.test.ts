@@ -33,4 +33,24 @@ describe('errorText', () => {
     })
     expect(s).toBe('Saisie invalide : Identifiant, Mot de passe, foo.bar.')
   })
+
+  it('shows the reason of a refused rule as it is', () => {
+    const reason = 'Complet : Restauration scolaire à École Jules Ferry le 12/03/2027 (150 places, toutes réservées).'
+    expect(text({ code: 'RULE_REJECTED', message: 'x', details: { rule: 'FULL', reason } })).toBe(reason)
+    expect(text({ code: 'RULE_REJECTED', message: 'x' })).toBe('Opération refusée par une règle de gestion.')
+  })
+
+  it('has French texts for the sync errors', () => {
+    expect(text({ code: 'NOT_ENROLLED', message: '' })).toContain('pas relié au portail')
+    expect(text({ code: 'PORTAL_UNREACHABLE', message: '' })).toContain('Le portail ne répond pas')
+  })
+
+  it('names the new form fields in French', () => {
+    const s = text({
+      code: 'INVALID_INPUT',
+      message: '',
+      details: { issues: [{ path: 'email', message: 'x' }, { path: 'portalUrl', message: 'y' }] },
+    })
+    expect(s).toBe('Saisie invalide : E-mail, Adresse du portail.')
+  })
 })
