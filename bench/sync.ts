@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
-import { startPortal } from '../src/portal'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createCore, type Core } from '../src/main/core'
 import { openDatabase } from '../src/main/core/db/client'
 import { searchFamilies } from '../src/main/core/services/search'
@@ -27,6 +27,42 @@ const ROOT = resolve(__dirname, '..')
 const MIGRATIONS = join(ROOT, 'resources/migrations')
 const TODAY = '2026-11-27'
 
+const portalEnv = { ...process.env, DATABASE_URL: '' }
+
+function portalCli(args: string[]): string {
+  return execFileSync(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/portal/cli.ts'), ...args], {
+    cwd: ROOT,
+    env: portalEnv,
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  })
+}
+
+async function servePortal(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(
+    join(ROOT, 'node_modules/.bin/tsx'),
+    [join(ROOT, 'src/portal/cli.ts'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
+    { cwd: ROOT, env: portalEnv, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  let out = ''
+  const url = await new Promise<string>((ok, ko) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(out)
+      if (m) ok(m[1]!)
+    })
+    child.on('exit', (code) => ko(new Error(`portal exited (${code}): ${out}`)))
+  })
+  return {
+    url,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
   return sorted[i] ?? 0
@@ -34,7 +70,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function workstation(dir: string, portalUrl: string, code: string): Promise<{ core: Core; engine: SyncEngine }> {
   const core = await createCore({ dataDir: dir, migrationsFolder: MIGRATIONS, demo: false, log: () => {} })
-  const engine = createSyncEngine({ core, tokenStore: new MemoryTokenStore(), intervalSeconds: 3600, log: () => {} })
+  const engine = createSyncEngine({ core, tokenStore: new MemoryTokenStore(), intervalSeconds: 3600, log: process.env.BENCH_VERBOSE ? (l) => console.error(`${(performance.now() / 1000).toFixed(2)} ${l}`) : () => {} })
   core.attachSync(engine)
   await engine.enrol(portalUrl, code)
   return { core, engine }
@@ -78,23 +114,32 @@ export async function runSyncBench(): Promise<void> {
   const portalDir = join(ROOT, 'bench/.data', `portal-${FAMILIES}-${schema}`)
   const seededMarker = join(portalDir, '.seeded')
   mkdirSync(portalDir, { recursive: true })
-  const portal = await startPortal({ dataDir: join(portalDir, 'db'), port: 0, snapshotDebounceMs: 200 })
+  const dbDir = join(portalDir, 'db')
   let seedS = 0
   if (!existsSync(seededMarker)) {
     const t = performance.now()
-    await portal.seedDemo({ families: FAMILIES, seed: 1, today: TODAY })
+    portalCli(['demo', '--families', String(FAMILIES), '--seed', '1', '--data-dir', dbDir])
     seedS = (performance.now() - t) / 1000
     writeFileSync(seededMarker, new Date().toISOString())
   }
-  // The portal keeps a snapshot of the town warm (rebuilt in the background after changes).
-  await portal.snapshots.current()
+  // Enrolment codes are made before the server holds the database folder.
+  const codes = [1, 2].map((i) => portalCli(['enrol-code', '--name', `Banc ${i}`, '--data-dir', dbDir]).trim().split('\n').at(-1)!.trim())
+  // The portal is another process, as in production: its work never blocks the workstation's event loop.
+  const portal = await servePortal(dbDir)
+  // The portal keeps a snapshot of the town warm (built at start, rebuilt in the background after changes).
+  await fetch(`${portal.url}/api/v1/sync/snapshot`, { headers: { 'x-guichet-schema': '1', authorization: 'Bearer none' } }).catch(() => undefined)
 
   const work = mkdtempSync(join(tmpdir(), 'guichet-bench-sync-'))
   try {
+    // Workstation B first (untimed): the portal is then warm, with a current snapshot, as a
+    // portal in service is; B also receives the bookings later.
+    const b = await workstation(join(work, 'b'), portal.url, codes[1]!)
+    await b.engine.syncNow()
+
     // --- bootstrap of a fresh workstation, with searches running between import chunks
     const dirA = join(work, 'a')
     const core = await createCore({ dataDir: dirA, migrationsFolder: MIGRATIONS, demo: false, log: () => {} })
-    const engine = createSyncEngine({ core, tokenStore: new MemoryTokenStore(), intervalSeconds: 3600, log: () => {} })
+    const engine = createSyncEngine({ core, tokenStore: new MemoryTokenStore(), intervalSeconds: 3600, log: process.env.BENCH_VERBOSE ? (l) => console.error(`${(performance.now() / 1000).toFixed(2)} ${l}`) : () => {} })
     core.attachSync(engine)
     const queries = ['lefevre', 'martin', 'dubois', 'jean baptiste', 'lea', 'bernard', 'nguyen', 'petit', 'moreau', 'laurent']
     const during: number[] = []
@@ -116,9 +161,15 @@ export async function runSyncBench(): Promise<void> {
         }
       }
     })()
+    const verbose = (what: string) => {
+      if (process.env.BENCH_VERBOSE) console.error(`${(performance.now() / 1000).toFixed(2)} ${what}`)
+    }
     const t0 = performance.now()
-    await engine.enrol(portal.url, await portal.createEnrolmentCode('Banc A'))
+    verbose('enrolment…')
+    await engine.enrol(portal.url, codes[0]!)
+    verbose('enrolled; syncing…')
     await engine.syncNow()
+    verbose('bootstrap done')
     const bootstrapS = (performance.now() - t0) / 1000
     bootstrapping = false
     await searcher
@@ -128,8 +179,6 @@ export async function runSyncBench(): Promise<void> {
     const rawS = await rawInsert(core.sqlite, work)
 
     // --- 1 000 bookings at workstation A, pushed, then pulled by workstation B
-    const b = await workstation(join(work, 'b'), portal.url, await portal.createEnrolmentCode('Banc B'))
-    await b.engine.syncNow()
     const session = core.openSession()
     const agent = DEMO_AGENTS[0]
     const login = await core.call(session, 'session', 'login', { login: agent.login, password: agent.password })
@@ -176,7 +225,7 @@ export async function runSyncBench(): Promise<void> {
       search_p95_during_bootstrap_ms: round(percentile(during, 95)),
       searches_during_bootstrap: during.length,
       pending_after: pendingA,
-      portal: portal.driver,
+      portal: 'pglite',
       portal_seed_s: round(seedS),
     }
     console.log(
@@ -186,7 +235,7 @@ export async function runSyncBench(): Promise<void> {
     )
     console.log(JSON.stringify(result))
   } finally {
-    await portal.close()
+    await portal.stop()
     rmSync(work, { recursive: true, force: true })
   }
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { CommandRejection, runCommand, touchesOf } from '@shared/commands'
+import { CommandRejection, readsOf, runCommand, touchesOf } from '@shared/commands'
 import type { Change, PushCommand, PushResponse, PushResult } from '@shared/sync/protocol'
 import { fastRows, type PortalDb } from '../db/client'
 import { EntityStore } from '../db/store'
@@ -107,6 +107,8 @@ async function pushChunk(db: PortalDb, workstationId: string, chunk: readonly Pu
     // The rows the new commands mention (ids in their payloads, records they write), read in one
     // query: most of what the shared rules read is then already in memory.
     if (fresh.length > 0) await store.prefetchIds(fresh.flatMap(mentionedIds))
+    // And the finds and counts they declare, one query per shape for the whole chunk.
+    if (fresh.length > 0) await store.prefetchQueries(fresh.flatMap((c) => readsOf(c.name, c.payload)))
 
     const results: PushResult[] = []
     const recorded: Array<StoredResult & { name: string }> = []

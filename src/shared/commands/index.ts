@@ -41,10 +41,19 @@ export interface Touched {
   id: string
 }
 
+/** A find or a count a command will make (a hint: the portal reads them for a whole batch at once). */
+export interface ReadHint {
+  kind: 'find' | 'count'
+  entity: EntityName
+  where: Record<string, Value>
+}
+
 export interface CommandDef<P> {
   payload: z.ZodType<P>
   /** The records the command writes: after a rejection the portal sends back their current rows. */
   touches(payload: P): Touched[]
+  /** The finds and counts it will make, exactly as it makes them (optional; a performance hint). */
+  reads?(payload: P): ReadHint[]
   execute(tx: CommandTx, payload: P, ctx: CommandContext): Promise<void>
 }
 
@@ -83,6 +92,12 @@ export type BookPayload = z.infer<typeof BookPayload>
 const book: CommandDef<BookPayload> = {
   payload: BookPayload,
   touches: (p) => [{ entity: 'reservations', id: p.id }],
+  reads: (p): ReadHint[] => [
+    { kind: 'find', entity: 'family_members', where: { family_id: p.familyId, person_id: p.childId, role: 'enfant' } },
+    { kind: 'count', entity: 'reservations', where: { child_id: p.childId, unit_id: p.unitId, date: p.date, state: 'reserve' } },
+    { kind: 'find', entity: 'capacities', where: { unit_id: p.unitId, site_id: p.siteId } },
+    { kind: 'count', entity: 'reservations', where: { unit_id: p.unitId, site_id: p.siteId, date: p.date, state: 'reserve' } },
+  ],
   async execute(tx, p, ctx) {
     const { child } = await requireChildOfFamily(tx, p.familyId, p.childId)
     const unit = await tx.get('units', p.unitId)
@@ -147,6 +162,7 @@ export type ContactsPayload = z.infer<typeof ContactsPayload>
 const updateContacts: CommandDef<ContactsPayload> = {
   payload: ContactsPayload,
   touches: (p) => [{ entity: 'persons', id: p.personId }],
+  reads: (p): ReadHint[] => [{ kind: 'find', entity: 'family_members', where: { family_id: p.familyId, person_id: p.personId } }],
   async execute(tx, p, ctx) {
     const links = await tx.find('family_members', { family_id: p.familyId, person_id: p.personId })
     const person = await tx.get('persons', p.personId)
@@ -217,6 +233,15 @@ export async function runCommand(tx: CommandTx, name: string, payload: unknown, 
   }
   await def.execute(tx, parsed.data, ctx)
   return def.touches(parsed.data)
+}
+
+/** The reads a command declares, for a payload that may be invalid (then: none). */
+export function readsOf(name: string, payload: unknown): ReadHint[] {
+  if (!isCommandName(name)) return []
+  const def = commands[name] as CommandDef<unknown>
+  if (!def.reads) return []
+  const parsed = def.payload.safeParse(payload)
+  return parsed.success ? def.reads(parsed.data) : []
 }
 
 /** The records a command touches, for a payload that may be invalid (then: none). */

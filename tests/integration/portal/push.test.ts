@@ -120,6 +120,21 @@ describe.each(backends)('portal push ($name)', (backend) => {
     expect(PushResponseSchema.parse(replay.body).results[0]).toEqual(results[1])
   })
 
+  it('keeps the rules exact inside one batch (counts read once for the batch, then kept up to date)', async () => {
+    const day = '2026-12-17'
+    const kid = town[5]!
+    const once = bookPayload(kid, sites[0]!, day)
+    const twice = bookPayload(kid, sites[0]!, day)
+    const again = bookPayload(kid, sites[0]!, day)
+    const batch = [command(nextA(), 'reservations.book', once), command(nextA(), 'reservations.book', twice)]
+    batch.push(command(nextA(), 'reservations.cancel', { id: once.id }))
+    batch.push(command(nextA(), 'reservations.book', again))
+    const res = await push(a, batch)
+    const results = PushResponseSchema.parse(res.body).results
+    expect(results.map((r) => r.status)).toEqual(['applied', 'rejected', 'applied', 'applied'])
+    expect(results[1]).toMatchObject({ code: 'ALREADY_BOOKED' })
+  })
+
   it('sends back the truth of a record that exists (rejected cancel of a cancelled booking)', async () => {
     const booking = bookPayload(town[4]!, sites[0]!, '2026-12-11')
     const out = PushResponseSchema.parse(
