@@ -35,6 +35,7 @@ export default defineConfig({
         '--disable-sync',
         '--no-first-run',
         '--disable-quic',
+        '--lang=fr-FR',
       ],
     },
   },
