@@ -1,23 +1,9 @@
-import type { ContractError } from '@shared/contract'
+import { errorCodes, type ContractError } from '@shared/contract'
 
 /** The translate function this module needs (vue-i18n's `t`, or a fake in tests). */
 export type Translate = (key: string, named?: Record<string, unknown>) => string
 
-const knownCodes = new Set([
-  'INVALID_INPUT',
-  'UNKNOWN_ENDPOINT',
-  'NOT_AUTHENTICATED',
-  'SESSION_LOCKED',
-  'FORBIDDEN',
-  'BAD_CREDENTIALS',
-  'LOGIN_THROTTLED',
-  'NOT_FOUND',
-  'RULE_REJECTED',
-  'NOT_ENROLLED',
-  'PORTAL_UNREACHABLE',
-  'TRANSPORT',
-  'INTERNAL',
-])
+const knownCodes = new Set<string>(errorCodes)
 
 /** French text for a contract error (i18n keys `errors.<CODE>`). */
 export function errorText(t: Translate, error: ContractError, hasField?: (key: string) => boolean): string {
