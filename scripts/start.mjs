@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // npm start: the Electron shell when an Electron binary can run here, else the web shell.
 //
-// 1. node_modules/electron/path.txt must name an existing binary that answers --version
-//    (electron's install script is denied in package.json "allowScripts": nothing is ever
-//    downloaded). Otherwise: one line, then `node scripts/start-web.mjs`.
+// 1. node_modules/electron/path.txt must name an existing binary that answers --version.
+//    electron's install script is denied in package.json "allowScripts" (so `npm install`
+//    works without network access); when the binary is missing, npm start tries that download
+//    once (it fails at once where there is no network, and unless ELECTRON_SKIP_BINARY_DOWNLOAD
+//    is set). Still no binary: one line, then `node scripts/start-web.mjs`.
 // 2. The Electron-ABI build of better-sqlite3 (.electron-native/<version>/) must exist or be
 //    buildable (scripts/electron-native.mjs). Otherwise: the same one-line fallback.
 // 3. `electron-vite build` when out/ is missing or older than src/ (scripts/build-if-needed.mjs,
@@ -64,8 +66,19 @@ function startWebShell(reason) {
   runForwarding(process.execPath, [webScript, ...passThrough])
 }
 
+/** Electron's own download of its binary (skipped by ELECTRON_SKIP_BINARY_DOWNLOAD). */
+function tryElectronDownload() {
+  const installer = join(root, 'node_modules', 'electron', 'install.js')
+  if (!existsSync(installer) || process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return
+  spawnSync(process.execPath, [installer], { cwd: join(root, 'node_modules', 'electron'), stdio: 'ignore', timeout: 300_000 })
+}
+
 function main() {
-  const probe = probeElectronBinary(root)
+  let probe = probeElectronBinary(root)
+  if (!probe.ok) {
+    tryElectronDownload()
+    probe = probeElectronBinary(root)
+  }
   if (!probe.ok) return startWebShell(probe.reason)
 
   const binding = electronNativeBindingPath(root, probe.version)
