@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { RoleSchema } from '@shared/contract'
+import { BookPayload, ContactsPayload, OnlinePaymentPayload } from '@shared/commands'
 import { SYNC_SCHEMA_VERSION } from '@shared/sync/protocol'
 
 /**
@@ -120,34 +121,10 @@ export const FamilyPasswordChangeSchema = z.strictObject({
 })
 export const OkSchema = z.object({ ok: z.literal(true) })
 
-export const FamilyBookSchema = z.strictObject({
-  /** Client-generated (UUID): a retry with the same id is refused as a duplicate, never booked twice. */
-  id: Id,
-  childId: Id,
-  unitId: z.string().min(1).max(40),
-  siteId: Id,
-  date: Day,
-})
-
-/** The same rules as the shared command `families.updateContacts`. */
-const Phone = z
-  .string()
-  .trim()
-  .max(30)
-  .regex(/^[+\d][\d .-]{5,}$/, 'numéro de téléphone invalide')
-  .nullable()
-export const FamilyContactsSchema = z.strictObject({
-  personId: Id,
-  phoneMobile: Phone,
-  phoneHome: Phone,
-  phoneWork: Phone,
-  email: z.email('adresse e-mail invalide').max(120).nullable(),
-})
-
-export const FamilyPaymentSchema = z.strictObject({
-  transactionId: z.string().trim().min(4).max(64),
-  amountCents: z.number().int().positive().max(10_000_000),
-})
+/** The family side sends the shared commands' payloads, less the family (taken from its session). */
+export const FamilyBookSchema = BookPayload.omit({ familyId: true })
+export const FamilyContactsSchema = ContactsPayload.omit({ familyId: true })
+export const FamilyPaymentSchema = OnlinePaymentPayload.pick({ transactionId: true, amountCents: true })
 
 export const ReservationSchema = z.object({
   id: z.string(),

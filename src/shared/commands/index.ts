@@ -79,7 +79,8 @@ async function requireChildOfFamily(tx: CommandTx, familyId: string, childId: st
   return { family, child }
 }
 
-const BookPayload = z.strictObject({
+/** Payload schemas: the contract (counter) and the portal's family side derive theirs from these. */
+export const BookPayload = z.strictObject({
   id: Id,
   familyId: Id,
   childId: Id,
@@ -135,7 +136,7 @@ const book: CommandDef<BookPayload> = {
   },
 }
 
-const CancelPayload = z.strictObject({ id: Id })
+export const CancelPayload = z.strictObject({ id: Id })
 export type CancelPayload = z.infer<typeof CancelPayload>
 
 const cancel: CommandDef<CancelPayload> = {
@@ -149,7 +150,7 @@ const cancel: CommandDef<CancelPayload> = {
   },
 }
 
-const ContactsPayload = z.strictObject({
+export const ContactsPayload = z.strictObject({
   familyId: Id,
   personId: Id,
   phoneMobile: Phone,
@@ -178,7 +179,7 @@ const updateContacts: CommandDef<ContactsPayload> = {
   },
 }
 
-const OnlinePaymentPayload = z.strictObject({
+export const OnlinePaymentPayload = z.strictObject({
   id: Id,
   familyId: Id,
   transactionId: z.string().trim().min(4).max(64),

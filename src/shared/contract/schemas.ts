@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { BookPayload, ContactsPayload } from '../commands'
 
 export const roles = ['accueil', 'regisseur', 'responsable'] as const
 export const RoleSchema = z.enum(roles)
@@ -148,29 +149,10 @@ export const BookingOptionsSchema = z.object({
   sites: z.array(z.object({ id: IdSchema, name: z.string(), kind: z.string() })),
 })
 
-export const BookInputSchema = z.strictObject({
-  familyId: IdSchema,
-  childId: IdSchema,
-  unitId: z.string().min(1).max(40),
-  siteId: IdSchema,
-  date: DaySchema,
-})
+/** What the counter sends to book: the shared command's payload less its id (the core makes it). */
+export const BookInputSchema = BookPayload.omit({ id: true })
 
-const PhoneInput = z
-  .string()
-  .trim()
-  .max(30)
-  .regex(/^[+\d][\d .-]{5,}$/, 'numéro de téléphone invalide')
-  .nullable()
-
-export const UpdateContactsInputSchema = z.strictObject({
-  familyId: IdSchema,
-  personId: IdSchema,
-  phoneMobile: PhoneInput,
-  phoneHome: PhoneInput,
-  phoneWork: PhoneInput,
-  email: z.email('adresse e-mail invalide').max(120).nullable(),
-})
+export const UpdateContactsInputSchema = ContactsPayload
 
 export const SyncStatusSchema = z.object({
   enrolled: z.boolean(),
