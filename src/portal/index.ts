@@ -1,4 +1,6 @@
 import { join } from 'node:path'
+import { clockFromEnv } from '@shared/clock'
+import { parisDay } from '@shared/domain/dates'
 import type { FastifyInstance } from 'fastify'
 import { openPortalDb, type PortalDb } from './db/client'
 import { safeErrorInfo } from './http/errors'
@@ -29,6 +31,10 @@ export interface StartPortalOptions {
   /** Oldest workstation schema version served (default: MIN_SCHEMA_VERSION); older ones are told to update (426). */
   minSchemaVersion?: number
   migrationsFolder?: string
+  /** The portal's clock (default: PORTAL_CLOCK from `env` when set, see src/shared/clock.ts, else the system clock). */
+  now?: () => Date
+  /** Where PORTAL_CLOCK is read (default process.env). */
+  env?: Record<string, string | undefined>
   /** The workstation's SQLite migrations (demo seeding). */
   workstationMigrationsFolder?: string
 }
@@ -53,6 +59,8 @@ export interface RunningPortal {
 export const DEFAULT_PORTAL_PORT = 8740
 
 export async function startPortal(opts: StartPortalOptions = {}): Promise<RunningPortal> {
+  // PORTAL_CLOCK (tests, e2e): a clock starting at that instant; a bad value throws before anything opens.
+  const now = opts.now ?? clockFromEnv(opts.env ?? process.env, 'PORTAL_CLOCK').clock
   const database = await openPortalDb({
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
@@ -73,7 +81,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
       db: database.db,
       snapshots: snap,
       changed: () => snap.changed(),
-      now: () => new Date(),
+      now,
       ...(opts.minSchemaVersion !== undefined ? { minSchemaVersion: opts.minSchemaVersion } : {}),
     }
     const server = buildServer(ctx, { log: opts.log ?? false })
@@ -104,9 +112,10 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
         })()
         return closing
       },
-      createEnrolmentCode: async (name) => (await createEnrolmentCode(database.db, name)).code,
+      createEnrolmentCode: async (name) => (await createEnrolmentCode(database.db, name, now())).code,
       seedDemo: async (seedOpts) => {
         const result = await seedDemo(database.db, {
+          today: parisDay(now()),
           ...(opts.workstationMigrationsFolder !== undefined ? { workstationMigrationsFolder: opts.workstationMigrationsFolder } : {}),
           ...seedOpts,
         })

@@ -2,6 +2,7 @@ import { mkdirSync, existsSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import { contract, type Result } from '@shared/contract'
 import { parisDay, schoolYearOf } from '@shared/domain/dates'
+import { clockFromEnv } from '@shared/clock'
 import { openDatabase, type Db } from './db/client'
 import type Database from 'better-sqlite3'
 import { databaseFile } from './paths'
@@ -26,7 +27,10 @@ export interface CoreOptions {
   demo?: { families: number; seed?: number } | false
   /** Overrides the idle-lock delay stored in the settings (seconds). */
   idleLockSeconds?: number
+  /** The core's clock (default: GUICHET_CLOCK from `env` when set, see src/shared/clock.ts, else the system clock). */
   now?: () => Date
+  /** Where GUICHET_CLOCK is read (default process.env). */
+  env?: Record<string, string | undefined>
   log?: (line: string) => void
 }
 
@@ -34,6 +38,8 @@ export interface Core extends CoreApi {
   readonly sqlite: Database.Database
   readonly db: Db
   readonly dataDir: string
+  /** The clock every business timestamp of this core comes from. */
+  readonly now: () => Date
   settings(): Settings
   /** Serialises write transactions (commands, sync applies). */
   readonly exclusive: Exclusive
@@ -47,10 +53,17 @@ export interface Core extends CoreApi {
   callSync(session: Session, ns: string, method: string, input: unknown): Result<unknown>
 }
 
+/** GUICHET_CLOCK (tests, e2e): a clock starting at that instant; a bad value throws at startup. */
+function coreClock(env: Record<string, string | undefined>, log: (line: string) => void): () => Date {
+  const { clock, fixedAt } = clockFromEnv(env, 'GUICHET_CLOCK')
+  if (fixedAt) log(`[core] horloge de test : GUICHET_CLOCK=${fixedAt.toISOString()} (avance avec le temps réel)`)
+  return clock
+}
+
 /** Opens the workstation's database (migrating it), seeds the demo town if asked, and returns the core. */
 export async function createCore(opts: CoreOptions): Promise<Core> {
-  const now = opts.now ?? (() => new Date())
   const log = opts.log ?? ((line: string) => console.log(line))
+  const now = opts.now ?? coreClock(opts.env ?? process.env, log)
   mkdirSync(opts.dataDir, { recursive: true })
   const file = databaseFile(opts.dataDir)
   const isNew = !existsSync(file)
@@ -104,6 +117,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     sqlite,
     db,
     dataDir: opts.dataDir,
+    now,
     settings: () => settings,
     openSession() {
       const session: Session = { id: randomUUID(), agentId: null, lastActivity: now().getTime() }

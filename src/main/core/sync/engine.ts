@@ -71,7 +71,7 @@ export function backoffDelayMs(failures: number, random: () => number, baseMs = 
 
 export function createSyncEngine(opts: SyncEngineOptions): SyncEngine {
   const { core, tokenStore } = opts
-  const now = opts.now ?? (() => new Date())
+  const now = opts.now ?? core.now
   const log = opts.log ?? ((line: string) => console.log(line))
   const intervalMs = (opts.intervalSeconds ?? 30) * 1000
   const random = opts.random ?? Math.random

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { getSetting, setSetting } from '../services/settings'
+import { SyncTransportError } from './transport'
 
 /** The sync engine's settings (key/value rows of the workstation database). */
 export const SYNC_KEYS = {
@@ -48,11 +49,22 @@ export function readCursor(sqlite: Database.Database): number {
   return readInt(sqlite, SYNC_KEYS.cursor, 0)
 }
 
-/** Stores the cursor, never lower than it was (call inside the transaction that applied the data). */
+/**
+ * Stores the cursor the data just applied brings (call inside the transaction that applied
+ * it). The cursor only moves forward: the same cursor again (a replayed page) changes
+ * nothing; a lower one means the portal went back (a restored backup, a bug) and throws,
+ * so that the caller's transaction rolls back with the page's rows.
+ */
 export function advanceCursor(sqlite: Database.Database, cursor: number): number {
-  const next = Math.max(readCursor(sqlite), cursor)
-  setSetting(sqlite, SYNC_KEYS.cursor, String(next))
-  return next
+  if (!Number.isSafeInteger(cursor) || cursor < 0) {
+    throw new SyncTransportError('portal', `sync cursor: ${String(cursor)} is not a valid cursor`)
+  }
+  const held = readCursor(sqlite)
+  if (cursor < held) {
+    throw new SyncTransportError('portal', `sync cursor: the portal answered cursor ${cursor}, below the cursor held ${held} (refused)`)
+  }
+  if (cursor > held) setSetting(sqlite, SYNC_KEYS.cursor, String(cursor))
+  return cursor
 }
 
 export function readBootstrap(sqlite: Database.Database): BootstrapState {
