@@ -12,9 +12,14 @@ export default defineConfig({
       externalizeDeps: { exclude: ['uuid'] },
       rollupOptions: {
         input: {
-          // The Electron shell and the web shell share the same core.
+          // The Electron shell and the web shell share the same core, run by a core host
+          // process (an Electron utilityProcess, or a Node child of the web shell); the
+          // embedded demo portal runs in a child process of its own.
           index: resolve(__dirname, 'src/main/index.ts'),
           web: resolve(__dirname, 'src/main/web/index.ts'),
+          'host-utility': resolve(__dirname, 'src/main/host/utility.ts'),
+          host: resolve(__dirname, 'src/main/host/child.ts'),
+          portal: resolve(__dirname, 'src/portal/child.ts'),
         },
       },
     },

@@ -15,7 +15,7 @@ function newestMtime(path) {
 }
 
 export function buildIfNeeded() {
-  const outputs = ['out/main/index.js', 'out/main/web.js', 'out/preload/index.js', 'out/renderer/index.html'].map((p) => join(root, p))
+  const outputs = ['out/main/index.js', 'out/main/web.js', 'out/main/host.js', 'out/main/host-utility.js', 'out/main/portal.js', 'out/preload/index.js', 'out/renderer/index.html'].map((p) => join(root, p))
   const oldestOutput = Math.min(...outputs.map((p) => (existsSync(p) ? statSync(p).mtimeMs : 0)))
   const newestSource = Math.max(
     newestMtime(join(root, 'src')),

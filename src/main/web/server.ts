@@ -4,14 +4,15 @@ import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import { HTTP_API_PREFIX, HTTP_TOKEN_HEADER, type Result } from '@shared/contract'
-import type { CoreApi } from '../core/types'
+import type { CoreHost } from '../host/client'
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
 export interface WebShellOptions {
-  core: CoreApi
+  /** The core host (a child process): the request thread never runs SQLite or scrypt itself. */
+  host: Pick<CoreHost, 'call'>
   /** The built renderer (out/renderer). */
   rendererDir: string
   /** The per-start secret the page must send with every contract call. */
@@ -39,7 +40,6 @@ function errorResult(code: 'FORBIDDEN' | 'NOT_AUTHENTICATED' | 'INVALID_INPUT' |
  */
 export function createWebServer(opts: WebShellOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 1024 * 1024, trustProxy: false })
-  const session = opts.core.openSession()
 
   const allowedHosts = (): Set<string> => {
     const address = app.server.address() as AddressInfo | null
@@ -83,7 +83,7 @@ export function createWebServer(opts: WebShellOptions): FastifyInstance {
     if (!tokenMatches(opts.token, request.headers[HTTP_TOKEN_HEADER])) {
       return reply.code(401).send(errorResult('NOT_AUTHENTICATED', 'Missing or wrong web-shell token'))
     }
-    return reply.send(await opts.core.call(session, request.params.ns, request.params.method, request.body))
+    return reply.send(await opts.host.call(request.params.ns, request.params.method, request.body))
   })
 
   app.all(`${HTTP_API_PREFIX}/*`, async (_request, reply) => reply.code(405).send(errorResult('INVALID_INPUT', 'POST only')))
@@ -92,6 +92,5 @@ export function createWebServer(opts: WebShellOptions): FastifyInstance {
     app.register(fastifyStatic, { root: opts.rendererDir, index: 'index.html', wildcard: false })
   }
 
-  app.addHook('onClose', async () => opts.core.closeSession(session))
   return app
 }

@@ -32,6 +32,8 @@ export interface ContractError {
     /** RULE_REJECTED: the rule's code (FULL, ALREADY_BOOKED…) and its French reason. */
     rule?: string
     reason?: string
+    /** TRANSPORT: the core host is starting, restarting after a crash, or stopped. */
+    host?: 'starting' | 'restarting' | 'stopped'
   }
 }
 

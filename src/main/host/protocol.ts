@@ -1,0 +1,99 @@
+import { isContractError, type ContractError, type ErrorCode, type Result } from '@shared/contract'
+
+/**
+ * The core host: the process that runs the core (SQLite, scrypt, the sync engine) away from
+ * the Electron main process and from the web shell's request thread. This file is the wire
+ * between the host and whoever talks to it (the shell that supervises it, the renderer's
+ * MessagePort in Electron). Every message is a plain structured-clone-safe object.
+ */
+
+/** What the host needs to start, sent by the shell that spawned it (paths only: the rest comes from the environment). */
+export interface HostConfig {
+  dataDir: string
+  migrationsFolder: string
+  /** better_sqlite3.node built for Electron's ABI, when the Electron shell has one. */
+  nativeBinding?: string
+  /** The embedded demo portal's child entry (out/main/portal.js), spawned when this start runs one. */
+  portalEntry?: string
+  /** Extra Node arguments for the portal child (e.g. ['--import', 'tsx'] when it is TypeScript). */
+  portalExecArgv?: string[]
+  portalMigrationsFolder?: string
+  /** The first start's town arrives from the portal before the host says ready (web shell). */
+  awaitFirstSync?: boolean
+  /** Electron: the portal token decrypted by the main process (safeStorage lives there only). */
+  token?: string | null
+  /** Electron: the token is kept by the main process (the host sends it token messages). */
+  relayToken?: boolean
+}
+
+export type HostState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped'
+
+/** Shell → host. */
+export type ToHost =
+  | { type: 'start'; config: HostConfig }
+  | { type: 'call'; id: number; ns: string; method: string; input: unknown }
+  | { type: 'stop' }
+  /** Electron: a MessagePort for a window travels with this message. */
+  | { type: 'connect' }
+
+/** Host → shell. */
+export type FromHost =
+  | { type: 'ready'; portalUrl: string | null }
+  | { type: 'failed'; message: string }
+  | { type: 'result'; id: number; result: Result<unknown> }
+  | { type: 'stopped' }
+  | { type: 'token'; op: 'set'; token: string }
+  | { type: 'token'; op: 'clear' }
+
+/** Renderer ⇄ host over a MessagePort: a call, and its answer carrying the same id. */
+export interface PortCall {
+  id: number
+  ns: string
+  method: string
+  input: unknown
+}
+export interface PortAnswer {
+  id: number
+  result: Result<unknown>
+}
+
+/** Which host failure a TRANSPORT error reports (the renderer shows a "restarting" screen). */
+export type HostUnavailable = 'starting' | 'restarting' | 'stopped'
+
+export function failure(code: ErrorCode, message: string): { ok: false; error: ContractError } {
+  return { ok: false, error: { code, message } }
+}
+
+/** The typed answer of a call that the host cannot serve (crashed, restarting, stopped): never a hang. */
+export function hostUnavailable(why: HostUnavailable): { ok: false; error: ContractError } {
+  const message =
+    why === 'stopped' ? 'Le cœur du guichet est arrêté.' : why === 'starting' ? 'Le cœur du guichet démarre.' : 'Le cœur du guichet s’est arrêté ; il redémarre.'
+  return { ok: false, error: { code: 'TRANSPORT', message, details: { host: why } } }
+}
+
+/** A structured-clone-safe copy of what the core answered; anything else becomes INTERNAL. */
+export function toWireResult(value: unknown): Result<unknown> {
+  if (typeof value === 'object' && value !== null) {
+    const r = value as { ok?: unknown; data?: unknown; error?: unknown }
+    if (r.ok === true) return { ok: true, data: r.data }
+    if (r.ok === false && isContractError(r.error)) {
+      const { code, message, details } = r.error
+      const error = { code, message: typeof message === 'string' ? message : String(message) }
+      return { ok: false, error: details === undefined ? error : { ...error, details } }
+    }
+  }
+  return failure('INTERNAL', 'The core returned something that is not a Result.')
+}
+
+/** A well-formed call from a port or a parent (anything else is dropped or answered INVALID_INPUT). */
+export function asCall(data: unknown): PortCall | null {
+  if (typeof data !== 'object' || data === null) return null
+  const m = data as Partial<PortCall>
+  if (typeof m.id !== 'number' || !Number.isSafeInteger(m.id)) return null
+  if (typeof m.ns !== 'string' || typeof m.method !== 'string') return null
+  return { id: m.id, ns: m.ns, method: m.method, input: m.input }
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null
+}
