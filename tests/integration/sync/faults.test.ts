@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ReservationView } from '@shared/contract'
 import { listReservations } from '../../../src/main/core/services/reservations'
 import { applyPullPage } from '../../../src/main/core/sync/pull'
+import { currentSeq } from '../../../src/portal/db/store'
 import {
   children,
   countRows,
@@ -225,7 +226,16 @@ describe('sync against the real portal, with faults', () => {
     expect(reservationCount(b, r.id)).toBe(1)
   })
 
-  it('never lets the cursor go back', () => {
+  it('never lets the cursor go back; once drained, each workstation holds exactly the portal’s last change', async () => {
     for (const ws of [a, b]) for (let i = 1; i < ws.cursors.length; i++) expect(ws.cursors[i]!).toBeGreaterThanOrEqual(ws.cursors[i - 1]!)
+    await a.drain()
+    await b.drain()
+    await a.sync()
+    const last = await currentSeq(portal.db)
+    expect(last).toBeGreaterThan(0)
+    for (const ws of [a, b]) {
+      expect(ws.engine.cursor()).toBe(last)
+      expect(ws.core.sqlite.prepare(`SELECT value FROM settings WHERE key = 'sync.cursor'`).pluck().get()).toBe(String(last))
+    }
   })
 })

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { children, openWorkstation, sharedTables, sites, startTestPortal, type Portal, type TestWorkstation } from './harness'
+import { currentSeq } from '../../../src/portal/db/store'
 
 /**
  * Property (promise 6): three workstations, random commands (book, cancel, change contact
@@ -114,6 +115,8 @@ describe('convergence under random commands, partitions and restarts', () => {
           for (const ws of wss) await ws.drain()
           await witness.drain()
           const truth = sharedTables(witness.core.sqlite)
+          // Every cursor is exactly the portal's last change (not merely "never lower").
+          const last = await currentSeq(portal.db)
           wss.forEach((ws, i) => {
             const o = ws.core.sqlite
               .prepare(`SELECT count(*) AS n, coalesce(sum(status = 'rejected'), 0) AS r FROM outbox WHERE seq > ?`)
@@ -124,6 +127,7 @@ describe('convergence under random commands, partitions and restarts', () => {
             expect(sharedTables(ws.core.sqlite)).toEqual(truth)
             for (let k = 1; k < ws.cursors.length; k++) expect(ws.cursors[k]!).toBeGreaterThanOrEqual(ws.cursors[k - 1]!)
             expect(ws.engine.cursor()).toBe(witness.engine.cursor())
+            expect(ws.engine.cursor()).toBe(last)
           })
         }),
         {
