@@ -1,13 +1,15 @@
-// Electron entry: lifecycle and wiring only. Everything testable lives in ./shell (Electron
-// glue, unit-tested with a mocked electron) and ./core (no electron, tested under Node).
+// Electron entry: lifecycle, windows and relaying only. The core (SQLite, scrypt, the sync
+// engine) runs in a utilityProcess (./host/utility.ts), the embedded demo portal in a child of
+// it (src/portal/child.ts); the window's preload talks to the core host through a MessagePort
+// that this process only hands over (./shell/host-ports.ts). Everything testable lives in
+// ./shell and ./host (unit-tested with a mocked electron) and ./core (tested under Node).
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, Menu, session as electronSession } from 'electron'
-import { createCore, type Core } from './core'
-import { databaseFile } from './core/paths'
-import { startWorkstation, type StartPortal, type Workstation } from './core/sync/workstation'
-import type { Session } from './core/types'
-import { createSenderCheck, registerContractIpc } from './shell/ipc'
+import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, session as electronSession, utilityProcess, type MessagePortMain } from 'electron'
+import { createCoreHost, type CoreHost, type HostHandle } from './host/client'
+import type { FromHost, HostConfig } from './host/protocol'
+import { registerHostPorts } from './shell/host-ports'
+import { createSenderCheck } from './shell/ipc'
 import { electronNativeBindingPath } from './shell/native.mjs'
 import { originOf } from './shell/origin'
 import { APP_ENTRY_URL, APP_ORIGIN, installAppProtocol, registerAppScheme } from './shell/protocol'
@@ -34,68 +36,47 @@ app.enableSandbox()
 installAppWideGuards(app, appOrigin)
 
 let mainWindow: BrowserWindow | null = null
-let core: Core | null = null
-let session: Session | null = null
-/** The sync engine and, unless GUICHET_PORTAL_URL or GUICHET_PORTAL=off, the embedded demo portal. */
-let workstation: Promise<Workstation | null> = Promise.resolve(null)
+let host: CoreHost | null = null
 /** Set by the first will-quit: the shutdown below runs once. */
 let quitting = false
-/** Longest wait at quit for the sync engine (a round, a bootstrap in progress) and the embedded portal. */
-const STOP_DEADLINE_MS = 10_000
 
 function fatal(title: string, message: string): void {
   dialog.showErrorBox(title, message)
   app.exit(1)
 }
 
-function migrationsFolder(): string {
-  return app.isPackaged ? join(process.resourcesPath, 'migrations') : join(app.getAppPath(), 'resources', 'migrations')
-}
-
-function portalMigrationsFolder(): string {
-  return app.isPackaged
-    ? join(process.resourcesPath, 'portal-migrations')
-    : join(app.getAppPath(), 'resources', 'portal-migrations')
-}
-
-/** The embedded demo portal, loaded only when this start runs one (PGlite and Fastify stay unloaded otherwise). */
-const startPortal: StartPortal = async (opts) => {
-  const portal = await import('../portal')
-  return portal.startPortal({
-    ...opts,
-    migrationsFolder: portalMigrationsFolder(),
-    workstationMigrationsFolder: migrationsFolder(),
-  })
-}
-
-/** A positive integer from the environment, else undefined. */
-function envInt(name: string): number | undefined {
-  const value = Number(process.env[name])
-  return Number.isInteger(value) && value > 0 ? value : undefined
+function resourcesFolder(name: string): string {
+  return app.isPackaged ? join(process.resourcesPath, name) : join(app.getAppPath(), 'resources', name)
 }
 
 /**
- * Same environment knobs as the web shell: GUICHET_NO_DEMO=1, GUICHET_DEMO_FAMILIES (demo
- * town size on a first start, 600), GUICHET_IDLE_LOCK_SECONDS, GUICHET_WORKSTATION_NAME; the
- * portal (src/main/core/sync/workstation.ts): GUICHET_PORTAL_URL (+ GUICHET_ENROL_CODE), else
- * the embedded demo portal, unless GUICHET_PORTAL=off.
+ * What the core host needs (the rest it reads from the environment, inherited: GUICHET_NO_DEMO,
+ * GUICHET_DEMO_FAMILIES, GUICHET_IDLE_LOCK_SECONDS, GUICHET_WORKSTATION_NAME, GUICHET_PORTAL_URL
+ * (+ GUICHET_ENROL_CODE) or GUICHET_PORTAL=off). Read at every (re)start of the host: the portal
+ * token, kept with safeStorage here, travels with it.
  */
-async function openCore(): Promise<Core> {
+function hostConfig(tokenStore: SafeStorageTokenStore): HostConfig {
   const nativeBinding = electronNativeBindingPath(app.getAppPath(), process.versions.electron)
-  const firstStart = !existsSync(databaseFile(dataDir))
-  const idleLockSeconds = envInt('GUICHET_IDLE_LOCK_SECONDS')
-  // With a portal, the town comes from the portal (bootstrap); without one, the local demo town.
-  const localDemo = firstStart && process.env.GUICHET_PORTAL === 'off' && process.env.GUICHET_NO_DEMO !== '1'
-  return createCore({
+  return {
     dataDir,
-    migrationsFolder: migrationsFolder(),
+    migrationsFolder: resourcesFolder('migrations'),
     // Packaged apps carry a better-sqlite3 rebuilt for Electron in node_modules instead.
     ...(existsSync(nativeBinding) ? { nativeBinding } : {}),
-    demo: localDemo ? { families: envInt('GUICHET_DEMO_FAMILIES') ?? 600 } : false,
-    ...(idleLockSeconds ? { idleLockSeconds } : {}),
-    ...(process.env.GUICHET_WORKSTATION_NAME ? { workstationName: process.env.GUICHET_WORKSTATION_NAME } : {}),
-    log: (line) => console.log(line),
-  })
+    portalEntry: join(__dirname, 'portal.js'),
+    portalMigrationsFolder: resourcesFolder('portal-migrations'),
+    token: tokenStore.get(),
+  }
+}
+
+/** The core host as a utility process; its stdout/stderr go to ours. */
+function forkUtilityHost(): HostHandle {
+  const child = utilityProcess.fork(join(__dirname, 'host-utility.js'), [], { serviceName: `${APP_NAME} (cœur)`, stdio: 'inherit' })
+  return {
+    send: (message, transfer) => child.postMessage(message, transfer as MessagePortMain[] | undefined),
+    onMessage: (listener) => child.on('message', listener),
+    onExit: (listener) => child.on('exit', (code) => listener(code)),
+    kill: () => child.kill(),
+  }
 }
 
 function createMainWindow(): BrowserWindow {
@@ -108,92 +89,62 @@ function createMainWindow(): BrowserWindow {
   return win
 }
 
-/**
- * Connects the workstation to its portal (src/main/core/sync/workstation.ts): the sync engine,
- * and the embedded demo portal when this start runs one (seeded and enrolled on a first start).
- * The first bootstrap of the town runs in the background: the status bar shows its progress.
- * Never throws: without a portal (the embedded one cannot start, the enrolment fails…) the
- * counter keeps working offline and the status bar says "Non relié au portail".
- */
-async function connectWorkstation(opened: Core): Promise<Workstation | null> {
-  try {
-    const ws = await startWorkstation({
-      core: opened,
-      dataDir,
-      env: process.env,
-      tokenStore: new SafeStorageTokenStore(dataDir),
-      log: (line) => console.log(line),
-      startPortal,
-    })
-    if (ws.portalUrl) console.log(`[sync] portail : ${ws.portalUrl}${ws.portal ? ' (portail de démonstration intégré)' : ''}`)
-    return ws
-  } catch (error) {
-    console.error(`[sync] pas de portail, le poste travaille hors ligne : ${error instanceof Error ? error.message : String(error)}`)
-    return null
-  }
+function startupFailure(message: string): void {
+  const hint = /NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(message)
+    ? '\n\nLe module natif better-sqlite3 n’est pas construit pour Electron : lancez « npm start » ou « node scripts/electron-native.mjs ».'
+    : ''
+  fatal(`${APP_NAME} ne peut pas démarrer`, `Impossible d’ouvrir les données du guichet (${dataDir}).\n\n${message}${hint}`)
 }
 
-async function start(): Promise<void> {
+function start(): void {
   Menu.setApplicationMenu(null)
   lockDownSession(electronSession.defaultSession)
   if (!devRendererUrl) installAppProtocol(join(__dirname, '../renderer'))
 
-  let opened: Core
-  try {
-    opened = await openCore()
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    const hint = /NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(message)
-      ? '\n\nLe module natif better-sqlite3 n’est pas construit pour Electron : lancez « npm start » ou « node scripts/electron-native.mjs ».'
-      : ''
-    fatal(`${APP_NAME} ne peut pas démarrer`, `Impossible d’ouvrir les données du guichet (${dataDir}).\n\n${message}${hint}`)
-    return
-  }
-  core = opened
-  session = opened.openSession()
-  registerContractIpc(
+  const tokenStore = new SafeStorageTokenStore(dataDir)
+  const started = createCoreHost({
+    spawn: forkUtilityHost,
+    config: () => hostConfig(tokenStore),
+    onMessage: (message: FromHost) => {
+      if (message.type !== 'token') return
+      try {
+        if (message.op === 'set') tokenStore.set(message.token)
+        else tokenStore.clear()
+      } catch (error) {
+        console.error(`[sync] jeton du portail : ${error instanceof Error ? error.message : String(error)}`)
+      }
+    },
+    log: (line) => console.error(line),
+  })
+  host = started
+  started.onState((state) => {
+    if (state === 'ready') {
+      const url = started.portalUrl()
+      if (url) console.log(`[sync] portail : ${url}`)
+    } else if (state === 'failed' && !quitting) {
+      startupFailure(started.lastError() ?? '')
+    }
+  })
+  registerHostPorts({
     ipcMain,
-    opened,
-    () => session,
-    createSenderCheck(() => mainWindow, appOrigin),
-  )
-  // The portal is started (and, on a first start, seeded and the workstation enrolled) before
-  // the window, so that the login screen already knows the demo agents; the bootstrap is not
-  // awaited.
-  workstation = connectWorkstation(opened)
-  await workstation
-  if (quitting) return
+    createChannel: () => new MessageChannelMain(),
+    host: started,
+    getWindow: () => mainWindow,
+    isTrustedSender: createSenderCheck(() => mainWindow, appOrigin),
+  })
+  // The window opens at once: the renderer shows "Démarrage…" until the core host answers
+  // (on a first start, the embedded portal is seeded and the workstation enrolled meanwhile).
   mainWindow = createMainWindow()
 }
 
-/** Stops the sync engine and the embedded portal, then closes the session and the core, then exits. */
+/** Stops the core host (it stops the sync engine and the portal within 10 s; killed if late), then exits. */
 async function shutdown(): Promise<void> {
-  let deadline: NodeJS.Timeout | undefined
   try {
-    const stopped = (async () => {
-      const ws = await workstation
-      await ws?.stop()
-      return true
-    })()
-    const late = new Promise<false>((resolve) => {
-      deadline = setTimeout(() => resolve(false), STOP_DEADLINE_MS)
-    })
-    if (!(await Promise.race([stopped, late]))) {
-      console.error(`[sync] arrêt de la synchronisation trop long (${STOP_DEADLINE_MS / 1000} s) : fermeture quand même, elle reprendra au prochain démarrage`)
-    }
+    await host?.stop()
   } catch (error) {
-    console.error(`[sync] arrêt : ${error instanceof Error ? error.message : String(error)}`)
-  } finally {
-    clearTimeout(deadline)
+    console.error(`[hôte] arrêt : ${error instanceof Error ? error.message : String(error)}`)
   }
-  try {
-    if (core && session) core.closeSession(session)
-    core?.close()
-  } catch (error) {
-    console.error(`[core] fermeture : ${error instanceof Error ? error.message : String(error)}`)
-  }
-  session = null
-  core = null
+  host = null
   app.exit(0)
 }
 
@@ -207,16 +158,19 @@ if (!app.requestSingleInstanceLock()) {
   })
   // One counter window: closing it quits, on every platform.
   app.on('window-all-closed', () => app.quit())
-  // Quitting waits for the sync engine and the embedded portal; app.exit() (no second
-  // will-quit) ends the process once everything is closed. A quit asked again meanwhile
-  // is held too, so that the core is never closed under the engine.
+  // Quitting waits for the core host (sync engine, embedded portal, database); app.exit() (no
+  // second will-quit) ends the process once everything is closed. A quit asked again
+  // meanwhile is held too.
   app.on('will-quit', (event) => {
     event.preventDefault()
     if (quitting) return
     quitting = true
     void shutdown()
   })
-  app.whenReady().then(start).catch((error: unknown) => {
-    fatal(`${APP_NAME} ne peut pas démarrer`, error instanceof Error ? error.message : String(error))
-  })
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      fatal(`${APP_NAME} ne peut pas démarrer`, error instanceof Error ? error.message : String(error))
+    })
 }

@@ -1,6 +1,6 @@
-import { endpointList, IPC_CHANNEL, type ContractError, type GuichetApi, type Result } from '@shared/contract'
+import { endpointList, type ContractError, type GuichetApi, type Result } from '@shared/contract'
 
-export type Invoke = (channel: string, ns: string, method: string, input: unknown) => Promise<unknown>
+export type Invoke = (ns: string, method: string, input: unknown) => Promise<unknown>
 
 const transportError = (message: string): Result<never> => ({
   ok: false,
@@ -9,8 +9,8 @@ const transportError = (message: string): Result<never> => ({
 
 /**
  * `window.guichet`: one frozen object per namespace of the contract, holding one named async
- * function per endpoint, each a thin call of the single IPC channel. Nothing else (no
- * ipcRenderer, no event, no generic `call(ns, method)`) is reachable from the page.
+ * function per endpoint, each a thin call of the core host's port. Nothing else (no
+ * ipcRenderer, no port, no event, no generic `call(ns, method)`) is reachable from the page.
  */
 export function buildGuichetApi(invoke: Invoke): GuichetApi {
   const api: Record<string, Record<string, (input: unknown) => Promise<unknown>>> = {}
@@ -20,9 +20,9 @@ export function buildGuichetApi(invoke: Invoke): GuichetApi {
     const named = {
       async [method](input: unknown): Promise<unknown> {
         try {
-          return await invoke(IPC_CHANNEL, ns, method, input)
+          return await invoke(ns, method, input)
         } catch {
-          return transportError(`IPC call ${ns}.${method} failed.`)
+          return transportError(`call ${ns}.${method} failed.`)
         }
       },
     }

@@ -1,9 +1,8 @@
 import { contextBridge, ipcRenderer } from 'electron'
 import { buildGuichetApi } from './api'
+import { createPortInvoke, type PreloadIpc } from './port'
 
-// Sandboxed preload: only `electron` and the bundled contract are available here.
-// `invoke` is wrapped so that the page never receives ipcRenderer or an IPC event.
-contextBridge.exposeInMainWorld(
-  'guichet',
-  buildGuichetApi((channel, ns, method, input) => ipcRenderer.invoke(channel, ns, method, input)),
-)
+// Sandboxed preload: only `electron` and the bundled contract are available here. The calls
+// travel on a MessagePort to the core host (handed over by the main process); the page never
+// receives ipcRenderer, the port or an IPC event.
+contextBridge.exposeInMainWorld('guichet', buildGuichetApi(createPortInvoke(ipcRenderer as unknown as PreloadIpc)))

@@ -70,7 +70,7 @@ export function createCoreHost(opts: CoreHostOptions): CoreHost {
   let restartTimer: NodeJS.Timeout | undefined
   let stopping: Promise<void> | null = null
   let exited: Promise<void> = Promise.resolve()
-  let readyWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = []
+  const readyWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = []
 
   const setState = (state: HostState) => {
     if (state === current) return

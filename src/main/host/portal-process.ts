@@ -38,7 +38,6 @@ export function portalProcess(options: PortalProcessOptions): StartPortal {
 
   return async ({ dataDir, port, host }) => {
     let child: ChildProcess | null = null
-    let url: string | null = null
     let boundPort = port
     let closing = false
     let crashes = 0
@@ -109,7 +108,7 @@ export function portalProcess(options: PortalProcessOptions): StartPortal {
         })
       })
 
-    url = await launch()
+    const url = await launch()
     // A restarted child listens on the same port: the workstation's portal URL stays right.
     boundPort = Number(new URL(url).port)
 

@@ -20,10 +20,8 @@ export interface HostConfig {
   portalMigrationsFolder?: string
   /** The first start's town arrives from the portal before the host says ready (web shell). */
   awaitFirstSync?: boolean
-  /** Electron: the portal token decrypted by the main process (safeStorage lives there only). */
+  /** Electron: the portal token decrypted by the main process (safeStorage lives there only; the host sends changes back). */
   token?: string | null
-  /** Electron: the token is kept by the main process (the host sends it token messages). */
-  relayToken?: boolean
 }
 
 export type HostState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped'
@@ -97,3 +95,13 @@ export function asCall(data: unknown): PortCall | null {
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }
+
+/**
+ * Electron channels between the preload and the main process, for the port only (the calls
+ * themselves travel on the port): the preload asks for a port, the main process answers with
+ * one end of a MessageChannelMain (the other end goes to the core host) and reports the
+ * host's state (a crash fails the calls in flight; a new port follows the restart).
+ */
+export const HOST_PORT_REQUEST = 'guichet:host-port-request'
+export const HOST_PORT_CHANNEL = 'guichet:host-port'
+export const HOST_STATE_CHANNEL = 'guichet:host-state'

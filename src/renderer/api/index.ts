@@ -1,9 +1,11 @@
 import type { GuichetApi } from '@shared/contract'
+import { watchHost, type HostView } from './host'
 import { createHttpApi, withGuards, type AuthLostCode } from './http'
 import { withCommandHook, type CommandListener } from './observe'
 import { initToken, TOKEN_STORAGE_KEY } from './token'
 
 export type { AuthLostCode } from './http'
+export type { HostView } from './host'
 
 type AuthLostListener = (code: AuthLostCode, endpoint: string) => void
 const authLostListeners = new Set<AuthLostListener>()
@@ -44,11 +46,26 @@ export function onCommandDone(listener: CommandListener): () => void {
   return () => commandListeners.delete(listener)
 }
 
-/** The only way the renderer reaches the core. */
-export const api: GuichetApi = withCommandHook(
+// Starting screen: the core host answers once it is open (the window shows before that).
+const host = watchHost(
   withGuards(createTransport(), (code, endpoint) => {
     for (const listener of authLostListeners) listener(code, endpoint)
   }),
+)
+
+/** The core host as the page sees it: starting, ready, or restarting after a crash. */
+export function hostView(): HostView {
+  return host.view()
+}
+
+/** Called whenever the host view changes. Returns an unsubscribe function. */
+export function onHostView(listener: (view: HostView) => void): () => void {
+  return host.onChange(listener)
+}
+
+/** The only way the renderer reaches the core. */
+export const api: GuichetApi = withCommandHook(
+  host.api,
   (endpoint, ok) => {
     for (const listener of commandListeners) listener(endpoint, ok)
   },
