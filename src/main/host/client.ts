@@ -140,8 +140,9 @@ export function createCoreHost(opts: CoreHostOptions): CoreHost {
       restartTimer = setTimeout(() => {
         restartTimer = undefined
         if (stopping) return
-        setState('starting')
+        // The new process first: a 'starting' listener may hand it a port at once.
         spawn()
+        setState('starting')
       }, delay)
     })
     h.send({ type: 'start', config: opts.config() })

@@ -2,19 +2,47 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { IPC_CHANNEL } from '@shared/contract'
+import { HOST_PORT_CHANNEL, HOST_PORT_REQUEST, HOST_STATE_CHANNEL } from '../../../src/main/host/protocol'
 
-// src/main/index.ts is wiring only: it is imported here against a recorded electron double
-// and a core double, and the test reads back what it asked of them.
+// src/main/index.ts is lifecycle, windows and relaying only: it is imported here against a
+// recorded electron double (utilityProcess, MessageChannelMain, windows, ipcMain), and the
+// test plays the core host's utility process and reads back what the main process asked.
 const h = vi.hoisted(() => {
   type Listener = (...args: unknown[]) => unknown
+  interface FakePort {
+    name: string
+    closed: boolean
+    close(): void
+  }
+  interface FakeUtility {
+    modulePath: string
+    options: Record<string, unknown>
+    sent: Array<{ message: Record<string, unknown>; transfer?: FakePort[] }>
+    listeners: Map<string, Listener[]>
+    killed: boolean
+    emit(name: string, ...args: unknown[]): void
+  }
+  interface FakeWindow {
+    options: Record<string, unknown>
+    loaded: string[]
+    listeners: Map<string, Listener>
+    webContents: {
+      mainFrame: { url: string; parent: null }
+      posted: Array<{ channel: string; message: unknown; transfer?: FakePort[] }>
+      sent: Array<[string, ...unknown[]]>
+    }
+    show: ReturnType<typeof import('vitest').vi.fn>
+  }
   const state = {
     isPackaged: false,
     gotLock: true,
     appListeners: new Map<string, Listener[]>(),
-    windows: [] as Array<{ options: Record<string, unknown>; loaded: string[]; listeners: Map<string, Listener>; webContents: { mainFrame: object } }>,
-    ipcHandlers: new Map<string, Listener>(),
-    order: [] as string[],
+    windows: [] as FakeWindow[],
+    ipcOn: new Map<string, Listener>(),
+    ipcHandle: new Map<string, Listener>(),
+    utilities: [] as FakeUtility[],
+    channels: [] as Array<{ port1: FakePort; port2: FakePort }>,
+    tokens: { stored: 'jeton-chiffré' as string | null, set: [] as string[], cleared: 0 },
   }
   return { state }
 })
@@ -30,12 +58,9 @@ vi.mock('electron', async () => {
     getPath: vi.fn((name: string) => `/fake/${name}`),
     setPath: vi.fn(),
     getAppPath: vi.fn(() => '/fake/app-root'),
-    enableSandbox: vi.fn(() => state.order.push('enableSandbox')),
+    enableSandbox: vi.fn(),
     requestSingleInstanceLock: vi.fn(() => state.gotLock),
-    whenReady: vi.fn(() => {
-      state.order.push('whenReady')
-      return Promise.resolve()
-    }),
+    whenReady: vi.fn(() => Promise.resolve()),
     on: vi.fn((name: string, listener: (...args: unknown[]) => unknown) => {
       state.appListeners.set(name, [...(state.appListeners.get(name) ?? []), listener])
     }),
@@ -46,11 +71,21 @@ vi.mock('electron', async () => {
     options: Record<string, unknown>
     loaded: string[] = []
     listeners = new Map<string, (...args: unknown[]) => unknown>()
-    webContents = { mainFrame: { url: 'app://guichet/index.html', parent: null } }
+    webContents = {
+      mainFrame: { url: 'app://guichet/index.html', parent: null },
+      posted: [] as Array<{ channel: string; message: unknown; transfer?: unknown[] }>,
+      sent: [] as Array<[string, ...unknown[]]>,
+      postMessage(channel: string, message: unknown, transfer?: unknown[]) {
+        this.posted.push({ channel, message, transfer })
+      },
+      send(channel: string, ...args: unknown[]) {
+        this.sent.push([channel, ...args])
+      },
+    }
     show = vi.fn()
     constructor(options: Record<string, unknown>) {
       this.options = options
-      state.windows.push(this)
+      state.windows.push(this as never)
     }
     once(name: string, listener: (...args: unknown[]) => unknown) {
       this.listeners.set(name, listener)
@@ -65,12 +100,52 @@ vi.mock('electron', async () => {
       this.loaded.push(url)
     }
   }
+  let portCount = 0
+  class MessageChannelMain {
+    port1 = { name: `port${++portCount}`, closed: false, close: vi.fn(function (this: { closed: boolean }) { this.closed = true }) }
+    port2 = { name: `port${++portCount}`, closed: false, close: vi.fn(function (this: { closed: boolean }) { this.closed = true }) }
+    constructor() {
+      state.channels.push(this as never)
+    }
+  }
+  const utilityProcess = {
+    fork: vi.fn((modulePath: string, _args: string[], options: Record<string, unknown>) => {
+      const child = {
+        modulePath,
+        options,
+        sent: [] as Array<{ message: Record<string, unknown>; transfer?: unknown[] }>,
+        listeners: new Map<string, Array<(...args: unknown[]) => unknown>>(),
+        killed: false,
+        postMessage(message: Record<string, unknown>, transfer?: unknown[]) {
+          this.sent.push({ message, transfer })
+        },
+        on(name: string, listener: (...args: unknown[]) => unknown) {
+          this.listeners.set(name, [...(this.listeners.get(name) ?? []), listener])
+          return this
+        },
+        emit(name: string, ...args: unknown[]) {
+          for (const listener of this.listeners.get(name) ?? []) listener(...args)
+        },
+        kill: vi.fn(function (this: { killed: boolean; emit: (n: string, c: number) => void }) {
+          this.killed = true
+          this.emit('exit', 9)
+          return true
+        }),
+      }
+      state.utilities.push(child as never)
+      return child
+    }),
+  }
   return {
     app,
     BrowserWindow,
+    MessageChannelMain,
+    utilityProcess,
     dialog: { showErrorBox: vi.fn() },
     ipcMain: {
-      handle: vi.fn((channel: string, handler: (...args: unknown[]) => unknown) => state.ipcHandlers.set(channel, handler)),
+      on: vi.fn((channel: string, listener: (...args: unknown[]) => unknown) => state.ipcOn.set(channel, listener)),
+      removeListener: vi.fn(),
+      handle: vi.fn((channel: string, listener: (...args: unknown[]) => unknown) => state.ipcHandle.set(channel, listener)),
       removeHandler: vi.fn(),
     },
     Menu: { setApplicationMenu: vi.fn() },
@@ -81,87 +156,68 @@ vi.mock('electron', async () => {
         webRequest: { onHeadersReceived: vi.fn() },
       },
     },
-    protocol: {
-      registerSchemesAsPrivileged: vi.fn(() => state.order.push('registerSchemesAsPrivileged')),
-      handle: vi.fn(),
-    },
+    protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
     net: { fetch: vi.fn() },
     shell: { openExternal: vi.fn() },
   }
 })
 
-const core = {
-  openSession: vi.fn(() => ({ id: 'window-session', agentId: null, lastActivity: 0 })),
-  closeSession: vi.fn(() => h.state.order.push('closeSession')),
-  call: vi.fn(async () => ({ ok: true, data: 'from core' })),
-  close: vi.fn(() => h.state.order.push('core.close')),
-}
-vi.mock('../../../src/main/core', () => ({ createCore: vi.fn(async () => core) }))
-
-// The sync wiring (startWorkstation) is tested under Node in tests/integration/sync; here,
-// only what index.ts hands it and when it stops it.
-const workstation = {
-  engine: { syncNow: vi.fn(), status: vi.fn(() => ({ enrolled: true })) },
-  portal: null,
-  portalUrl: 'http://127.0.0.1:40000',
-  stop: vi.fn(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 5)) // the engine finishes its round
-    h.state.order.push('workstation.stop')
-  }),
-}
-vi.mock('../../../src/main/core/sync/workstation', () => ({
-  startWorkstation: vi.fn(async () => {
-    h.state.order.push('startWorkstation')
-    return workstation
-  }),
-}))
+// The keychain (safeStorage) lives in the main process: the host sends token changes here.
 vi.mock('../../../src/main/shell/token-store', () => ({
   SafeStorageTokenStore: class SafeStorageTokenStore {
     constructor(readonly dataDir: string) {}
+    get() {
+      return h.state.tokens.stored
+    }
+    set(token: string) {
+      h.state.tokens.set.push(token)
+    }
+    clear() {
+      h.state.tokens.cleared++
+    }
   },
-}))
-// The embedded portal (PGlite, Fastify): never loaded here, only what index.ts asks of it.
-vi.mock('../../../src/portal', () => ({
-  startPortal: vi.fn(async (opts: { dataDir: string }) => ({ url: 'http://127.0.0.1:40000', opts })),
 }))
 
 type Electron = typeof import('electron')
-type Mock = ReturnType<typeof vi.fn>
 let dataDir: string
 const savedEnv = { ...process.env }
 
-async function boot(): Promise<{ electron: Electron; createCore: Mock; startWorkstation: Mock }> {
+async function boot(): Promise<{ electron: Electron }> {
   vi.resetModules()
   const electron = (await import('electron')) as unknown as Electron
-  const { createCore } = (await import('../../../src/main/core')) as unknown as { createCore: Mock }
-  const { startWorkstation } = (await import('../../../src/main/core/sync/workstation')) as unknown as { startWorkstation: Mock }
   await import('../../../src/main/index')
-  return { electron, createCore, startWorkstation }
+  return { electron }
 }
 
 /** Emits will-quit as Electron does, with a preventable event. */
-function willQuit(): { preventDefault: Mock } {
+function willQuit(): { preventDefault: ReturnType<typeof vi.fn> } {
   const event = { preventDefault: vi.fn() }
   for (const listener of h.state.appListeners.get('will-quit') ?? []) listener(event)
   return event
 }
 
+const host = (i = -1) => h.state.utilities.at(i)!
+const win = () => h.state.windows.at(-1)!
+/** The window's preload asks for its port, from the given frame (default: our window's main frame). */
+const requestPort = (frame: unknown = win().webContents.mainFrame) => h.state.ipcOn.get(HOST_PORT_REQUEST)!({ senderFrame: frame })
+
 beforeEach(() => {
   vi.clearAllMocks()
   dataDir = mkdtempSync(join(tmpdir(), 'guichet-main-'))
   process.env.GUICHET_DATA_DIR = dataDir
-  delete process.env.GUICHET_NO_DEMO
-  delete process.env.GUICHET_PORTAL
-  delete process.env.GUICHET_PORTAL_URL
   delete process.env.ELECTRON_RENDERER_URL
   vi.spyOn(console, 'log').mockImplementation(() => {})
+  vi.spyOn(console, 'error').mockImplementation(() => {})
   Object.defineProperty(process.versions, 'electron', { value: '41.7.1', configurable: true })
   h.state.isPackaged = false
   h.state.gotLock = true
   h.state.appListeners.clear()
   h.state.windows.length = 0
-  h.state.ipcHandlers.clear()
-  h.state.order.length = 0
+  h.state.ipcOn.clear()
+  h.state.ipcHandle.clear()
+  h.state.utilities.length = 0
+  h.state.channels.length = 0
+  h.state.tokens = { stored: 'jeton-chiffré', set: [], cleared: 0 }
 })
 afterEach(() => {
   vi.useRealTimers()
@@ -172,12 +228,12 @@ afterEach(() => {
 })
 
 describe('src/main/index.ts', () => {
-  it('before ready: name, data folder, privileged scheme, sandbox, guards and the single-instance lock', async () => {
+  it('before ready: name, data folder, sandbox, guards and the single-instance lock', async () => {
     const { electron } = await boot()
     expect(electron.app.setName).toHaveBeenCalledWith('Guichet Famille')
     expect(electron.app.setPath).toHaveBeenCalledWith('userData', dataDir)
-    expect(electron.app.requestSingleInstanceLock).toHaveBeenCalled()
-    expect(h.state.order.slice(0, 3)).toEqual(['registerSchemesAsPrivileged', 'enableSandbox', 'whenReady'])
+    expect(electron.app.enableSandbox).toHaveBeenCalled()
+    expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalled()
     expect(h.state.appListeners.has('web-contents-created')).toBe(true)
     expect(h.state.appListeners.has('second-instance')).toBe(true)
   })
@@ -188,97 +244,75 @@ describe('src/main/index.ts', () => {
     expect(electron.app.setPath).toHaveBeenCalledWith('userData', join('/fake/appData', 'Guichet Famille'))
   })
 
-  it('opens the core on the data folder (the town comes from the portal), then one locked-down window on app://', async () => {
-    const { electron, createCore } = await boot()
+  it('forks the core host as a utility process with its config, and opens the window at once, before the host is ready', async () => {
+    const { electron } = await boot()
     await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
-    expect(createCore).toHaveBeenCalledExactlyOnceWith(
-      expect.objectContaining({
+    expect(electron.utilityProcess.fork).toHaveBeenCalledTimes(1)
+    expect(host().modulePath).toMatch(/host-utility\.js$/)
+    expect(host().sent[0]!.message).toEqual({
+      type: 'start',
+      config: {
         dataDir,
         migrationsFolder: join('/fake/app-root', 'resources', 'migrations'),
-        demo: false,
-      }),
-    )
+        portalEntry: expect.stringMatching(/portal\.js$/),
+        portalMigrationsFolder: join('/fake/app-root', 'resources', 'portal-migrations'),
+        token: 'jeton-chiffré',
+      },
+    })
     // No Electron-ABI build under /fake/app-root: better-sqlite3's own binding is used.
-    expect(createCore.mock.calls[0]![0]).not.toHaveProperty('nativeBinding')
+    expect(host().sent[0]!.message.config).not.toHaveProperty('nativeBinding')
+    // The main process never runs the core nor answers contract calls itself.
+    expect(electron.ipcMain.handle).not.toHaveBeenCalled()
     expect(electron.Menu.setApplicationMenu).toHaveBeenCalledWith(null)
     expect(electron.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled()
-    expect(electron.session.defaultSession.webRequest.onHeadersReceived).toHaveBeenCalled()
     expect(electron.protocol.handle).toHaveBeenCalledWith('app', expect.any(Function))
 
-    const win = h.state.windows[0]!
-    expect(win.options).toMatchObject({ show: false, title: 'Guichet Famille', webPreferences: { sandbox: true, contextIsolation: true } })
-    expect(String((win.options.webPreferences as { preload: string }).preload)).toMatch(/preload[/\\]index\.js$/)
-    expect(win.loaded).toEqual(['app://guichet/index.html'])
-    win.listeners.get('ready-to-show')!()
-    expect((win as unknown as { show: ReturnType<typeof vi.fn> }).show).toHaveBeenCalled()
+    const w = win()
+    expect(w.options).toMatchObject({ show: false, title: 'Guichet Famille', webPreferences: { sandbox: true, contextIsolation: true } })
+    expect(String((w.options.webPreferences as { preload: string }).preload)).toMatch(/preload[/\\]index\.js$/)
+    expect(w.loaded).toEqual(['app://guichet/index.html'])
+    w.listeners.get('ready-to-show')!()
+    expect(w.show).toHaveBeenCalled()
   })
 
-  it('routes the IPC channel to the core with the window session, for the window main frame only', async () => {
+  it('hands the window a MessagePort to the core host, for our main frame only, without reading any call', async () => {
     await boot()
     await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
-    const handler = h.state.ipcHandlers.get(IPC_CHANNEL)!
-    const { mainFrame } = h.state.windows[0]!.webContents
-    await expect(handler({ senderFrame: mainFrame }, 'session', 'status', {})).resolves.toEqual({ ok: true, data: 'from core' })
-    expect(core.call).toHaveBeenCalledWith({ id: 'window-session', agentId: null, lastActivity: 0 }, 'session', 'status', {})
-    const foreign = await handler({ senderFrame: { url: 'app://guichet/index.html', parent: null } }, 'session', 'status', {})
-    expect(foreign).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
-  })
+    requestPort()
+    expect(h.state.channels).toHaveLength(1)
+    const { port1, port2 } = h.state.channels[0]!
+    expect(host().sent.at(-1)).toEqual({ message: { type: 'connect' }, transfer: [port1] })
+    expect(win().webContents.posted).toEqual([{ channel: HOST_PORT_CHANNEL, message: null, transfer: [port2] }])
 
-  it('the local demo town only with GUICHET_PORTAL=off, on a first start', async () => {
-    process.env.GUICHET_PORTAL = 'off'
-    let { createCore } = await boot()
-    await vi.waitFor(() => expect(createCore).toHaveBeenCalled())
-    expect(createCore.mock.calls[0]![0]).toMatchObject({ demo: { families: 600 } })
-
-    // A portal (embedded or GUICHET_PORTAL_URL) brings the town: no local one.
-    for (const env of [{}, { GUICHET_PORTAL_URL: 'https://portail.example.fr' }]) {
-      delete process.env.GUICHET_PORTAL
-      Object.assign(process.env, env)
-      ;({ createCore } = await boot())
-      await vi.waitFor(() => expect(createCore).toHaveBeenCalled())
-      expect(createCore.mock.calls.at(-1)![0]).toMatchObject({ demo: false })
+    // Another frame (a sub-frame, another window, a page that navigated away) gets nothing.
+    for (const frame of [
+      { url: 'app://guichet/index.html', parent: win().webContents.mainFrame },
+      { url: 'app://guichet/index.html', parent: null },
+      null,
+    ]) {
+      requestPort(frame)
     }
+    win().webContents.mainFrame.url = 'https://evil.example/'
+    requestPort()
+    expect(h.state.channels).toHaveLength(1)
+    expect(win().webContents.posted).toHaveLength(1)
   })
 
-  it('no demo when the database exists or GUICHET_NO_DEMO=1', async () => {
-    process.env.GUICHET_PORTAL = 'off'
-    process.env.GUICHET_NO_DEMO = '1'
-    let { createCore } = await boot()
-    await vi.waitFor(() => expect(createCore).toHaveBeenCalled())
-    expect(createCore.mock.calls[0]![0]).toMatchObject({ demo: false })
-
-    delete process.env.GUICHET_NO_DEMO
-    writeFileSync(join(dataDir, 'guichet.sqlite'), '')
-    ;({ createCore } = await boot())
-    await vi.waitFor(() => expect(createCore).toHaveBeenCalled())
-    expect(createCore.mock.calls.at(-1)![0]).toMatchObject({ demo: false })
-  })
-
-  it('honours the web shell environment knobs: demo size, idle lock, workstation name', async () => {
-    process.env.GUICHET_PORTAL = 'off'
-    process.env.GUICHET_DEMO_FAMILIES = '40'
-    process.env.GUICHET_IDLE_LOCK_SECONDS = '90'
-    process.env.GUICHET_WORKSTATION_NAME = 'Guichet 2'
-    const { createCore } = await boot()
-    await vi.waitFor(() => expect(createCore).toHaveBeenCalled())
-    expect(createCore.mock.calls[0]![0]).toMatchObject({
-      demo: { families: 40 },
-      idleLockSeconds: 90,
-      workstationName: 'Guichet 2',
-    })
-  })
-
-  it('passes the Electron-ABI better-sqlite3 when .electron-native holds one', async () => {
+  it('passes the Electron-ABI better-sqlite3 when .electron-native holds one, and the packaged resources', async () => {
     const appRoot = mkdtempSync(join(tmpdir(), 'guichet-approot-'))
     try {
       mkdirSync(join(appRoot, '.electron-native', '41.7.1'), { recursive: true })
       writeFileSync(join(appRoot, '.electron-native', '41.7.1', 'better_sqlite3.node'), '')
       const electron = (await import('electron')) as unknown as Electron
       vi.mocked(electron.app.getAppPath).mockReturnValue(appRoot)
-      const { createCore } = await boot()
-      await vi.waitFor(() => expect(createCore).toHaveBeenCalled())
-      expect(createCore.mock.calls[0]![0]).toMatchObject({
+      h.state.isPackaged = true
+      ;(process as { resourcesPath?: string }).resourcesPath = '/fake/resources'
+      await boot()
+      await vi.waitFor(() => expect(h.state.utilities).toHaveLength(1))
+      expect(host().sent[0]!.message.config).toMatchObject({
         nativeBinding: join(appRoot, '.electron-native', '41.7.1', 'better_sqlite3.node'),
+        migrationsFolder: join('/fake/resources', 'migrations'),
+        portalMigrationsFolder: join('/fake/resources', 'portal-migrations'),
       })
     } finally {
       const electron = (await import('electron')) as unknown as Electron
@@ -287,171 +321,113 @@ describe('src/main/index.ts', () => {
     }
   })
 
+  it('keeps the portal token in the keychain for the host: its changes come back as messages', async () => {
+    await boot()
+    await vi.waitFor(() => expect(h.state.utilities).toHaveLength(1))
+    host().emit('message', { type: 'token', op: 'set', token: 'nouveau-jeton' })
+    host().emit('message', { type: 'token', op: 'clear' })
+    expect(h.state.tokens.set).toEqual(['nouveau-jeton'])
+    expect(h.state.tokens.cleared).toBe(1)
+  })
+
   it('shows a French error box and exits when the core cannot open (e.g. a database from the future)', async () => {
-    const { createCore: mocked } = (await import('../../../src/main/core')) as unknown as { createCore: ReturnType<typeof vi.fn> }
-    mocked.mockRejectedValueOnce(new Error('Cette base de données vient d’une version plus récente de Guichet Famille.'))
     const { electron } = await boot()
+    await vi.waitFor(() => expect(h.state.utilities).toHaveLength(1))
+    host().emit('message', { type: 'failed', message: 'Cette base de données vient d’une version plus récente de Guichet Famille.' })
     await vi.waitFor(() => expect(electron.dialog.showErrorBox).toHaveBeenCalled())
     const [title, message] = vi.mocked(electron.dialog.showErrorBox).mock.calls[0]!
     expect(title).toBe('Guichet Famille ne peut pas démarrer')
     expect(message).toContain('Cette base de données vient d’une version plus récente de Guichet Famille.')
     expect(electron.app.exit).toHaveBeenCalledWith(1)
-    expect(h.state.windows).toHaveLength(0)
-    expect(h.state.ipcHandlers.size).toBe(0)
-    const { startWorkstation } = (await import('../../../src/main/core/sync/workstation')) as unknown as { startWorkstation: Mock }
-    expect(startWorkstation).not.toHaveBeenCalled()
   })
 
-  it('starts the workstation on the core, the data folder and the keychain token store, before the window', async () => {
-    let windowsAtStart = -1
-    const { startWorkstation: mocked } = (await import('../../../src/main/core/sync/workstation')) as unknown as { startWorkstation: Mock }
-    mocked.mockImplementationOnce(async () => {
-      windowsAtStart = h.state.windows.length
-      return workstation
-    })
-    const { startWorkstation } = await boot()
-    await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
-    // Started (portal seeded and enrolment done on a first start) before the window opens...
-    expect(windowsAtStart).toBe(0)
-    expect(startWorkstation).toHaveBeenCalledTimes(1)
-    const opts = startWorkstation.mock.calls[0]![0] as Record<string, unknown>
-    expect(opts).toMatchObject({ core, dataDir, env: process.env })
-    const { SafeStorageTokenStore } = await import('../../../src/main/shell/token-store')
-    expect(opts.tokenStore).toBeInstanceOf(SafeStorageTokenStore)
-    expect(opts.tokenStore).toMatchObject({ dataDir })
-    expect(opts.log).toEqual(expect.any(Function))
-    expect(opts.startPortal).toEqual(expect.any(Function))
-    // ...but the first bootstrap is not awaited: the status bar shows its progress.
-    expect(workstation.engine.syncNow).not.toHaveBeenCalled()
-  })
-
-  it('startPortal loads the embedded portal lazily with the portal and workstation migrations', async () => {
-    const { startWorkstation } = await boot()
-    await vi.waitFor(() => expect(startWorkstation).toHaveBeenCalled())
-    const portal = (await import('../../../src/portal')) as unknown as { startPortal: Mock }
-    expect(portal.startPortal).not.toHaveBeenCalled()
-    const { startPortal } = startWorkstation.mock.calls[0]![0] as { startPortal: (o: object) => Promise<unknown> }
-    const opts = { dataDir: join(dataDir, 'portal'), port: 0, host: '127.0.0.1' }
-    await expect(startPortal(opts)).resolves.toMatchObject({ url: 'http://127.0.0.1:40000' })
-    expect(portal.startPortal).toHaveBeenCalledExactlyOnceWith({
-      ...opts,
-      migrationsFolder: join('/fake/app-root', 'resources', 'portal-migrations'),
-      workstationMigrationsFolder: join('/fake/app-root', 'resources', 'migrations'),
-    })
-
-    // Packaged: both folders come from the resources (electron-builder.yml extraResources).
-    h.state.isPackaged = true
-    ;(process as { resourcesPath?: string }).resourcesPath = '/fake/resources'
-    const packaged = await boot()
-    await vi.waitFor(() => expect(packaged.startWorkstation).toHaveBeenCalled())
-    const { startPortal: packagedStart } = packaged.startWorkstation.mock.calls.at(-1)![0] as { startPortal: (o: object) => Promise<unknown> }
-    await packagedStart(opts)
-    expect(portal.startPortal).toHaveBeenLastCalledWith({
-      ...opts,
-      migrationsFolder: join('/fake/resources', 'portal-migrations'),
-      workstationMigrationsFolder: join('/fake/resources', 'migrations'),
-    })
-  })
-
-  it('a failing startWorkstation (no portal) is logged and the window still opens, offline', async () => {
-    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const { startWorkstation: mocked } = (await import('../../../src/main/core/sync/workstation')) as unknown as { startWorkstation: Mock }
-    mocked.mockRejectedValueOnce(new Error('PGlite: cannot open the portal database'))
+  it('a crashed core host: the window is told (visible "restarting" state), the host is forked again after a backoff, and the window gets a new port', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     const { electron } = await boot()
     await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
-    expect(error).toHaveBeenCalledWith(expect.stringContaining('PGlite: cannot open the portal database'))
-    expect(electron.dialog.showErrorBox).not.toHaveBeenCalled()
+    requestPort()
+    host().emit('message', { type: 'ready', portalUrl: null })
+    expect(win().webContents.sent).toContainEqual([HOST_STATE_CHANNEL, 'ready'])
+
+    host().emit('exit', 139) // a native crash
+    expect(win().webContents.sent.at(-1)).toEqual([HOST_STATE_CHANNEL, 'restarting'])
+    expect(electron.utilityProcess.fork).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(300)
+    expect(electron.utilityProcess.fork).toHaveBeenCalledTimes(2)
+    expect(host().sent[0]!.message).toMatchObject({ type: 'start', config: { dataDir } })
+    // The restarted host is a new process: the window's new port leads to it.
+    expect(win().webContents.sent.at(-1)).toEqual([HOST_STATE_CHANNEL, 'starting'])
+    expect(h.state.channels).toHaveLength(2)
+    expect(host().sent.at(-1)).toEqual({ message: { type: 'connect' }, transfer: [h.state.channels[1]!.port1] })
+    expect(win().webContents.posted.at(-1)).toEqual({ channel: HOST_PORT_CHANNEL, message: null, transfer: [h.state.channels[1]!.port2] })
+
+    // Crashing again at once: a longer delay (bounded backoff), never a dead window.
+    host().emit('exit', 139)
+    await vi.advanceTimersByTimeAsync(300)
+    expect(electron.utilityProcess.fork).toHaveBeenCalledTimes(2)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(electron.utilityProcess.fork).toHaveBeenCalledTimes(3)
     expect(electron.app.exit).not.toHaveBeenCalled()
-    // The core still answers the window.
-    const handler = h.state.ipcHandlers.get(IPC_CHANNEL)!
-    await expect(handler({ senderFrame: h.state.windows[0]!.webContents.mainFrame }, 'session', 'status', {})).resolves.toMatchObject({ ok: true })
-
-    // And quitting still closes the core, with no workstation to stop.
-    const event = willQuit()
-    expect(event.preventDefault).toHaveBeenCalled()
-    await vi.waitFor(() => expect(electron.app.exit).toHaveBeenCalledWith(0))
-    expect(workstation.stop).not.toHaveBeenCalled()
-    expect(core.close).toHaveBeenCalledTimes(1)
   })
 
-  it('on quit: holds the quit, stops the workstation, closes the session and the core, then exits (once)', async () => {
+  it('on quit: holds the quit, asks the host to stop, exits once it has (once)', async () => {
     const { electron } = await boot()
-    await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
-    h.state.order.length = 0
+    await vi.waitFor(() => expect(h.state.utilities).toHaveLength(1))
     const first = willQuit()
     expect(first.preventDefault).toHaveBeenCalledTimes(1)
-    // A second quit asked meanwhile is held too, and does not start a second shutdown.
     const second = willQuit()
     expect(second.preventDefault).toHaveBeenCalledTimes(1)
-    await vi.waitFor(() => expect(electron.app.exit).toHaveBeenCalled())
-    expect(h.state.order).toEqual(['workstation.stop', 'closeSession', 'core.close'])
-    expect(core.closeSession).toHaveBeenCalledWith({ id: 'window-session', agentId: null, lastActivity: 0 })
-    expect(workstation.stop).toHaveBeenCalledTimes(1)
-    expect(core.close).toHaveBeenCalledTimes(1)
-    expect(electron.app.exit).toHaveBeenCalledExactlyOnceWith(0)
+    await vi.waitFor(() => expect(host().sent.at(-1)!.message).toEqual({ type: 'stop' }))
+    expect(electron.app.exit).not.toHaveBeenCalled()
+    host().emit('message', { type: 'stopped' })
+    host().emit('exit', 0)
+    await vi.waitFor(() => expect(electron.app.exit).toHaveBeenCalledExactlyOnceWith(0))
+    // A host that stopped on request is not restarted.
+    expect(electron.utilityProcess.fork).toHaveBeenCalledTimes(1)
   })
 
-  it('on quit: a workstation that does not stop in time does not keep the app alive', async () => {
-    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const { electron } = await boot()
-    await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
-    workstation.stop.mockImplementationOnce(() => new Promise<void>(() => {}))
+  it('on quit: a host that does not stop in time is killed and does not keep the app alive', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const { electron } = await boot()
+    await vi.waitFor(() => expect(h.state.utilities).toHaveLength(1))
     willQuit()
-    await vi.advanceTimersByTimeAsync(9_000)
+    // The host has 10 s to stop the sync engine and the portal, plus a margin.
+    await vi.advanceTimersByTimeAsync(11_000)
     expect(electron.app.exit).not.toHaveBeenCalled()
     await vi.advanceTimersByTimeAsync(1_000)
+    expect(host().killed).toBe(true)
     expect(electron.app.exit).toHaveBeenCalledExactlyOnceWith(0)
-    expect(core.close).toHaveBeenCalledTimes(1)
-    expect(error).toHaveBeenCalledWith(expect.stringContaining('trop long'))
-  })
-
-  it('a quit during the workstation start waits for it, stops it and never opens the window', async () => {
-    let release: (ws: typeof workstation) => void = () => {}
-    const { startWorkstation: mocked } = (await import('../../../src/main/core/sync/workstation')) as unknown as { startWorkstation: Mock }
-    mocked.mockImplementationOnce(() => new Promise((resolve) => (release = resolve)))
-    const { electron, startWorkstation } = await boot()
-    await vi.waitFor(() => expect(startWorkstation).toHaveBeenCalled())
-    willQuit()
-    release(workstation)
-    await vi.waitFor(() => expect(electron.app.exit).toHaveBeenCalledWith(0))
-    expect(workstation.stop).toHaveBeenCalledTimes(1)
-    expect(core.close).toHaveBeenCalledTimes(1)
-    expect(h.state.windows).toHaveLength(0)
   })
 
   it('a second instance quits at once, before opening anything', async () => {
     h.state.gotLock = false
-    const { electron, createCore } = await boot()
+    const { electron } = await boot()
     expect(electron.app.quit).toHaveBeenCalled()
     expect(electron.app.whenReady).not.toHaveBeenCalled()
-    expect(createCore).not.toHaveBeenCalled()
+    expect(electron.utilityProcess.fork).not.toHaveBeenCalled()
   })
 
   it('dev mode loads ELECTRON_RENDERER_URL and trusts its origin; a packaged app ignores it', async () => {
     process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173'
-    const callFrom = (url: string) => {
-      const frame = h.state.windows.at(-1)!.webContents.mainFrame as { url: string }
-      frame.url = url
-      return h.state.ipcHandlers.get(IPC_CHANNEL)!({ senderFrame: frame }, 'session', 'status', {})
-    }
     const { electron } = await boot()
     await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
-    expect(h.state.windows[0]!.loaded).toEqual(['http://localhost:5173'])
+    expect(win().loaded).toEqual(['http://localhost:5173'])
     expect(electron.protocol.handle).not.toHaveBeenCalled()
-    await expect(callFrom('http://localhost:5173/#/familles')).resolves.toMatchObject({ ok: true })
-    await expect(callFrom('app://guichet/index.html')).resolves.toMatchObject({ error: { code: 'FORBIDDEN' } })
+    win().webContents.mainFrame.url = 'http://localhost:5173/#/familles'
+    requestPort()
+    expect(win().webContents.posted).toHaveLength(1)
 
     h.state.windows.length = 0
     h.state.isPackaged = true
     ;(process as { resourcesPath?: string }).resourcesPath = '/fake/resources'
     await boot()
     await vi.waitFor(() => expect(h.state.windows).toHaveLength(1))
-    expect(h.state.windows[0]!.loaded).toEqual(['app://guichet/index.html'])
-    await expect(callFrom('http://localhost:5173/')).resolves.toMatchObject({ error: { code: 'FORBIDDEN' } })
-    await expect(callFrom('app://guichet/index.html')).resolves.toMatchObject({ ok: true })
-    const { createCore } = (await import('../../../src/main/core')) as unknown as { createCore: ReturnType<typeof vi.fn> }
-    expect(createCore.mock.calls.at(-1)![0]).toMatchObject({ migrationsFolder: join('/fake/resources', 'migrations') })
+    expect(win().loaded).toEqual(['app://guichet/index.html'])
+    win().webContents.mainFrame.url = 'http://localhost:5173/'
+    requestPort()
+    expect(win().webContents.posted).toHaveLength(0)
+    win().webContents.mainFrame.url = 'app://guichet/index.html'
+    requestPort()
+    expect(win().webContents.posted).toHaveLength(1)
   })
 })
-

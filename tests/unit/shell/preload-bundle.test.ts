@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { endpointList, IPC_CHANNEL } from '@shared/contract'
+import { MessageChannel } from 'node:worker_threads'
+import { endpointList } from '@shared/contract'
+import { HOST_PORT_CHANNEL, HOST_PORT_REQUEST } from '../../../src/main/host/protocol'
 
 // A sandboxed preload can require('electron') and nothing else from node_modules: the built
 // bundle must therefore carry the contract (and zod) inside it. This builds the preload the
@@ -40,16 +42,16 @@ describe('the built preload bundle', () => {
     expect(new Set(required)).toEqual(new Set(['electron']))
   })
 
-  it('runs with a sandbox-like require and exposes window.guichet through the contract channel', async () => {
+  it('runs with a sandbox-like require and exposes window.guichet over the core host port', async () => {
     const exposed: Array<[string, Record<string, Record<string, (input: unknown) => Promise<unknown>>>]> = []
-    const invocations: unknown[][] = []
+    const invocations: unknown[] = []
+    const listeners = new Map<string, (event: { ports: unknown[] }) => void>()
+    const sent: string[] = []
     const electron = {
       contextBridge: { exposeInMainWorld: (key: string, api: never) => exposed.push([key, api]) },
       ipcRenderer: {
-        invoke: async (...args: unknown[]) => {
-          invocations.push(args)
-          return { ok: true, data: null }
-        },
+        send: (channel: string) => sent.push(channel),
+        on: (channel: string, listener: (event: { ports: unknown[] }) => void) => listeners.set(channel, listener),
       },
     }
     const module = { exports: {} }
@@ -63,7 +65,15 @@ describe('the built preload bundle', () => {
     expect(Object.entries(api).flatMap(([ns, m]) => Object.keys(m).map((k) => `${ns}.${k}`)).sort()).toEqual(
       endpointList.map(([ns, m]) => `${ns}.${m}`).sort(),
     )
-    await api.families!.search!({ q: 'lefevre' })
-    expect(invocations).toEqual([[IPC_CHANNEL, 'families', 'search', { q: 'lefevre' }]])
+    expect(sent).toEqual([HOST_PORT_REQUEST])
+    const { port1: host, port2: page } = new MessageChannel()
+    host.on('message', (call: { id: number }) => {
+      invocations.push(call)
+      host.postMessage({ id: call.id, result: { ok: true, data: null } })
+    })
+    listeners.get(HOST_PORT_CHANNEL)!({ ports: [page] })
+    await expect(api.families!.search!({ q: 'lefevre' })).resolves.toEqual({ ok: true, data: null })
+    expect(invocations).toEqual([{ id: expect.any(Number), ns: 'families', method: 'search', input: { q: 'lefevre' } }])
+    host.close()
   })
 })

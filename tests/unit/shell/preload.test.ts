@@ -1,16 +1,23 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import { contract, endpointList, IPC_CHANNEL } from '@shared/contract'
+import { contract, endpointList } from '@shared/contract'
+import { HOST_PORT_CHANNEL, HOST_PORT_REQUEST, HOST_STATE_CHANNEL } from '../../../src/main/host/protocol'
 
-const electron = vi.hoisted(() => ({
-  contextBridge: { exposeInMainWorld: vi.fn() },
-  ipcRenderer: {
-    invoke: vi.fn(async (..._args: unknown[]): Promise<unknown> => ({ ok: true, data: { answered: true } })),
-    on: vi.fn(),
-    send: vi.fn(),
-    sendSync: vi.fn(),
-  },
-}))
-vi.mock('electron', () => electron)
+type Listener = (event: { ports?: MessagePort[] }, ...args: unknown[]) => void
+const electron = vi.hoisted(() => {
+  const listeners = new Map<string, Listener>()
+  return {
+    listeners,
+    contextBridge: { exposeInMainWorld: vi.fn() },
+    ipcRenderer: {
+      invoke: vi.fn(),
+      on: vi.fn((channel: string, listener: Listener) => listeners.set(channel, listener)),
+      send: vi.fn(),
+      sendSync: vi.fn(),
+    },
+  }
+})
+vi.mock('electron', () => ({ contextBridge: electron.contextBridge, ipcRenderer: electron.ipcRenderer }))
 
 let exposed: Record<string, Record<string, unknown>>
 
@@ -26,6 +33,23 @@ beforeAll(async () => {
 function leaves(value: unknown, path = 'guichet'): Array<[string, unknown]> {
   if (typeof value !== 'object' || value === null) return [[path, value]]
   return Object.entries(value).flatMap(([k, v]) => leaves(v, `${path}.${k}`))
+}
+
+/** Plays the main process handing a port over; returns the host's end, answering every call with `answer`. */
+function handPort(answer: (call: { id: number; ns: string; method: string; input: unknown }) => unknown = (c) => ({ ok: true, data: c })) {
+  const { port1: host, port2: page } = new MessageChannel()
+  const calls: Array<{ id: number; ns: string; method: string; input: unknown }> = []
+  host.on('message', (call: { id: number; ns: string; method: string; input: unknown }) => {
+    calls.push(call)
+    const result = answer(call)
+    if (result !== undefined) host.postMessage({ id: call.id, result })
+  })
+  electron.listeners.get(HOST_PORT_CHANNEL)!({ ports: [page] })
+  return { host, calls }
+}
+
+function call(ns: string, method: string, input: unknown = {}): Promise<unknown> {
+  return (exposed[ns]![method] as (input: unknown) => Promise<unknown>)(input)
 }
 
 describe('preload: window.guichet', () => {
@@ -56,18 +80,55 @@ describe('preload: window.guichet', () => {
     }
   })
 
-  it.each(endpointList.map(([ns, m]) => [ns, m] as const))('%s.%s invokes the contract channel with (ns, method, input)', async (ns, method) => {
-    electron.ipcRenderer.invoke.mockClear()
-    const fn = exposed[ns]![method] as (input: unknown) => Promise<unknown>
-    const input = { probe: `${ns}.${method}` }
-    await expect(fn(input)).resolves.toEqual({ ok: true, data: { answered: true } })
-    expect(electron.ipcRenderer.invoke).toHaveBeenCalledExactlyOnceWith(IPC_CHANNEL, ns, method, input)
+  it('asks the main process for the core host port at load, on the port channel only', () => {
+    expect(electron.ipcRenderer.send).toHaveBeenCalledExactlyOnceWith(HOST_PORT_REQUEST)
+    expect(electron.ipcRenderer.invoke).not.toHaveBeenCalled()
   })
 
-  it('answers a TRANSPORT Result instead of rejecting when the IPC call fails', async () => {
-    electron.ipcRenderer.invoke.mockRejectedValueOnce(new Error('Error invoking remote method'))
-    const status = exposed.session!.status as (input: unknown) => Promise<unknown>
-    const result = await status({})
-    expect(result).toEqual({ ok: false, error: { code: 'TRANSPORT', message: expect.any(String) } })
+  it('a call made before the port arrives waits for it, then travels on it', async () => {
+    const early = call('session', 'status')
+    const { calls, host } = handPort()
+    await expect(early).resolves.toMatchObject({ ok: true, data: { ns: 'session', method: 'status' } })
+    expect(calls).toHaveLength(1)
+    host.close()
+  })
+
+  it.each(endpointList.map(([ns, m]) => [ns, m] as const))('%s.%s posts {id, ns, method, input} on the port and resolves with its answer', async (ns, method) => {
+    const { calls, host } = handPort((c) => ({ ok: true, data: { echoed: c.id } }))
+    const input = { probe: `${ns}.${method}` }
+    const result = await call(ns, method, input)
+    expect(calls).toEqual([{ id: expect.any(Number), ns, method, input }])
+    expect(result).toEqual({ ok: true, data: { echoed: calls[0]!.id } })
+    host.close()
+  })
+
+  it('matches answers to calls by their id, whatever their order', async () => {
+    const held: Array<{ id: number; ns: string; method: string }> = []
+    const { host } = handPort((c) => {
+      held.push(c)
+      return undefined
+    })
+    const a = call('families', 'search', { q: 'a' })
+    const b = call('families', 'search', { q: 'b' })
+    await vi.waitFor(() => expect(held).toHaveLength(2))
+    host.postMessage({ id: held[1]!.id, result: { ok: true, data: 'b' } })
+    host.postMessage({ id: held[0]!.id, result: { ok: true, data: 'a' } })
+    await expect(a).resolves.toEqual({ ok: true, data: 'a' })
+    await expect(b).resolves.toEqual({ ok: true, data: 'b' })
+    host.close()
+  })
+
+  it('a crashed host: calls in flight and new calls answer a typed TRANSPORT error at once; a new port brings the calls back', async () => {
+    const { host } = handPort(() => undefined) // the host never answers: it crashes
+    const inFlight = call('session', 'status')
+    await new Promise((r) => setTimeout(r, 10))
+    electron.listeners.get(HOST_STATE_CHANNEL)!({}, 'restarting')
+    const down = { ok: false, error: { code: 'TRANSPORT', message: expect.any(String), details: { host: 'restarting' } } }
+    await expect(inFlight).resolves.toEqual(down)
+    await expect(call('session', 'status')).resolves.toEqual(down)
+    host.close()
+    const again = handPort()
+    await expect(call('session', 'status')).resolves.toMatchObject({ ok: true })
+    again.host.close()
   })
 })
