@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -12,6 +13,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core'
+import { entityEnums, enumCheckSql } from '../../shared/sync/entities'
 
 /**
  * The portal's PostgreSQL schema (PGlite or a real server).
@@ -24,9 +26,29 @@ import {
  *
  * Migrations: `npm run db:generate:portal` (drizzle.portal.config.ts) → resources/portal-migrations.
  * Keep this file free of path aliases: drizzle-kit loads it on its own.
+ *
+ * The shared tables are declared a second time, for SQLite, in src/main/core/db/schema.ts:
+ * tests/unit/schema migrates both databases and fails on any difference (columns, types,
+ * nullability, defaults, keys, ON DELETE, unique and CHECK constraints).
  */
 
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' })
+
+/**
+ * `created_at` / `updated_at` of the shared tables that the workstation lets SQLite fill in:
+ * the same ISO-8601 UTC text as SQLite's strftime('%Y-%m-%dT%H:%M:%fZ','now').
+ */
+const nowIsoText = (name: string) =>
+  text(name)
+    .notNull()
+    .default(sql`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`)
+
+type Enums = typeof entityEnums
+/** The CHECK constraint of an enum column (values from `entityEnums`). */
+function enumCheck<E extends keyof Enums>(entity: E, column: keyof Enums[E] & string) {
+  const values = entityEnums[entity][column] as readonly string[]
+  return check(`${entity}_${column}_check`, sql.raw(enumCheckSql(column, values)))
+}
 
 // ---------------------------------------------------------------------------------------------
 // Shared tables (src/shared/sync/entities.ts)
@@ -34,16 +56,16 @@ const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 's
 export const schools = pgTable('schools', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
-  kind: text('kind').notNull(),
+  kind: text('kind', { enum: entityEnums.schools.kind }).notNull(),
   address: text('address').notNull(),
-})
+}, () => [enumCheck('schools', 'kind')])
 
 export const units = pgTable('units', {
   id: text('id').primaryKey(),
   label: text('label').notNull(),
-  levels: text('levels').notNull(),
+  levels: text('levels', { enum: entityEnums.units.levels }).notNull(),
   default_capacity: integer('default_capacity').notNull(),
-})
+}, () => [enumCheck('units', 'levels')])
 
 export const capacities = pgTable(
   'capacities',
@@ -68,31 +90,31 @@ export const agents = pgTable(
     login: text('login').notNull(),
     display_name: text('display_name').notNull(),
     initials: text('initials').notNull(),
-    role: text('role').notNull(),
+    role: text('role', { enum: entityEnums.agents.role }).notNull(),
     password_hash: text('password_hash').notNull(),
     active: boolean('active').notNull().default(true),
-    created_at: text('created_at').notNull(),
-    updated_at: text('updated_at').notNull(),
+    created_at: nowIsoText('created_at'),
+    updated_at: nowIsoText('updated_at'),
   },
-  (t) => [uniqueIndex('agents_login_uq').on(t.login)],
+  (t) => [uniqueIndex('agents_login_uq').on(t.login), enumCheck('agents', 'role')],
 )
 
 export const persons = pgTable('persons', {
   id: text('id').primaryKey(),
-  civility: text('civility'),
+  civility: text('civility', { enum: entityEnums.persons.civility }),
   last_name: text('last_name').notNull(),
   birth_name: text('birth_name'),
   first_names: text('first_names').notNull(),
-  sex: text('sex'),
+  sex: text('sex', { enum: entityEnums.persons.sex }),
   birth_date: text('birth_date'),
   phone_mobile: text('phone_mobile'),
   phone_home: text('phone_home'),
   phone_work: text('phone_work'),
   email: text('email'),
   profession: text('profession'),
-  created_at: text('created_at').notNull(),
-  updated_at: text('updated_at').notNull(),
-})
+  created_at: nowIsoText('created_at'),
+  updated_at: nowIsoText('updated_at'),
+}, () => [enumCheck('persons', 'civility'), enumCheck('persons', 'sex')])
 
 export const schoolings = pgTable(
   'schoolings',
@@ -100,15 +122,15 @@ export const schoolings = pgTable(
     id: text('id').primaryKey(),
     person_id: text('person_id')
       .notNull()
-      .references(() => persons.id),
+      .references(() => persons.id, { onDelete: 'cascade' }),
     school_id: text('school_id')
       .notNull()
       .references(() => schools.id),
-    level: text('level').notNull(),
+    level: text('level', { enum: entityEnums.schoolings.level }).notNull(),
     class_name: text('class_name'),
     school_year: text('school_year').notNull(),
   },
-  (t) => [uniqueIndex('schoolings_person_year_uq').on(t.person_id, t.school_year)],
+  (t) => [uniqueIndex('schoolings_person_year_uq').on(t.person_id, t.school_year), enumCheck('schoolings', 'level')],
 )
 
 export const families = pgTable(
@@ -121,13 +143,13 @@ export const families = pgTable(
     address_line2: text('address_line2'),
     postcode: text('postcode').notNull(),
     city: text('city').notNull(),
-    caisse: text('caisse'),
+    caisse: text('caisse', { enum: entityEnums.families.caisse }),
     allocataire_number: text('allocataire_number'),
     paperless_invoices: boolean('paperless_invoices').notNull().default(false),
-    created_at: text('created_at').notNull(),
-    updated_at: text('updated_at').notNull(),
+    created_at: nowIsoText('created_at'),
+    updated_at: nowIsoText('updated_at'),
   },
-  (t) => [uniqueIndex('families_code_uq').on(t.code)],
+  (t) => [uniqueIndex('families_code_uq').on(t.code), enumCheck('families', 'caisse')],
 )
 
 export const family_members = pgTable(
@@ -136,11 +158,11 @@ export const family_members = pgTable(
     id: text('id').primaryKey(),
     family_id: text('family_id')
       .notNull()
-      .references(() => families.id),
+      .references(() => families.id, { onDelete: 'cascade' }),
     person_id: text('person_id')
       .notNull()
-      .references(() => persons.id),
-    role: text('role').notNull(),
+      .references(() => persons.id, { onDelete: 'restrict' }),
+    role: text('role', { enum: entityEnums.family_members.role }).notNull(),
     relation: text('relation'),
     legal_guardian: boolean('legal_guardian').notNull().default(false),
     emergency_contact: boolean('emergency_contact').notNull().default(false),
@@ -150,6 +172,7 @@ export const family_members = pgTable(
   (t) => [
     uniqueIndex('family_members_uq').on(t.family_id, t.person_id),
     index('family_members_person_idx').on(t.person_id),
+    enumCheck('family_members', 'role'),
   ],
 )
 
@@ -170,8 +193,8 @@ export const reservations = pgTable(
       .notNull()
       .references(() => schools.id),
     date: text('date').notNull(),
-    state: text('state').notNull(),
-    channel: text('channel').notNull(),
+    state: text('state', { enum: entityEnums.reservations.state }).notNull(),
+    channel: text('channel', { enum: entityEnums.reservations.channel }).notNull(),
     agent_id: text('agent_id'),
     workstation_id: text('workstation_id'),
     created_at: text('created_at').notNull(),
@@ -181,6 +204,8 @@ export const reservations = pgTable(
     index('reservations_family_idx').on(t.family_id, t.date),
     index('reservations_slot_idx').on(t.unit_id, t.site_id, t.date, t.state),
     index('reservations_child_idx').on(t.child_id, t.unit_id, t.date),
+    enumCheck('reservations', 'state'),
+    enumCheck('reservations', 'channel'),
   ],
 )
 

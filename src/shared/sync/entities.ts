@@ -95,6 +95,27 @@ export const entities = {
 export type EntityName = keyof typeof entities
 
 /**
+ * The closed sets of values some text columns hold. Both database schemas turn each into a
+ * CHECK constraint (`column IN (…)`), and tests/unit/schema checks that both databases have
+ * exactly these. Keep today's values: widening one is a migration on both sides.
+ */
+export const entityEnums = {
+  agents: { role: ['accueil', 'regisseur', 'responsable'] },
+  schools: { kind: ['maternelle', 'elementaire', 'primaire'] },
+  units: { levels: ['tous', 'maternelle', 'elementaire'] },
+  families: { caisse: ['CAF', 'MSA'] },
+  persons: { civility: ['M.', 'Mme'], sex: ['F', 'M'] },
+  family_members: { role: ['RL1', 'RL2', 'enfant', 'contact'] },
+  schoolings: { level: ['TPS', 'PS', 'MS', 'GS', 'CP', 'CE1', 'CE2', 'CM1', 'CM2'] },
+  reservations: { state: ['reserve', 'annule'], channel: ['guichet', 'portail'] },
+} as const satisfies Partial<{ [E in EntityName]: Partial<Record<keyof (typeof entities)[E], readonly string[]>> }>
+
+/** `"column" IN ('a', 'b')`: the CHECK expression both schemas declare for an enum column. */
+export function enumCheckSql(column: string, values: readonly string[]): string {
+  return `"${column}" IN (${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')})`
+}
+
+/**
  * Dependency order: a table comes after the tables its rows point to. Bootstrap snapshots
  * are imported in this order, so foreign keys always hold.
  */

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../src/main/core/db/client'
 import { DatabaseFromFutureError } from '../../../src/main/core/db/migrate'
-import { MIGRATIONS, tempDir } from '../../helpers/core'
+import { addAgents, addFamily, count, MIGRATIONS, tempDir } from '../../helpers/core'
 
 const cleanups: Array<() => void> = []
 afterEach(() => cleanups.splice(0).forEach((c) => c()))
@@ -25,6 +25,17 @@ function newerMigrations(extraSql: string): string {
   journal.entries.push({ ...last, idx: last.idx + 1, when: last.when + 1000, tag: '9999_next' })
   writeFileSync(journalPath, JSON.stringify(journal))
   writeFileSync(join(folder, '9999_next.sql'), extraSql)
+  return folder
+}
+
+/** A copy of the shipped migrations cut after the first `n`, as an older app version shipped them. */
+function olderMigrations(n: number): string {
+  const folder = join(dir(), 'older-migrations')
+  cpSync(MIGRATIONS, folder, { recursive: true })
+  const journalPath = join(folder, 'meta/_journal.json')
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: unknown[] }
+  journal.entries = journal.entries.slice(0, n)
+  writeFileSync(journalPath, JSON.stringify(journal))
   return folder
 }
 
@@ -92,6 +103,51 @@ describe('database open and migrations', () => {
     expect(check.prepare(`SELECT name FROM pragma_table_info('families')`).pluck().all()).not.toContain('notes')
     expect(check.prepare(`SELECT count(*) FROM __drizzle_migrations`).pluck().get()).toBe(shippedMigrations())
     check.close()
+  })
+
+  it('recreating tables for their CHECK constraints (migration 0003) keeps every row, the search index and the foreign keys', async () => {
+    const file = join(dir(), 'guichet.sqlite')
+    // The database as version 0002 left it, with a family, its members, a schooling, a booking and an agent.
+    const old = await openDatabase({ file, migrationsFolder: olderMigrations(3) })
+    addAgents(old.sqlite)
+    const familyId = addFamily(old.sqlite, {
+      code: '12345B',
+      name: 'Lefèvre',
+      members: [
+        { role: 'RL1', firstNames: 'Anne', lastName: 'Lefèvre' },
+        { role: 'enfant', firstNames: 'Léo', lastName: 'Lefèvre', level: 'CP' },
+      ],
+    })
+    old.sqlite.exec(`INSERT INTO units (id, label, levels, default_capacity) VALUES ('cantine', 'Cantine', 'tous', 100)`)
+    const child = old.sqlite.prepare(`SELECT person_id FROM schoolings`).pluck().get() as string
+    const site = old.sqlite.prepare(`SELECT id FROM schools`).pluck().get() as string
+    old.sqlite
+      .prepare(
+        `INSERT INTO reservations (id, family_id, child_id, unit_id, site_id, date, state, channel, created_at, updated_at)
+         VALUES ('r1', ?, ?, 'cantine', ?, '2027-01-04', 'reserve', 'guichet', 'x', 'x')`,
+      )
+      .run(familyId, child, site)
+    const tables = ['agents', 'families', 'persons', 'family_members', 'schoolings', 'schools', 'units', 'reservations']
+    const dump = (db: Database.Database) =>
+      Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY id`).all()]))
+    const before = dump(old.sqlite)
+    old.sqlite.close()
+
+    const now = await openDatabase({ file, migrationsFolder: MIGRATIONS })
+    expect(now.migration.applied).toBe(3)
+    expect(now.migration.pending).toBe(shippedMigrations() - 3)
+    expect(dump(now.sqlite)).toEqual(before)
+    expect(now.sqlite.pragma('foreign_keys', { simple: true })).toBe(1)
+    expect(now.sqlite.pragma('foreign_key_check')).toEqual([])
+    expect(now.sqlite.prepare(`SELECT family_id FROM family_search WHERE family_search MATCH 'lefevre'`).pluck().all()).toEqual([
+      familyId,
+    ])
+    // The enums are enforced now, and family_members still cascades from its family.
+    expect(() => now.sqlite.prepare(`UPDATE family_members SET role = 'oncle'`).run()).toThrow(/CHECK constraint/)
+    now.sqlite.prepare(`DELETE FROM reservations`).run()
+    now.sqlite.prepare(`DELETE FROM families WHERE id = ?`).run(familyId)
+    expect(count(now.sqlite, 'family_members')).toBe(0)
+    now.sqlite.close()
   })
 
   it('refuses a database written by a newer version, with a clear French message, and leaves it untouched', async () => {

@@ -2,8 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type Database from 'better-sqlite3'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import { readMigrationFiles } from 'drizzle-orm/migrator'
+import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator'
 
 export const MIGRATIONS_TABLE = '__drizzle_migrations'
 
@@ -71,11 +70,12 @@ export interface MigrateResult extends MigrationPlan {
  * Brings the database to this version's schema:
  *  1. refuses a database written by a newer version (nothing is changed);
  *  2. takes an online backup (SQLite backup API) before any migration runs on existing data;
- *  3. applies every pending migration in one transaction (all or nothing).
+ *  3. applies every pending migration in one transaction (all or nothing), with foreign keys
+ *     off while it runs and checked before the commit (see applyMigrations).
  */
 export async function migrateDatabase(
   sqlite: Database.Database,
-  db: BetterSQLite3Database<Record<string, unknown>>,
+  _db: BetterSQLite3Database<Record<string, unknown>>,
   opts: { migrationsFolder: string; backupDir: string; now?: () => Date },
 ): Promise<MigrateResult> {
   const plan = planMigrations(sqlite, opts.migrationsFolder)
@@ -88,6 +88,51 @@ export async function migrateDatabase(
     if (existsSync(backupFile)) throw new Error(`Backup file already exists: ${backupFile}`)
     await sqlite.backup(backupFile)
   }
-  if (plan.pending > 0) migrate(db, { migrationsFolder: opts.migrationsFolder, migrationsTable: MIGRATIONS_TABLE })
+  if (plan.pending > 0) applyMigrations(sqlite, readMigrationFiles({ migrationsFolder: opts.migrationsFolder }))
   return { ...plan, backupFile }
+}
+
+/** Raised when migrated data breaks a foreign key: nothing was committed. */
+export class MigrationForeignKeyError extends Error {
+  constructor(readonly violations: Array<{ table: string; rowid: number; parent: string }>) {
+    super(
+      `Migration refused: ${violations.length} row(s) would break a foreign key ` +
+        violations
+          .slice(0, 5)
+          .map((v) => `${v.table}#${v.rowid} → ${v.parent}`)
+          .join(', '),
+    )
+    this.name = 'MigrationForeignKeyError'
+  }
+}
+
+/**
+ * Runs the pending migrations in one transaction, recorded in `__drizzle_migrations` exactly as
+ * drizzle's migrator records them. Unlike drizzle's migrator, it turns foreign keys off first:
+ * SQLite changes a table (a new CHECK, a new ON DELETE) by copying it into a new one and
+ * dropping the old, and the generated `PRAGMA foreign_keys=OFF` is ignored inside a
+ * transaction, so with foreign keys on, `DROP TABLE families` would first delete every family
+ * and cascade to their members. `PRAGMA foreign_key_check` runs before the commit instead.
+ */
+function applyMigrations(sqlite: Database.Database, migrations: MigrationMeta[]): void {
+  const foreignKeys = sqlite.pragma('foreign_keys', { simple: true }) as number
+  sqlite.pragma('foreign_keys = OFF')
+  try {
+    sqlite.exec(
+      `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, hash text NOT NULL, created_at numeric)`,
+    )
+    sqlite.transaction(() => {
+      const last = appliedMigrations(sqlite).at(-1)?.createdAt ?? -1
+      const record = sqlite.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES (?, ?)`)
+      for (const migration of migrations) {
+        if (migration.folderMillis <= last) continue
+        for (const statement of migration.sql) if (statement.trim()) sqlite.exec(statement)
+        record.run(migration.hash, migration.folderMillis)
+      }
+      const violations = sqlite.pragma('foreign_key_check') as Array<{ table: string; rowid: number; parent: string }>
+      if (violations.length > 0) throw new MigrationForeignKeyError(violations)
+    })()
+  } finally {
+    sqlite.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`)
+  }
 }

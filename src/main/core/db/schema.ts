@@ -1,10 +1,24 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { entityEnums, enumCheckSql } from '../../../shared/sync/entities'
 
 /**
  * The workstation's local database. Ids are UUIDv7 (text); instants are ISO-8601 UTC text;
  * calendar days are YYYY-MM-DD (Europe/Paris); money (later) is integer cents.
+ *
+ * The shared tables (src/shared/sync/entities.ts) are declared a second time, for PostgreSQL,
+ * in src/portal/db/schema.ts: tests/unit/schema migrates both databases and fails on any
+ * difference (columns, types, nullability, defaults, keys, ON DELETE, unique and CHECK
+ * constraints). Enum columns are CHECK constraints built from `entityEnums`.
+ * Relative imports only: drizzle-kit loads this file on its own.
  */
+
+type Enums = typeof entityEnums
+/** The CHECK constraint of an enum column (values from `entityEnums`). */
+function enumCheck<E extends keyof Enums>(entity: E, column: keyof Enums[E] & string) {
+  const values = entityEnums[entity][column] as readonly string[]
+  return check(`${entity}_${column}_check`, sql.raw(enumCheckSql(column, values)))
+}
 
 const id = () => text('id').primaryKey()
 const createdAt = () => text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`)
@@ -21,12 +35,12 @@ export const agents = sqliteTable('agents', {
   login: text('login').notNull().unique(),
   displayName: text('display_name').notNull(),
   initials: text('initials').notNull(),
-  role: text('role', { enum: ['accueil', 'regisseur', 'responsable'] }).notNull(),
+  role: text('role', { enum: entityEnums.agents.role }).notNull(),
   passwordHash: text('password_hash').notNull(),
   active: integer('active', { mode: 'boolean' }).notNull().default(true),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
-})
+}, () => [enumCheck('agents', 'role')])
 
 /** Failed-login bookkeeping per login string (also for unknown logins, so nothing is revealed). */
 export const loginThrottle = sqliteTable('login_throttle', {
@@ -38,9 +52,9 @@ export const loginThrottle = sqliteTable('login_throttle', {
 export const schools = sqliteTable('schools', {
   id: id(),
   name: text('name').notNull(),
-  kind: text('kind', { enum: ['maternelle', 'elementaire', 'primaire'] }).notNull(),
+  kind: text('kind', { enum: entityEnums.schools.kind }).notNull(),
   address: text('address').notNull(),
-})
+}, () => [enumCheck('schools', 'kind')])
 
 export const families = sqliteTable(
   'families',
@@ -52,22 +66,22 @@ export const families = sqliteTable(
     addressLine2: text('address_line2'),
     postcode: text('postcode').notNull(),
     city: text('city').notNull(),
-    caisse: text('caisse', { enum: ['CAF', 'MSA'] }),
+    caisse: text('caisse', { enum: entityEnums.families.caisse }),
     allocataireNumber: text('allocataire_number'),
     paperlessInvoices: bool('paperless_invoices'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('families_code_uq').on(t.code)],
+  (t) => [uniqueIndex('families_code_uq').on(t.code), enumCheck('families', 'caisse')],
 )
 
 export const persons = sqliteTable('persons', {
   id: id(),
-  civility: text('civility', { enum: ['M.', 'Mme'] }),
+  civility: text('civility', { enum: entityEnums.persons.civility }),
   lastName: text('last_name').notNull(),
   birthName: text('birth_name'),
   firstNames: text('first_names').notNull(),
-  sex: text('sex', { enum: ['F', 'M'] }),
+  sex: text('sex', { enum: entityEnums.persons.sex }),
   birthDate: text('birth_date'),
   phoneMobile: text('phone_mobile'),
   phoneHome: text('phone_home'),
@@ -76,7 +90,7 @@ export const persons = sqliteTable('persons', {
   profession: text('profession'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
-})
+}, () => [enumCheck('persons', 'civility'), enumCheck('persons', 'sex')])
 
 /** Rattachement: a person's place in a family (a child may belong to two families). */
 export const familyMembers = sqliteTable(
@@ -89,7 +103,7 @@ export const familyMembers = sqliteTable(
     personId: text('person_id')
       .notNull()
       .references(() => persons.id, { onDelete: 'restrict' }),
-    role: text('role', { enum: ['RL1', 'RL2', 'enfant', 'contact'] }).notNull(),
+    role: text('role', { enum: entityEnums.family_members.role }).notNull(),
     relation: text('relation'),
     legalGuardian: bool('legal_guardian'),
     emergencyContact: bool('emergency_contact'),
@@ -99,6 +113,7 @@ export const familyMembers = sqliteTable(
   (t) => [
     index('family_members_person_idx').on(t.personId),
     uniqueIndex('family_members_uq').on(t.familyId, t.personId),
+    enumCheck('family_members', 'role'),
   ],
 )
 
@@ -113,11 +128,11 @@ export const schoolings = sqliteTable(
     schoolId: text('school_id')
       .notNull()
       .references(() => schools.id),
-    level: text('level', { enum: ['TPS', 'PS', 'MS', 'GS', 'CP', 'CE1', 'CE2', 'CM1', 'CM2'] }).notNull(),
+    level: text('level', { enum: entityEnums.schoolings.level }).notNull(),
     className: text('class_name'),
     schoolYear: text('school_year').notNull(),
   },
-  (t) => [uniqueIndex('schoolings_person_year_uq').on(t.personId, t.schoolYear)],
+  (t) => [uniqueIndex('schoolings_person_year_uq').on(t.personId, t.schoolYear), enumCheck('schoolings', 'level')],
 )
 
 /** Journal (audit log): who did what to which record, when, from which workstation. No personal data. */
@@ -169,9 +184,9 @@ export const outbox = sqliteTable(
 export const units = sqliteTable('units', {
   id: text('id').primaryKey(),
   label: text('label').notNull(),
-  levels: text('levels', { enum: ['tous', 'maternelle', 'elementaire'] }).notNull(),
+  levels: text('levels', { enum: entityEnums.units.levels }).notNull(),
   defaultCapacity: integer('default_capacity').notNull(),
-})
+}, () => [enumCheck('units', 'levels')])
 
 /** Capacity per unit and site, for every day (date null) or one day. */
 export const capacities = sqliteTable(
@@ -208,8 +223,8 @@ export const reservations = sqliteTable(
       .notNull()
       .references(() => schools.id),
     date: text('date').notNull(),
-    state: text('state', { enum: ['reserve', 'annule'] }).notNull(),
-    channel: text('channel', { enum: ['guichet', 'portail'] }).notNull(),
+    state: text('state', { enum: entityEnums.reservations.state }).notNull(),
+    channel: text('channel', { enum: entityEnums.reservations.channel }).notNull(),
     agentId: text('agent_id'),
     workstationId: text('workstation_id'),
     createdAt: text('created_at').notNull(),
@@ -219,6 +234,8 @@ export const reservations = sqliteTable(
     index('reservations_family_idx').on(t.familyId, t.date),
     index('reservations_slot_idx').on(t.unitId, t.siteId, t.date, t.state),
     index('reservations_child_idx').on(t.childId, t.unitId, t.date),
+    enumCheck('reservations', 'state'),
+    enumCheck('reservations', 'channel'),
   ],
 )
 
