@@ -5,6 +5,8 @@
 const benches: Record<string, () => Promise<void>> = {
   search: async () => (await import('./search')).runSearchBench(),
   sync: async () => (await import('./sync')).runSyncBench(),
+  shell: async () => (await import('./shell')).runShellBench(),
+  durability: async () => (await import('./durability')).runDurabilityBench(),
 }
 
 const name = process.argv[2]
