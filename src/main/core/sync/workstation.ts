@@ -12,8 +12,9 @@ import { normaliseBaseUrl, type FetchLike } from './transport'
  *
  * - GUICHET_PORTAL_URL=https://…: that portal (enrolled once, by a responsable in the app, or
  *   automatically with GUICHET_ENROL_CODE);
- * - otherwise, unless GUICHET_PORTAL=off: an embedded demo portal started in this process
- *   (PGlite in <dataDir>/portal, a free loopback port), seeded with the demo town on its
+ * - otherwise, unless GUICHET_PORTAL=off: an embedded demo portal, started by `startPortal` in
+ *   its own child process (src/main/host/portal-process.ts; PGlite in <dataDir>/portal, a free
+ *   loopback port), seeded with the demo town on its
  *   first start (GUICHET_DEMO_FAMILIES, default 600; none with GUICHET_NO_DEMO=1), and the
  *   workstation enrolled on it with a fresh one-time code; the workstation then bootstraps
  *   the town from the portal;
@@ -21,7 +22,7 @@ import { normaliseBaseUrl, type FetchLike } from './transport'
  *   enrol the workstation from the app).
  */
 
-/** The embedded portal as the workstation uses it (src/portal/index.ts `startPortal`). */
+/** The embedded portal as the workstation uses it: a child process (src/portal/child.ts) seen through its IPC. */
 export interface EmbeddedPortal {
   url: string
   close(): Promise<void> | void
@@ -37,7 +38,7 @@ export interface StartWorkstationOptions {
   env: NodeJS.ProcessEnv
   tokenStore: TokenStore
   log?: (line: string) => void
-  /** Loads and starts the embedded portal (dynamic import, so shells that never need it never load it). */
+  /** Starts the embedded portal in its own process (src/main/host/portal-process.ts): the core host never loads src/portal. */
   startPortal?: StartPortal
   fetch?: FetchLike
   engine?: Partial<Omit<SyncEngineOptions, 'core' | 'tokenStore'>>

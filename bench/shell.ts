@@ -1,0 +1,208 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { HTTP_API_PREFIX, HTTP_TOKEN_HEADER, type Result, type SyncStatus } from '@shared/contract'
+import { createCore } from '../src/main/core'
+import { createAgent } from '../src/main/core/services/agents'
+import { startWebShell, type RunningWebShell } from '../src/main/web/shell'
+
+/**
+ * `npm run bench -- shell`: the web shell as it runs here (this process is the shell: Fastify on
+ * loopback; the core runs in its host child process, src/main/host/child.ts), a workstation
+ * that bootstraps a 20 000-family town from the bench portal (PGlite, cached under bench/.data
+ * like `bench -- sync`, served by its own process). Measured in this process:
+ *  - the event-loop delay (perf_hooks.monitorEventLoopDelay, 1 ms resolution) from the moment
+ *    the host is up until the end, through the bootstrap and the idle searches;
+ *  - the family search as the renderer sees it, over HTTP (POST with the shell's token) and over
+ *    the core host's channel (the shell's own IPC to the host), one search at a time every
+ *    10 ms, while the workstation bootstraps, then idle on the full town.
+ */
+
+const FAMILIES = 20_000
+const IDLE_SEARCHES = 400
+const ROOT = resolve(__dirname, '..')
+const MIGRATIONS = join(ROOT, 'resources/migrations')
+const portalEnv = { ...process.env, DATABASE_URL: '' }
+const BENCH_AGENT = { login: 'banc', password: 'banc-du-shell-2026', displayName: 'Banc Shell', role: 'accueil' as const }
+const QUERIES = ['lefevre', 'martin', 'dubois', 'jean baptiste', 'lea', 'bernard', 'nguyen', 'petit', 'moreau', 'laurent', 'garcia', 'rous']
+
+function portalCli(args: string[]): string {
+  return execFileSync(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/portal/cli.ts'), ...args], {
+    cwd: ROOT,
+    env: portalEnv,
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  })
+}
+
+async function servePortal(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(
+    join(ROOT, 'node_modules/.bin/tsx'),
+    [join(ROOT, 'src/portal/cli.ts'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
+    { cwd: ROOT, env: portalEnv, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  let out = ''
+  const url = await new Promise<string>((ok, ko) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(out)
+      if (m) ok(m[1]!)
+    })
+    child.on('exit', (code) => ko(new Error(`portal exited (${code}): ${out}`)))
+  })
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[i] ?? 0
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** The cached 20 000-family portal of `bench -- sync` (same folder, same seeding). */
+function benchPortalDir(): string {
+  const schema = createHash('sha256').update(readFileSync(join(ROOT, 'resources/portal-migrations/meta/_journal.json'))).digest('hex').slice(0, 10)
+  const portalDir = join(ROOT, 'bench/.data', `portal-${FAMILIES}-${schema}`)
+  mkdirSync(portalDir, { recursive: true })
+  const dbDir = join(portalDir, 'db')
+  if (!existsSync(join(portalDir, '.seeded'))) {
+    console.error(`bench shell : création du portail de ${FAMILIES} familles (une fois, mis en cache)…`)
+    portalCli(['demo', '--families', String(FAMILIES), '--seed', '1', '--data-dir', dbDir])
+    writeFileSync(join(portalDir, '.seeded'), new Date().toISOString())
+  }
+  return dbDir
+}
+
+export async function runShellBench(): Promise<void> {
+  const dbDir = benchPortalDir()
+  const code = portalCli(['enrol-code', '--name', 'Banc shell', '--data-dir', dbDir]).trim().split('\n').at(-1)!.trim()
+  const portal = await servePortal(dbDir)
+  // The portal keeps a snapshot of the town warm (built at start), as a portal in service does.
+  await fetch(`${portal.url}/api/v1/sync/snapshot`, { headers: { 'x-guichet-schema': '1', authorization: 'Bearer none' } }).catch(() => undefined)
+
+  const work = mkdtempSync(join(tmpdir(), 'guichet-bench-shell-'))
+  const dataDir = join(work, 'poste')
+  let shell: RunningWebShell | null = null
+  try {
+    // A counter agent exists before the town arrives, so that the searches run during the bootstrap.
+    const pre = await createCore({ dataDir, migrationsFolder: MIGRATIONS, demo: false, log: () => {} })
+    createAgent(pre.sqlite, BENCH_AGENT)
+    pre.close()
+
+    const verbose = (what: string) => {
+      if (process.env.BENCH_VERBOSE) console.error(`${(performance.now() / 1000).toFixed(2)} ${what}`)
+    }
+    shell = await startWebShell({
+      config: { dataDir, migrationsFolder: MIGRATIONS },
+      hostEntry: join(ROOT, 'src/main/host/child.ts'),
+      hostExecArgv: ['--import', 'tsx'],
+      rendererDir: join(ROOT, 'out/renderer'),
+      port: 0,
+      // Enrolled at the host's start; the engine's first round is the bootstrap.
+      env: { ...process.env, GUICHET_PORTAL_URL: portal.url, GUICHET_ENROL_CODE: code, GUICHET_SYNC_INTERVAL_SECONDS: '3600' },
+      log: process.env.BENCH_VERBOSE ? (l) => console.error(l) : () => {},
+    })
+    const { host, address, token } = shell
+    const overHttp = async (ns: string, method: string, input: unknown): Promise<Result<unknown>> => {
+      const response = await fetch(`${address}${HTTP_API_PREFIX}/${ns}/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [HTTP_TOKEN_HEADER]: token },
+        body: JSON.stringify(input),
+      })
+      return (await response.json()) as Result<unknown>
+    }
+    const overChannel = (ns: string, method: string, input: unknown) => host.call(ns, method, input)
+
+    const loop = monitorEventLoopDelay({ resolution: 1 })
+    await host.whenReady()
+    loop.enable()
+    verbose('host ready (enrolled); bootstrap running')
+    const login = await overHttp('session', 'login', { login: BENCH_AGENT.login, password: BENCH_AGENT.password })
+    if (!login.ok) throw new Error(`login: ${login.error.code} ${login.error.message}`)
+
+    /** One search at a time every `everyMs`, alternating HTTP and the host channel, while `go()`. */
+    const searchLoop = async (go: () => boolean, everyMs: number, max = Infinity) => {
+      const http: number[] = []
+      const channel: number[] = []
+      let k = 0
+      while (go() && k < max) {
+        const q = QUERIES[k % QUERIES.length]!
+        const via = k % 2 === 0 ? overHttp : overChannel
+        const t = performance.now()
+        const r = await via('families', 'search', { q })
+        const ms = performance.now() - t
+        if (!r.ok) throw new Error(`search "${q}": ${r.error.code} ${r.error.message}`)
+        ;(k % 2 === 0 ? http : channel).push(ms)
+        k++
+        if (everyMs > 0) await sleep(everyMs)
+      }
+      return { http: http.sort((a, b) => a - b), channel: channel.sort((a, b) => a - b) }
+    }
+
+    // --- during the bootstrap
+    let status: SyncStatus | null = null
+    let bootstrapping = true
+    const t0 = performance.now()
+    const watcher = (async () => {
+      for (;;) {
+        const r = await overChannel('sync', 'status', {})
+        if (r.ok) {
+          status = r.data as SyncStatus
+          if (status.lastSyncAt && status.state !== 'bootstrapping' && status.state !== 'syncing') break
+          if (status.state === 'error' || status.state === 'offline') break
+        }
+        await sleep(100)
+      }
+      bootstrapping = false
+    })()
+    const during = await searchLoop(() => bootstrapping, 10)
+    await watcher
+    const bootstrapS = (performance.now() - t0) / 1000
+    const final = status as SyncStatus | null
+    if (!final || final.state === 'error' || final.state === 'offline') throw new Error(`bootstrap failed: ${final?.lastError ?? 'no status'}`)
+    verbose(`bootstrap done in ${bootstrapS.toFixed(1)} s`)
+
+    // --- idle, on the full town
+    await searchLoop(() => true, 0, 40) // warm-up
+    const idle = await searchLoop(() => true, 2, IDLE_SEARCHES * 2)
+    loop.disable()
+
+    const count = await overChannel('families', 'search', { q: 'martin' })
+    const hits = count.ok ? (count.data as { results: unknown[] }).results.length : 0
+    const ms = (ns: number) => Math.round((ns / 1e6) * 1000) / 1000
+    const round = (x: number) => Math.round(x * 1000) / 1000
+    const duringAll = [...during.http, ...during.channel].sort((a, b) => a - b)
+    const result = {
+      bench: 'shell',
+      families: FAMILIES,
+      loop_delay_p99_ms: ms(loop.percentile(99)),
+      loop_delay_max_ms: ms(loop.max),
+      search_p95_ms: round(Math.max(percentile(idle.http, 95), percentile(idle.channel, 95))),
+      search_p95_during_bootstrap_ms: round(percentile(duringAll, 95)),
+    }
+    console.log(
+      `shell: ${FAMILIES} familles — boucle d’événements du shell p99 ${result.loop_delay_p99_ms} ms, max ${result.loop_delay_max_ms} ms ; ` +
+        `recherche p95 au repos ${round(percentile(idle.http, 95))} ms en HTTP, ${round(percentile(idle.channel, 95))} ms par le canal de l’hôte ` +
+        `(${idle.http.length + idle.channel.length} recherches, « martin » : ${hits} résultats) ; ` +
+        `pendant l’amorçage (${bootstrapS.toFixed(1)} s, ${duringAll.length} recherches) p95 ${round(percentile(during.http, 95))} ms en HTTP, ` +
+        `${round(percentile(during.channel, 95))} ms par le canal`,
+    )
+    console.log(JSON.stringify(result))
+  } finally {
+    await shell?.stop()
+    await portal.stop()
+    rmSync(work, { recursive: true, force: true })
+  }
+}
