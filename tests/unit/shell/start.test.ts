@@ -28,7 +28,7 @@ if (process.argv.includes('--wait')) {
 } else process.exit(7)
 `
 
-const OUTPUTS = ['out/main/index.js', 'out/main/web.js', 'out/preload/index.js', 'out/renderer/index.html']
+const OUTPUTS = ['out/main/index.js', 'out/main/web.js', 'out/main/host.js', 'out/main/host-utility.js', 'out/main/portal.js', 'out/preload/index.js', 'out/renderer/index.html']
 
 function fakeProject(opts: { binary?: boolean; native?: 'present' | 'fails'; out?: 'fresh' | 'stale' | 'missing' } = {}) {
   const root = mkdtempSync(join(tmpdir(), 'guichet-start-'))
