@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createCore } from '../../../src/main/core'
 import { databaseFile } from '../../../src/main/core/paths'
+import { TEST_INSTANT, testClock } from '../../helpers/clock'
 import { MIGRATIONS } from '../../helpers/core'
 import { prng, runFixture, testSeed } from './child'
 import { children, sites, tempDir } from './harness'
@@ -80,7 +81,7 @@ describe('workstation killed with SIGKILL at random points while it books (check
     cleanups.push(cleanup)
 
     // A workstation with a small demo town (no portal needed: the outbox is the promise).
-    const setup = await createCore({ dataDir: dir, migrationsFolder: MIGRATIONS, demo: { families: 30, seed: 11 }, log: () => {} })
+    const setup = await createCore({ dataDir: dir, migrationsFolder: MIGRATIONS, demo: { families: 30, seed: 11 }, log: () => {}, now: testClock() })
     const agentId = setup.sqlite.prepare(`SELECT id FROM agents WHERE login = 'accueil'`).pluck().get() as string
     const kids = children(setup.sqlite).slice(0, 30)
     const site = sites(setup.sqlite)[0]!
@@ -93,7 +94,7 @@ describe('workstation killed with SIGKILL at random points while it books (check
     }
     const file = databaseFile(dir)
     const list = join(dir, 'bookings.json')
-    const env = { GUICHET_DATA_DIR: dir, MIGRATIONS, AGENT_ID: agentId, BOOKINGS: list }
+    const env = { GUICHET_DATA_DIR: dir, MIGRATIONS, AGENT_ID: agentId, BOOKINGS: list, GUICHET_CLOCK: TEST_INSTANT }
 
     const reported = new Map<string, Reported>()
     let made = 0

@@ -219,7 +219,7 @@ describe('sync against the real portal, with faults', () => {
     const s = a.engine.status()
     expect(s.lastSyncAt).not.toBeNull()
     // Back to the normal interval (1 h in this suite).
-    expect(new Date(s.nextAttemptAt!).getTime() - Date.now()).toBeGreaterThan(3_000_000)
+    expect(new Date(s.nextAttemptAt!).getTime() - a.core.now().getTime()).toBeGreaterThan(3_000_000)
     await a.engine.stop()
     expect(a.engine.status().nextAttemptAt).toBeNull()
     await b.sync()

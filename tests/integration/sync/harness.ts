@@ -13,6 +13,7 @@ import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from '../..
 import { FileTokenStore } from '../../../src/main/core/sync/token'
 import type { FetchLike } from '../../../src/main/core/sync/transport'
 import { startPortal } from '../../../src/portal'
+import { testClock } from '../../helpers/clock'
 import { MIGRATIONS } from '../../helpers/core'
 
 /**
@@ -63,6 +64,8 @@ export async function startTestPortal(opts: { families?: number; seed?: number }
   const database = process.env.DATABASE_URL ? await throwawayDatabase(process.env.DATABASE_URL) : null
   const portal = await startPortal({
     dataDir: dir,
+    // A fixed day of the shipped school calendar (the demo town, expiries): the same in any month.
+    now: testClock(),
     port: 0,
     host: '127.0.0.1',
     log: false,
@@ -201,7 +204,7 @@ export interface WorkstationOptions {
 }
 
 async function openCore(dir: string): Promise<Core> {
-  return createCore({ dataDir: dir, migrationsFolder: MIGRATIONS, demo: false, log: () => {} })
+  return createCore({ dataDir: dir, migrationsFolder: MIGRATIONS, demo: false, log: () => {}, now: testClock() })
 }
 
 /** A workstation: its own SQLite file, enrolled on the portal and bootstrapped (unless enrol: false). */
@@ -249,7 +252,7 @@ export async function openWorkstation(portal: Portal, opts: WorkstationOptions =
       throw new Error(`${name}: still ${engine.status().pending} pending after ${rounds} rounds: ${engine.status().lastError}`)
     },
     async call<T>(ns: string, method: string, input: unknown) {
-      ws.session.lastActivity = Date.now()
+      ws.session.lastActivity = core.now().getTime()
       return (await core.call(ws.session, ns, method, input)) as Result<T>
     },
     async restart() {
@@ -285,7 +288,7 @@ export function loginAsPortalAgent(ws: TestWorkstation): string {
   const agent = ws.core.sqlite.prepare(`SELECT id FROM agents WHERE active = 1 ORDER BY login LIMIT 1`).get() as { id: string } | undefined
   if (!agent) throw new Error(`${ws.name}: no agent came from the portal`)
   ws.session.agentId = agent.id
-  ws.session.lastActivity = Date.now()
+  ws.session.lastActivity = ws.core.now().getTime()
   return agent.id
 }
 
