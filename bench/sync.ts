@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
@@ -122,14 +122,19 @@ export async function runSyncBench(): Promise<void> {
     seedS = (performance.now() - t) / 1000
     writeFileSync(seededMarker, new Date().toISOString())
   }
+  // Every run works on a fresh copy of the seeded town, so that runs are repeatable: the
+  // cached portal never grows (each run pushes 1 000 bookings into its own copy).
+  const work = mkdtempSync(join(tmpdir(), 'guichet-bench-sync-'))
+  const runDir = join(work, 'portal')
+  // Snapshot files are left behind: each run's portal builds its own (untimed, before workstation B).
+  cpSync(dbDir, runDir, { recursive: true, filter: (from) => !from.startsWith(join(dbDir, 'snapshots')) })
   // Enrolment codes are made before the server holds the database folder.
-  const codes = [1, 2].map((i) => portalCli(['enrol-code', '--name', `Banc ${i}`, '--data-dir', dbDir]).trim().split('\n').at(-1)!.trim())
+  const codes = [1, 2].map((i) => portalCli(['enrol-code', '--name', `Banc ${i}`, '--data-dir', runDir]).trim().split('\n').at(-1)!.trim())
   // The portal is another process, as in production: its work never blocks the workstation's event loop.
-  const portal = await servePortal(dbDir)
+  const portal = await servePortal(runDir)
   // The portal keeps a snapshot of the town warm (built at start, rebuilt in the background after changes).
   await fetch(`${portal.url}/api/v1/sync/snapshot`, { headers: { 'x-guichet-schema': '1', authorization: 'Bearer none' } }).catch(() => undefined)
 
-  const work = mkdtempSync(join(tmpdir(), 'guichet-bench-sync-'))
   try {
     // Workstation B first (untimed): the portal is then warm, with a current snapshot, as a
     // portal in service is; B also receives the bookings later.
@@ -190,7 +195,7 @@ export async function runSyncBench(): Promise<void> {
          WHERE m.role = 'enfant' GROUP BY m.person_id ORDER BY m.person_id LIMIT ?`,
       )
       .all(COMMANDS) as Array<{ familyId: string; childId: string; siteId: string }>
-    // Days after every booking already on the (cached) portal, so each run books free days.
+    // Days after every booking already on the portal (none in the seeded town), so the bookings find free days.
     const lastBooked = core.sqlite.prepare('SELECT max(date) FROM reservations').pluck().get() as string | null
     const days = schoolDays(lastBooked && lastBooked > TODAY ? lastBooked : TODAY, 20)
     for (let i = 0; i < COMMANDS; i++) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
+import type Database from 'better-sqlite3'
 import { columnsOf, entities, entityOrder, type EntityName } from '@shared/sync/entities'
 import type { SnapshotInfo } from '@shared/sync/protocol'
 import type { Core } from '../index'
@@ -174,8 +175,41 @@ function indexChunk(core: Core, state: ImportState, chunkRows: number): { rows: 
   }
 }
 
-/** Imports one chunk of one table (or of the search index) in one transaction, with the progress. */
-function importChunk(core: Core, state: ImportState, chunkRows: number): { rows: number; state: ImportState } {
+/** The statements that import one table from the attached snapshot, prepared once per table (not per chunk). */
+interface TableImport {
+  /** How many rows the next chunk holds, and the rowid of its last one. */
+  range: Database.Statement<[number, number], { n: number; last: number | null }>
+  /** Copies the snapshot rows with lastRowid < rowid <= last (an upsert: a resumed chunk is harmless). */
+  copy: Database.Statement<[number, number]>
+}
+
+function prepareTableImport(core: Core, entity: EntityName): TableImport | null {
+  const select = selectList(core, entity)
+  if (!select) return null
+  const cols = columnsOf(entity)
+  const updates = cols.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`)
+  return {
+    range: core.sqlite.prepare(
+      `SELECT count(*) AS n, max(r) AS last FROM (SELECT rowid AS r FROM snap.${entity} WHERE rowid > ? ORDER BY rowid LIMIT ?)`,
+    ),
+    copy: core.sqlite.prepare(
+      `INSERT INTO main.${entity} (${cols.join(', ')})
+       SELECT ${select} FROM snap.${entity} s WHERE s.rowid > ? AND s.rowid <= ? ORDER BY s.rowid
+       ON CONFLICT(id) DO UPDATE SET ${updates.join(', ')}`,
+    ),
+  }
+}
+
+/**
+ * Imports one chunk of one table (or of the search index) in one transaction, with the
+ * progress. `statements` caches each table's prepared statements for the whole import.
+ */
+function importChunk(
+  core: Core,
+  state: ImportState,
+  chunkRows: number,
+  statements: Map<EntityName, TableImport | null>,
+): { rows: number; state: ImportState } {
   const { sqlite } = core
   const step = IMPORT_STEPS[state.entity]!
   return sqlite.transaction(() => {
@@ -184,31 +218,41 @@ function importChunk(core: Core, state: ImportState, chunkRows: number): { rows:
       writeBootstrap(sqlite, indexed.state)
       return indexed
     }
-    const entity = step
-    const select = selectList(core, entity)
-    const range = select
-      ? (sqlite
-          .prepare(`SELECT count(*) AS n, max(r) AS last FROM (SELECT rowid AS r FROM snap.${entity} WHERE rowid > ? ORDER BY rowid LIMIT ?)`)
-          .get(state.lastRowid, chunkRows) as { n: number; last: number | null })
-      : { n: 0, last: null }
+    if (!statements.has(step)) statements.set(step, prepareTableImport(core, step))
+    const table = statements.get(step) ?? null
+    const range = table ? table.range.get(state.lastRowid, chunkRows)! : { n: 0, last: null }
     let next: ImportState
-    if (range.n === 0 || range.last === null) {
+    if (!table || range.n === 0 || range.last === null) {
       next = { ...state, entity: state.entity + 1, lastRowid: 0 }
     } else {
-      const cols = columnsOf(entity)
-      const updates = cols.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`)
-      sqlite
-        .prepare(
-          `INSERT INTO main.${entity} (${cols.join(', ')})
-           SELECT ${select} FROM snap.${entity} s WHERE s.rowid > ? AND s.rowid <= ? ORDER BY s.rowid
-           ON CONFLICT(id) DO UPDATE SET ${updates.join(', ')}`,
-        )
-        .run(state.lastRowid, range.last)
+      table.copy.run(state.lastRowid, range.last)
       next = { ...state, lastRowid: range.last, done: state.done + range.n }
     }
     writeBootstrap(sqlite, next)
     return { rows: range.n, state: next }
   })()
+}
+
+/**
+ * Runs one import chunk with `synchronous = NORMAL`, then restores the connection's setting
+ * (FULL, see db/client.ts). A chunk commits its rows together with its progress, so a power
+ * cut that loses the last chunks only makes the import redo them; the fsync that FULL adds
+ * to each of a few hundred short commits buys nothing here. The agent's commands, which run
+ * between chunks, keep FULL.
+ */
+function importChunkRelaxed(
+  core: Core,
+  state: ImportState,
+  chunkRows: number,
+  statements: Map<EntityName, TableImport | null>,
+): { rows: number; state: ImportState } {
+  const setting = core.sqlite.pragma('synchronous', { simple: true }) as number
+  core.sqlite.pragma('synchronous = NORMAL')
+  try {
+    return importChunk(core, state, chunkRows, statements)
+  } finally {
+    core.sqlite.pragma(`synchronous = ${setting}`)
+  }
 }
 
 /** Runs (or resumes) the bootstrap. Returns the snapshot seq the cursor now holds. */
@@ -260,12 +304,13 @@ export async function runBootstrap(core: Core, transport: Transport, opts: Boots
   await core.exclusive(() => core.sqlite.exec(`ATTACH DATABASE '${escaped}' AS snap`))
   try {
     let current: ImportState = state
+    const statements = new Map<EntityName, TableImport | null>()
     let rows = adaptive ? FIRST_CHUNK_ROWS : chunkRows
     opts.onProgress({ phase: 'import', done: current.done, total: current.rows })
     while (current.entity < IMPORT_STEPS.length) {
       const from = current
       const chunkStarted = performance.now()
-      const step = await core.exclusive(() => importChunk(core, from, rows))
+      const step = await core.exclusive(() => importChunkRelaxed(core, from, rows, statements))
       if (adaptive && step.state.entity !== from.entity) {
         rows = FIRST_CHUNK_ROWS // another table: start small, then adapt to its speed
       } else if (adaptive && step.rows > 0) {
