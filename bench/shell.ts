@@ -156,14 +156,29 @@ export async function runShellBench(): Promise<void> {
     const loop = monitorEventLoopDelay({ resolution: 1 })
     const phase = monitorEventLoopDelay({ resolution: 1 })
     await host.whenReady()
+    // The page's first calls (its load): warms the HTTP client and the shell's first-request paths.
+    for (let i = 0; i < 5; i++) {
+      await overHttp('session', 'status', {})
+      await overChannel('session', 'status', {})
+    }
     const witness = startWitness()
     loop.enable()
     phase.enable()
+    // BENCH_VERBOSE: when did the shell's loop stall?
+    let last = performance.now()
+    const stalls = process.env.BENCH_VERBOSE
+      ? setInterval(() => {
+          const now = performance.now()
+          if (now - last > 30) verbose(`boucle bloquée ${(now - last).toFixed(0)} ms`)
+          last = now
+        }, 5)
+      : undefined
     verbose('host ready (enrolled); bootstrap running')
     const login = await overHttp('session', 'login', { login: BENCH_AGENT.login, password: BENCH_AGENT.password })
     if (!login.ok) throw new Error(`login: ${login.error.code} ${login.error.message}`)
 
     /** One search at a time every `everyMs`, alternating HTTP and the host channel, while `go()`. */
+    let label = () => ''
     const searchLoop = async (go: () => boolean, everyMs: number, max = Infinity) => {
       const http: number[] = []
       const channel: number[] = []
@@ -175,6 +190,7 @@ export async function runShellBench(): Promise<void> {
         const r = await via('families', 'search', { q })
         const ms = performance.now() - t
         if (!r.ok) throw new Error(`search "${q}": ${r.error.code} ${r.error.message}`)
+        if (ms > 25) verbose(`recherche lente ${ms.toFixed(0)} ms (${k % 2 === 0 ? 'HTTP' : 'canal'}) ${label()}`)
         ;(k % 2 === 0 ? http : channel).push(ms)
         k++
         if (everyMs > 0) await sleep(everyMs)
@@ -198,7 +214,9 @@ export async function runShellBench(): Promise<void> {
       }
       bootstrapping = false
     })()
+    label = () => (status ? `${status.state} ${JSON.stringify(status.bootstrap)}` : '')
     const during = await searchLoop(() => bootstrapping, 10)
+    label = () => ''
     await watcher
     const bootstrapS = (performance.now() - t0) / 1000
     const final = status as SyncStatus | null
@@ -213,6 +231,7 @@ export async function runShellBench(): Promise<void> {
     const idle = await searchLoop(() => true, 2, IDLE_SEARCHES * 2)
     loop.disable()
     phase.disable()
+    clearInterval(stalls)
     const loopIdle = { p99: ms(phase.percentile(99)), max: ms(phase.max) }
     const idleProcess = await witness.stop()
 
