@@ -22,13 +22,13 @@ test.describe('sync in the counter app', () => {
     await expect(button).toHaveAttribute('aria-busy', 'false', { timeout: 30_000 })
   })
 
-  test('the rejections screen opens from the header and says when there is none', async ({ page, shell }) => {
+  test('the "À traiter" screen opens from the header and says when there is nothing', async ({ page, shell }) => {
     await login(page, shell)
-    await nav(page).getByRole('link', { name: /^Rejets/ }).click()
-    await expect(page).toHaveURL(/#\/rejets$/)
-    await expect(page.getByRole('heading', { level: 1, name: 'Rejets de synchronisation' })).toBeVisible()
-    await expect(nav(page).getByRole('link', { name: /^Rejets/ })).toHaveAttribute('aria-current', 'page')
-    await expect(page.getByTestId('rejections-none')).toHaveText(/Aucun rejet/)
+    await nav(page).getByRole('link', { name: /^À traiter/ }).click()
+    await expect(page).toHaveURL(/#\/a-traiter$/)
+    await expect(page.getByRole('heading', { level: 1, name: 'À traiter' })).toBeVisible()
+    await expect(nav(page).getByRole('link', { name: /^À traiter/ })).toHaveAttribute('aria-current', 'page')
+    await expect(page.getByTestId('rejections-none')).toHaveText(/Rien à traiter/)
     // Back to the search from the header.
     await nav(page).getByRole('link', { name: 'Recherche' }).click()
     await expect(page.getByLabel('Rechercher une famille')).toBeFocused()

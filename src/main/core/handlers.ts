@@ -7,7 +7,9 @@ import { searchFamilies } from './services/search'
 import { bookingOptions, familyOfReservation, listReservations } from './services/reservations'
 import {
   countUnresolvedRejections,
+  listFlags,
   listRejections,
+  openFlag,
   openRejection,
   payloadForRetry,
   resolveRejection,
@@ -65,7 +67,13 @@ export const handlers: HandlersFor<typeof contract> = {
     },
     updateContacts: async (ctx, input) => {
       ctx.record('person', input.personId)
-      await runShared(ctx, 'families.updateContacts', input)
+      // A fact: it carries the values the counter held, so that the portal sees a concurrent change.
+      const held = ctx.store.getSync('persons', input.personId)
+      const value = (column: string): string | null => (held?.[column] === null || held?.[column] === undefined ? null : String(held[column]))
+      const before = held
+        ? { phoneMobile: value('phone_mobile'), phoneHome: value('phone_home'), phoneWork: value('phone_work'), email: value('email') }
+        : undefined
+      await runShared(ctx, 'families.updateContacts', before ? { ...input, before } : input)
       return getFamilyFile(ctx.sqlite, input.familyId)
     },
   },
@@ -110,6 +118,13 @@ export const handlers: HandlersFor<typeof contract> = {
       resolveRejection(ctx.sqlite, input.seq, { resolution: 'discarded', reason: input.reason, agentId: ctx.agent?.id ?? null, at: ctx.now })
       return { items: listRejections(ctx.sqlite) }
     },
+    flags: (ctx) => ({ items: listFlags(ctx.sqlite) }),
+    resolveFlag: async (ctx, input) => {
+      openFlag(ctx.sqlite, input.flagId)
+      ctx.record('flag', input.flagId)
+      await runShared(ctx, 'flags.resolve', input)
+      return { items: listFlags(ctx.sqlite) }
+    },
   },
 }
 
@@ -118,11 +133,14 @@ export const handlers: HandlersFor<typeof contract> = {
  * transaction, and queues it for the portal, which will run the same rules again.
  */
 async function runShared(ctx: HandlerContext, name: string, payload: unknown): Promise<void> {
+  // The command's id is the outbox row's (the first command a handler emits takes ctx.commandId):
+  // the rows it derives (field history) get the same ids here and on the portal.
   await runCommand(ctx.store.commandTx(), name, payload, {
     at: ctx.now.toISOString(),
     agentId: ctx.agent?.id ?? null,
     workstationId: ctx.settings.workstationId,
     channel: 'guichet',
+    commandId: ctx.commandId,
   })
   ctx.emit(name, payload)
 }

@@ -225,6 +225,56 @@ export const payments = pgTable(
   (t) => [index('payments_family_idx').on(t.family_id), uniqueIndex('payments_transaction_uq').on(t.transaction_id)],
 )
 
+/** Field history: one row per field a fact changed (old and new value, who, when, channel). */
+export const field_history = pgTable(
+  'field_history',
+  {
+    id: text('id').primaryKey(),
+    entity: text('entity').notNull(),
+    entity_id: text('entity_id').notNull(),
+    field: text('field').notNull(),
+    old_value: text('old_value'),
+    new_value: text('new_value'),
+    agent_id: text('agent_id'),
+    workstation_id: text('workstation_id'),
+    channel: text('channel', { enum: entityEnums.field_history.channel }).notNull(),
+    at: text('at').notNull(),
+    command_id: text('command_id').notNull(),
+  },
+  (t) => [index('field_history_entity_idx').on(t.entity, t.entity_id, t.at), enumCheck('field_history', 'channel')],
+)
+
+/**
+ * Flags: facts recorded although they broke a rule, met a concurrent change or named a record
+ * the portal does not have; a responsable resolves them. No foreign key on family_id.
+ */
+export const flags = pgTable(
+  'flags',
+  {
+    id: text('id').primaryKey(),
+    command_id: text('command_id').notNull(),
+    command_name: text('command_name').notNull(),
+    workstation_id: text('workstation_id'),
+    agent_id: text('agent_id'),
+    family_id: text('family_id'),
+    kind: text('kind', { enum: entityEnums.flags.kind }).notNull(),
+    code: text('code').notNull(),
+    reason: text('reason').notNull(),
+    data: text('data'),
+    at: text('at').notNull(),
+    status: text('status', { enum: entityEnums.flags.status }).notNull(),
+    resolved_by: text('resolved_by'),
+    resolved_at: text('resolved_at'),
+    resolution_note: text('resolution_note'),
+  },
+  (t) => [
+    index('flags_command_idx').on(t.command_id),
+    index('flags_status_idx').on(t.status, t.at),
+    enumCheck('flags', 'kind'),
+    enumCheck('flags', 'status'),
+  ],
+)
+
 /** Every shared table, by entity name (the keys of `entities`). */
 export const sharedTables = {
   schools,
@@ -237,6 +287,8 @@ export const sharedTables = {
   family_members,
   reservations,
   payments,
+  field_history,
+  flags,
 }
 
 // ---------------------------------------------------------------------------------------------

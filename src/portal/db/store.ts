@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm'
-import type { CommandTx, Touched } from '@shared/commands'
+import { CommandRejection, type CommandTx, type Query, type Touched, type WorkstationSeries } from '@shared/commands'
 import { columnsOf, entities, entityOrder, isEntityName, normalizeRow, type EntityName, type Row, type Value } from '@shared/sync/entities'
 import type { Change } from '@shared/sync/protocol'
 import { fastQuery, fastRows, one, rows, type PortalDb } from './client'
@@ -490,18 +490,121 @@ export class EntityStore implements CommandTx {
     }
   }
 
-  /** Deletes the row (if present) and logs the deletion. */
+  /** Opens the running command's savepoint (once), so that what it writes directly to the database can be undone. */
+  private async openSavepoint(): Promise<void> {
+    const scope = this.scope
+    if (!scope || scope.savepoint) return
+    await fastRows(this.tx, sql.raw(`SAVEPOINT store_${this.savepoints}`))
+    scope.savepoint = true
+  }
+
+  /**
+   * Deletes the row (if present) and logs the deletion. Inside a command, the buffered puts are
+   * written first and the delete runs inside the command's savepoint (undone if it is rejected).
+   */
   async delete(entity: EntityName, id: string): Promise<boolean> {
     checkEntity(entity)
-    if (this.scope) throw new Error('EntityStore.delete is not available inside a command')
     await this.ready()
+    const key = EntityStore.key(entity, id)
+    if (this.scope) {
+      await this.flush()
+      await this.openSavepoint()
+      this.scope.rowKeys.add(key)
+      this.scope.tables.add(entity)
+    }
     const done = await fastRows<{ id: string }>(this.tx, sql`DELETE FROM ${ident(entity)} WHERE id = ${id} RETURNING id`)
-    this.rowCache.set(EntityStore.key(entity, id), null)
+    this.rowCache.set(key, null)
     this.dropQueries(entity)
     if (done.length === 0) return false
     this.logChange(entity, id, 'delete', null)
     this.writes++
+    if (this.scope) this.scope.writes++
     return true
+  }
+
+  /** `WHERE …` of a query: equalities, then bounds on one column (text compared bytewise, as SQLite does). */
+  private queryText(entity: EntityName, q: Pick<Query, 'where' | 'range'>): { text: string; params: Value[] } {
+    const w = whereText(entity, q.where ?? {})
+    const parts = [w.text]
+    const params = [...w.params]
+    const r = q.range
+    if (r) {
+      const kinds = entities[entity] as Record<string, string>
+      if (!(r.column in kinds)) throw new Error(`Unknown column ${entity}.${r.column}`)
+      const collate = kinds[r.column] === 'text' ? ' COLLATE "C"' : ''
+      const ops: Array<[string, Value | undefined]> = [
+        ['>=', r.gte],
+        ['>', r.gt],
+        ['<=', r.lte],
+        ['<', r.lt],
+      ]
+      for (const [op, v] of ops) {
+        if (v === undefined || v === null) continue
+        params.push(v)
+        parts.push(`${quoted(r.column)}${collate} ${op} $${params.length}`)
+      }
+    }
+    return { text: parts.join(' AND '), params }
+  }
+
+  /** Ordered and range finds (not cached: read from the database, after the running command's buffered writes). */
+  async query(entity: EntityName, q: Query): Promise<Row[]> {
+    checkEntity(entity)
+    await this.ready()
+    await this.flush(entity)
+    const kinds = entities[entity] as Record<string, string>
+    const w = this.queryText(entity, q)
+    const column = q.orderBy?.column ?? 'id'
+    if (!(column in kinds)) throw new Error(`Unknown column ${entity}.${column}`)
+    const desc = q.orderBy?.direction === 'desc'
+    // Like SQLite: text bytewise, NULL first going up and last going down, ties by id.
+    const by = (c: string) => `${quoted(c)}${kinds[c] === 'text' ? ' COLLATE "C"' : ''} ${desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`
+    const order = column === 'id' ? by('id') : `${by(column)}, ${by('id')}`
+    const limit = q.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(q.limit))}`
+    const found = await fastQuery<Record<string, unknown>>(this.tx, `${selectFrom(entity)} WHERE ${w.text} ORDER BY ${order}${limit}`, w.params)
+    return found.map((r) => normalizeRow(entity, r))
+  }
+
+  async sum(entity: EntityName, column: string, q: Pick<Query, 'where' | 'range'>): Promise<number> {
+    checkEntity(entity)
+    if ((entities[entity] as Record<string, string>)[column] !== 'int') throw new Error(`${entity}.${column} is not an int column`)
+    await this.ready()
+    await this.flush(entity)
+    const w = this.queryText(entity, q)
+    const [row] = await fastQuery<{ n: string | number | null }>(
+      this.tx,
+      `SELECT coalesce(sum(${quoted(column)}), 0)::bigint AS n FROM ${quoted(entity)} WHERE ${w.text}`,
+      w.params,
+    )
+    return Number(row?.n ?? 0)
+  }
+
+  /**
+   * The next number of one of the portal's own series (table `counters`, key `series:<name>`,
+   * from 1), in this transaction: a command that is rejected gives its number back.
+   */
+  async nextNumber(series: string): Promise<number> {
+    if (!/^[a-z_]{1,40}$/.test(series)) throw new Error(`Invalid series name ${series}`)
+    await this.ready()
+    await this.openSavepoint()
+    const [row] = await fastRows<{ value: string | number }>(
+      this.tx,
+      sql`INSERT INTO counters (name, value) VALUES (${`series:${series}`}, 1)
+          ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`,
+    )
+    const n = Number(row?.value)
+    if (!Number.isSafeInteger(n)) throw new CommandRejection('SERIES_EXHAUSTED', 'La série de numéros du portail est épuisée.')
+    return n
+  }
+
+  /** A workstation's code-famille range and receipt series, as handed out at enrolment. */
+  async seriesOf(workstationId: string): Promise<WorkstationSeries | null> {
+    await this.ready()
+    const [w] = await fastRows<{ first: number; last: number; series: string }>(
+      this.tx,
+      sql`SELECT code_range_first AS first, code_range_last AS last, receipt_series AS series FROM workstations WHERE id = ${workstationId}`,
+    )
+    return w ? { workstationId, codeFamille: { first: Number(w.first), last: Number(w.last) }, receiptSeries: w.series } : null
   }
 
   /**

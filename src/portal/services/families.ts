@@ -242,10 +242,13 @@ export async function runFamilyCommand<T>(
   check?: (store: EntityStore) => Promise<void>,
   now = new Date(),
 ): Promise<{ result: T; writes: number }> {
-  return EntityStore.transaction(db, { commandId: uuidv7(), workstationId: null }, async (store) => {
+  const commandId = uuidv7({ msecs: now.getTime() })
+  return EntityStore.transaction(db, { commandId, workstationId: null }, async (store) => {
     if (check) await check(store)
     try {
-      await runCommand(store, name, payload, { at: now.toISOString(), agentId: null, workstationId: null, channel: 'portail' })
+      // Facts (a contact change, a payment) record their flags here too; a family's own contact
+      // change writes its field history with channel "portail" and no agent.
+      await runCommand(store, name, payload, { at: now.toISOString(), agentId: null, workstationId: null, channel: 'portail', commandId }, { recordFlags: true })
     } catch (error) {
       if (!(error instanceof CommandRejection)) throw error
       if (error.code === 'INVALID_PAYLOAD' || error.code === 'UNKNOWN_COMMAND') throw invalid(error.reason)
@@ -311,7 +314,17 @@ export async function familyRecordPayment(
   input: { transactionId: string; amountCents: number },
 ): Promise<{ result: FamilyMe['payments'][number]; writes: number }> {
   const id = uuidv7()
-  return runFamilyCommand(db, 'payments.recordOnline', { id, familyId: family.familyId, ...input }, async (store) =>
-    paymentView((await store.get('payments', id)) as Row),
+  return runFamilyCommand(
+    db,
+    'payments.recordOnline',
+    { id, familyId: family.familyId, ...input },
+    async (store) => paymentView((await store.get('payments', id)) as Row),
+    // The family is asking now: a transaction already recorded is refused to it (the fact
+    // itself, pushed by a workstation, would be kept and flagged).
+    async (store) => {
+      if ((await store.count('payments', { transaction_id: input.transactionId.trim() })) > 0) {
+        throw rejected(`La transaction ${input.transactionId.trim()} est déjà enregistrée.`)
+      }
+    },
   )
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
-import { CommandRejection, readsOf, runCommand, touchesOf } from '@shared/commands'
-import type { Change, PushCommand, PushResponse, PushResult } from '@shared/sync/protocol'
+import { CommandRejection, flagRows, readsOf, runCommand, touchesOf } from '@shared/commands'
+import type { Change, PushCommand, PushFlag, PushResponse, PushResult } from '@shared/sync/protocol'
 import { fastRows, type PortalDb } from '../db/client'
 import { EntityStore } from '../db/store'
 import { unauthorized } from '../http/errors'
@@ -16,8 +16,10 @@ import { unauthorized } from '../http/errors'
  *   seq ≤ last      → a replay: the stored result is answered, nothing changes;
  *   seq > last + 1  → a gap: processing stops (409 SEQUENCE_GAP if nothing was processed);
  *   seq = last + 1  → the shared command runs (EntityStore.isolated: all of its writes or none);
- *                     a rejection is recorded with its code, reason and the current rows of
- *                     what it touches ("truth"), and never blocks the commands after it.
+ *                     an intent's rejection is recorded with its code, reason and the current
+ *                     rows of what it touches ("truth"), and never blocks the commands after it;
+ *                     a fact is always applied, with the rules it broke written to `flags`
+ *                     (ids derived from the command id) and answered as `flags`.
  * The results (applied_commands) and `last_applied_seq` commit in the same transaction as the
  * effects, so a command whose answer was lost is never applied twice.
  */
@@ -39,6 +41,8 @@ interface StoredResult {
   code: string | null
   reason: string | null
   truth: Change[] | null
+  /** Applied facts: the flags raised (read back from `flags` for a replay). */
+  flags?: PushFlag[]
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -59,8 +63,11 @@ function resultOf(cmd: PushCommand, stored: StoredResult): PushResult {
     result.reason = stored.reason ?? ''
     result.truth = stored.truth ?? []
   }
+  if (stored.status === 'applied' && stored.flags && stored.flags.length > 0) result.flags = stored.flags
   return result
 }
+
+const byId = (a: PushFlag, b: PushFlag): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 interface ChunkOutcome {
   results: PushResult[]
@@ -88,6 +95,18 @@ async function pushChunk(db: PortalDb, workstationId: string, chunk: readonly Pu
             WHERE workstation_id = ${workstationId} AND seq IN (${sql.join(replays, sql`, `)})`,
       )) {
         done.set(Number(r.seq), r)
+      }
+      // The flags of replayed facts, as first answered (the rows stay; only their status may change).
+      const applied = [...done.values()].filter((r) => r.status === 'applied' && r.command_id !== null).map((r) => sql`${r.command_id}`)
+      if (applied.length > 0) {
+        const flags = await fastRows<PushFlag & { command_id: string }>(
+          tx,
+          sql`SELECT id, kind, code, reason, command_id FROM flags WHERE command_id IN (${sql.join(applied, sql`, `)})`,
+        )
+        for (const r of done.values()) {
+          const mine = flags.filter((f) => f.command_id === r.command_id).map(({ id, kind, code, reason }) => ({ id, kind, code, reason }))
+          r.flags = mine.sort(byId)
+        }
       }
     }
     const fresh = chunk.filter((c) => c.seq > last)
@@ -139,10 +158,15 @@ async function pushChunk(db: PortalDb, workstationId: string, chunk: readonly Pu
         }
       } else {
         try {
-          await store.isolated(() =>
-            runCommand(store, cmd.name, cmd.payload, { at: cmd.at, agentId: cmd.agentId, workstationId, channel: 'guichet' }),
-          )
-          stored = { seq: cmd.seq, command_id: cmd.id, status: 'applied', code: null, reason: null, truth: null }
+          const ctx = { at: cmd.at, agentId: cmd.agentId, workstationId, channel: 'guichet' as const, commandId: cmd.id }
+          const outcome = await store.isolated(() => runCommand(store, cmd.name, cmd.payload, ctx, { recordFlags: true }))
+          const flags = flagRows(cmd.name, cmd.payload, ctx, outcome.flags).map((f) => ({
+            id: String(f.id),
+            kind: f.kind as PushFlag['kind'],
+            code: String(f.code),
+            reason: String(f.reason),
+          }))
+          stored = { seq: cmd.seq, command_id: cmd.id, status: 'applied', code: null, reason: null, truth: null, flags: flags.sort(byId) }
           applied++
         } catch (error) {
           if (!(error instanceof CommandRejection)) throw error

@@ -1,12 +1,29 @@
 import { z } from 'zod'
 import type { EntityName, Row, Value } from '../sync/entities'
 import { capacityFor, checkCapacity, frenchDay, type CapacityRow, type Rejection } from '../domain/reservations'
+import { derivedId } from './ids'
+
+export { derivedId } from './ids'
 
 /**
  * Commands that change the town's data. Each one runs twice with the same code: on the
  * workstation (optimistically, in the agent's transaction, SQLite) and on the portal
  * (authoritatively, when pushed, PostgreSQL). Only the CommandTx driver differs.
+ *
+ * Every command declares its kind (ARCHITECTURE.md "Intents and facts"):
+ * - an **intent** asks for something the portal may refuse (a booking, a cancellation): a rule
+ *   it breaks throws a CommandRejection; the portal keeps none of its writes, sends back its
+ *   truth, and the workstation undoes the local effect and lists the rejection;
+ * - a **fact** records something that already happened in the world (a contact change the
+ *   family asked for, a payment taken, a flag resolved): it never throws for a rule. It writes
+ *   what it can and returns the rules it breaks as flags, which the portal records (table
+ *   `flags`) for a responsable on every side. A fact is never undone on a workstation.
+ *   A fact about a record the portal does not have keeps its raw payload in the flag.
+ * Structural garbage (an unknown command name, a payload that fails its schema) is a rejection
+ * whatever the kind: there is nothing to record.
  */
+
+export type CommandKind = 'intent' | 'fact'
 
 export interface CommandContext {
   /** ISO instant of the command (when the agent or family did it). */
@@ -14,7 +31,47 @@ export interface CommandContext {
   agentId: string | null
   workstationId: string | null
   channel: 'guichet' | 'portail'
+  /**
+   * The command's id (UUIDv7, the outbox row's): the rows a command derives (history, flags)
+   * take ids derived from it, the same wherever the command runs.
+   */
+  commandId: string
 }
+
+export type Direction = 'asc' | 'desc'
+
+/** Bounds on one column (days, instants, numbers): `between` is `gte` + `lte`. */
+export interface Range {
+  column: string
+  gte?: Value
+  gt?: Value
+  lte?: Value
+  lt?: Value
+}
+
+/** A find with optional bounds on one column, an order and a limit. */
+export interface Query {
+  where?: Record<string, Value>
+  range?: Range
+  /** Default: by id. Ties are broken by id, so the order is total. */
+  orderBy?: { column: string; direction?: Direction }
+  limit?: number
+}
+
+/** A workstation's own number ranges, handed out at enrolment (see src/portal/services/workstations.ts). */
+export interface WorkstationSeries {
+  workstationId: string
+  codeFamille: { first: number; last: number }
+  receiptSeries: string
+}
+
+/** Names of the number series `nextNumber` takes from. */
+export const SERIES = {
+  /** The workstation's code-famille range (enrolment): first … last. */
+  codeFamille: 'code_famille',
+  /** The running number of the workstation's receipts (prefix: its receipt series, "G01"). */
+  receipt: 'receipt',
+} as const
 
 /** Reads and writes of a command, over the shared tables (see sync/entities.ts). */
 export interface CommandTx {
@@ -23,6 +80,20 @@ export interface CommandTx {
   count(entity: EntityName, where: Record<string, Value>): Promise<number>
   /** Inserts or replaces the whole row. */
   put(entity: EntityName, row: Row): Promise<void>
+  /** Deletes the row if it is there (logged as a delete on the portal); false when it was not. */
+  delete(entity: EntityName, id: string): Promise<boolean>
+  /** Ordered and range finds: `where` equalities, bounds on one column, order, limit. */
+  query(entity: EntityName, q: Query): Promise<Row[]>
+  /** The sum of an int column over the rows a where (and range) selects; 0 when none. */
+  sum(entity: EntityName, column: string, q: Pick<Query, 'where' | 'range'>): Promise<number>
+  /**
+   * Takes the next number of a series, inside the command's transaction (rolled back with it).
+   * On a workstation the series are its own (SERIES: its code-famille range, its receipts);
+   * on the portal, the portal's own series. Throws CommandRejection SERIES_EXHAUSTED past the end.
+   */
+  nextNumber(series: string): Promise<number>
+  /** A workstation's ranges and receipt series (null: unknown workstation). */
+  seriesOf(workstationId: string): Promise<WorkstationSeries | null>
 }
 
 /** A command refused by a rule: nothing it wrote is kept; the reason is shown to a person. */
@@ -34,6 +105,26 @@ export class CommandRejection extends Error implements Rejection {
     super(reason)
     this.name = 'CommandRejection'
   }
+}
+
+export const flagKinds = ['rule', 'conflict', 'missing'] as const
+export type FlagKind = (typeof flagKinds)[number]
+export const flagStatuses = ['open', 'resolved'] as const
+
+/**
+ * A rule a fact breaks. `rule`: it was recorded but breaks a rule (a number outside the
+ * workstation's series, a duplicate); `conflict`: the counter and the portal changed the same
+ * thing concurrently (the last commit won); `missing`: it names a record the portal does not
+ * have (its payload is kept in `data`, nothing is lost).
+ */
+export interface RaisedFlag {
+  kind: FlagKind
+  code: string
+  /** French, for a responsable. */
+  reason: string
+  familyId: string | null
+  /** What a responsable needs to settle it (the raw fact, the conflicting values…), JSON. */
+  data?: unknown
 }
 
 export interface Touched {
@@ -49,12 +140,14 @@ export interface ReadHint {
 }
 
 export interface CommandDef<P> {
+  kind: CommandKind
   payload: z.ZodType<P>
   /** The records the command writes: after a rejection the portal sends back their current rows. */
   touches(payload: P): Touched[]
   /** The finds and counts it will make, exactly as it makes them (optional; a performance hint). */
   reads?(payload: P): ReadHint[]
-  execute(tx: CommandTx, payload: P, ctx: CommandContext): Promise<void>
+  /** Intents throw CommandRejection; facts return the rules they break (never throw for a rule). */
+  execute(tx: CommandTx, payload: P, ctx: CommandContext): Promise<RaisedFlag[] | void>
 }
 
 const Id = z.uuid()
@@ -65,9 +158,56 @@ const Phone = z
   .max(30)
   .regex(/^[+\d][\d .-]{5,}$/, 'numéro de téléphone invalide')
   .nullable()
+const Email = z.email('adresse e-mail invalide').max(120).nullable()
 
 function reject(code: string, reason: string): never {
   throw new CommandRejection(code, reason)
+}
+
+/**
+ * Checks a number a fact carries against the workstation's own series (on the portal: the
+ * ranges it handed out at enrolment) and its uniqueness in `unique.entity.column`: a flag
+ * when it breaks either, null when it is fine.
+ */
+export async function checkSeriesNumber(
+  tx: CommandTx,
+  ctx: CommandContext,
+  check: {
+    series: (typeof SERIES)[keyof typeof SERIES]
+    /** The number as the fact carries it: a code-famille running number, or a receipt number "G01-000042". */
+    value: number | string
+    unique: { entity: EntityName; column: string }
+    familyId: string | null
+  },
+): Promise<RaisedFlag | null> {
+  const own = ctx.workstationId ? await tx.seriesOf(ctx.workstationId) : null
+  const label = check.series === SERIES.codeFamille ? 'code famille' : 'reçu'
+  let inside = false
+  if (own && check.series === SERIES.codeFamille && typeof check.value === 'number') {
+    inside = check.value >= own.codeFamille.first && check.value <= own.codeFamille.last
+  } else if (own && check.series === SERIES.receipt && typeof check.value === 'string') {
+    inside = new RegExp(`^${own.receiptSeries}-\\d{6}$`).test(check.value)
+  }
+  if (!inside) {
+    return {
+      kind: 'rule',
+      code: 'NUMBER_OUTSIDE_SERIES',
+      reason: `Numéro de ${label} ${String(check.value)} hors de la série attribuée à ce poste : à vérifier.`,
+      familyId: check.familyId,
+      data: { series: check.series, value: check.value },
+    }
+  }
+  const used = await tx.count(check.unique.entity, { [check.unique.column]: check.value })
+  if (used > 1) {
+    return {
+      kind: 'rule',
+      code: 'DUPLICATE_NUMBER',
+      reason: `Numéro de ${label} ${String(check.value)} utilisé deux fois : à vérifier.`,
+      familyId: check.familyId,
+      data: { series: check.series, value: check.value },
+    }
+  }
+  return null
 }
 
 async function requireChildOfFamily(tx: CommandTx, familyId: string, childId: string): Promise<{ family: Row; child: Row }> {
@@ -91,6 +231,7 @@ export const BookPayload = z.strictObject({
 export type BookPayload = z.infer<typeof BookPayload>
 
 const book: CommandDef<BookPayload> = {
+  kind: 'intent',
   payload: BookPayload,
   touches: (p) => [{ entity: 'reservations', id: p.id }],
   reads: (p): ReadHint[] => [
@@ -140,6 +281,7 @@ export const CancelPayload = z.strictObject({ id: Id })
 export type CancelPayload = z.infer<typeof CancelPayload>
 
 const cancel: CommandDef<CancelPayload> = {
+  kind: 'intent',
   payload: CancelPayload,
   touches: (p) => [{ entity: 'reservations', id: p.id }],
   async execute(tx, p, ctx) {
@@ -150,32 +292,117 @@ const cancel: CommandDef<CancelPayload> = {
   },
 }
 
+/** The contact fields a family asks to change, with their column and a French label. */
+export const CONTACT_FIELDS = [
+  { key: 'phoneMobile', column: 'phone_mobile', label: 'téléphone portable' },
+  { key: 'phoneHome', column: 'phone_home', label: 'téléphone fixe' },
+  { key: 'phoneWork', column: 'phone_work', label: 'téléphone professionnel' },
+  { key: 'email', column: 'email', label: 'e-mail' },
+] as const
+const Shown = z.string().max(200).nullable()
+
 export const ContactsPayload = z.strictObject({
   familyId: Id,
   personId: Id,
   phoneMobile: Phone,
   phoneHome: Phone,
   phoneWork: Phone,
-  email: z.email('adresse e-mail invalide').max(120).nullable(),
+  email: Email,
+  /**
+   * The values the counter held when the agent changed them (the core adds them; the family's
+   * own page does not send them). Only the fields that differ from these are changed, and the
+   * portal compares these with its current values to see a concurrent change.
+   */
+  before: z.strictObject({ phoneMobile: Shown, phoneHome: Shown, phoneWork: Shown, email: Shown }).optional(),
 })
 export type ContactsPayload = z.infer<typeof ContactsPayload>
 
+const text = (v: Value | undefined): string | null => (v === null || v === undefined ? null : String(v))
+const shown = (v: string | null): string => (v === null ? '(vide)' : `« ${v} »`)
+
+/**
+ * A contact change the family asked for: a fact. Each changed field gets a history row (old and
+ * new value, who, when, channel). When the counter changed a field that the portal changed too
+ * since the counter read it, the change the portal commits last wins, both stay in the
+ * history, and a `conflict` flag lists it for a responsable.
+ */
 const updateContacts: CommandDef<ContactsPayload> = {
+  kind: 'fact',
   payload: ContactsPayload,
   touches: (p) => [{ entity: 'persons', id: p.personId }],
   reads: (p): ReadHint[] => [{ kind: 'find', entity: 'family_members', where: { family_id: p.familyId, person_id: p.personId } }],
   async execute(tx, p, ctx) {
+    const flags: RaisedFlag[] = []
     const links = await tx.find('family_members', { family_id: p.familyId, person_id: p.personId })
     const person = await tx.get('persons', p.personId)
-    if (links.length === 0 || !person) reject('NOT_A_MEMBER_OF_FAMILY', 'Cette personne n’est pas rattachée à ce dossier famille.')
-    await tx.put('persons', {
-      ...person,
-      phone_mobile: p.phoneMobile,
-      phone_home: p.phoneHome,
-      phone_work: p.phoneWork,
-      email: p.email,
-      updated_at: ctx.at,
-    })
+    if (!person) {
+      return [
+        {
+          kind: 'missing',
+          code: 'UNKNOWN_PERSON',
+          reason: 'Changement de coordonnées reçu pour une personne absente du portail : il est conservé ici, à reporter à la main.',
+          familyId: p.familyId,
+          data: p,
+        },
+      ]
+    }
+    const name = `${text(person.first_names) ?? ''} ${text(person.last_name) ?? ''}`.trim()
+    if (links.length === 0) {
+      flags.push({
+        kind: 'rule',
+        code: 'NOT_A_MEMBER_OF_FAMILY',
+        reason: `Coordonnées de ${name} changées depuis un dossier famille auquel cette personne n’est pas (ou plus) rattachée : à vérifier.`,
+        familyId: p.familyId,
+        data: p,
+      })
+    }
+    const conflicts: Array<{ field: string; counterRead: string | null; portal: string | null; counter: string | null }> = []
+    const changed: Array<(typeof CONTACT_FIELDS)[number]> = []
+    for (const f of CONTACT_FIELDS) {
+      const wanted = p[f.key]
+      const current = text(person[f.column])
+      if (p.before) {
+        const read = p.before[f.key]
+        if (wanted === read) continue // the counter did not change this field
+        if (current !== read && current !== wanted) conflicts.push({ field: f.column, counterRead: read, portal: current, counter: wanted })
+      } else if (wanted === current) {
+        continue
+      }
+      changed.push(f)
+    }
+    if (changed.length === 0) return flags
+    const next: Row = { ...person, updated_at: ctx.at }
+    for (const f of changed) next[f.column] = p[f.key]
+    await tx.put('persons', next)
+    for (const f of changed) {
+      await tx.put('field_history', {
+        id: derivedId(ctx.commandId, `history:persons:${f.column}`),
+        entity: 'persons',
+        entity_id: p.personId,
+        field: f.column,
+        old_value: text(person[f.column]),
+        new_value: p[f.key],
+        agent_id: ctx.agentId,
+        workstation_id: ctx.workstationId,
+        channel: ctx.channel,
+        at: ctx.at,
+        command_id: ctx.commandId,
+      })
+    }
+    if (conflicts.length > 0) {
+      const labels = conflicts.map((c) => {
+        const label = CONTACT_FIELDS.find((f) => f.column === c.field)?.label ?? c.field
+        return `${label} : ${shown(c.portal)} sur le portail, ${shown(c.counter)} au guichet`
+      })
+      flags.push({
+        kind: 'conflict',
+        code: 'CONCURRENT_CHANGE',
+        reason: `Coordonnées de ${name} modifiées en même temps au guichet et sur le portail (${labels.join(' ; ')}). La modification enregistrée en dernier, celle du guichet, est retenue ; les deux restent dans l’historique.`,
+        familyId: p.familyId,
+        data: { personId: p.personId, conflicts },
+      })
+    }
+    return flags
   },
 }
 
@@ -187,14 +414,38 @@ export const OnlinePaymentPayload = z.strictObject({
 })
 export type OnlinePaymentPayload = z.infer<typeof OnlinePaymentPayload>
 
+/**
+ * An online card payment the bank confirmed: a fact (money). A family the portal does not have,
+ * or a transaction already recorded, is flagged with the raw payment kept in the flag (no
+ * second payment row: the transaction is unique).
+ */
 const recordOnlinePayment: CommandDef<OnlinePaymentPayload> = {
+  kind: 'fact',
   payload: OnlinePaymentPayload,
   touches: (p) => [{ entity: 'payments', id: p.id }],
   async execute(tx, p, ctx) {
     const family = await tx.get('families', p.familyId)
-    if (!family) reject('UNKNOWN_FAMILY', 'Ce dossier famille n’existe pas.')
+    if (!family) {
+      return [
+        {
+          kind: 'missing',
+          code: 'UNKNOWN_FAMILY',
+          reason: `Paiement en ligne ${p.transactionId} (${(p.amountCents / 100).toFixed(2).replace('.', ',')} €) reçu pour un dossier famille absent du portail : il est conservé ici, à rattacher à la main.`,
+          familyId: null,
+          data: p,
+        },
+      ]
+    }
     if ((await tx.count('payments', { transaction_id: p.transactionId })) > 0) {
-      reject('DUPLICATE_TRANSACTION', `La transaction ${p.transactionId} est déjà enregistrée.`)
+      return [
+        {
+          kind: 'rule',
+          code: 'DUPLICATE_TRANSACTION',
+          reason: `La transaction ${p.transactionId} est déjà enregistrée : ce second avis de paiement est conservé ici, à vérifier avec la banque.`,
+          familyId: p.familyId,
+          data: p,
+        },
+      ]
     }
     await tx.put('payments', {
       id: p.id,
@@ -205,6 +456,52 @@ const recordOnlinePayment: CommandDef<OnlinePaymentPayload> = {
       paid_at: ctx.at,
       created_at: ctx.at,
     })
+    return []
+  },
+}
+
+export const ResolveFlagPayload = z.strictObject({
+  flagId: Id,
+  note: z.string().trim().min(3).max(500),
+})
+export type ResolveFlagPayload = z.infer<typeof ResolveFlagPayload>
+
+/**
+ * A responsable settled a flag, with a note: a fact (it happened at the counter). The last
+ * resolution the portal commits is the one kept. Resolved by someone who is not a responsable
+ * (on the portal's agents table), or for a flag the portal does not have: flagged in turn.
+ */
+const resolveFlag: CommandDef<ResolveFlagPayload> = {
+  kind: 'fact',
+  payload: ResolveFlagPayload,
+  touches: (p) => [{ entity: 'flags', id: p.flagId }],
+  async execute(tx, p, ctx) {
+    const flag = await tx.get('flags', p.flagId)
+    if (!flag) {
+      return [
+        {
+          kind: 'missing',
+          code: 'UNKNOWN_FLAG',
+          reason: 'Résolution reçue pour un point à traiter absent du portail : elle est conservée ici.',
+          familyId: null,
+          data: p,
+        },
+      ]
+    }
+    await tx.put('flags', { ...flag, status: 'resolved', resolved_by: ctx.agentId, resolved_at: ctx.at, resolution_note: p.note })
+    const agent = ctx.agentId ? await tx.get('agents', ctx.agentId) : null
+    if (agent?.role !== 'responsable') {
+      return [
+        {
+          kind: 'rule',
+          code: 'NOT_A_RESPONSABLE',
+          reason: 'Un point à traiter a été résolu par un agent qui n’est pas responsable : à vérifier.',
+          familyId: text(flag.family_id),
+          data: { flagId: p.flagId, agentId: ctx.agentId },
+        },
+      ]
+    }
+    return []
   },
 }
 
@@ -213,6 +510,7 @@ export const commands = {
   'reservations.cancel': cancel,
   'families.updateContacts': updateContacts,
   'payments.recordOnline': recordOnlinePayment,
+  'flags.resolve': resolveFlag,
 } as const
 
 export type CommandName = keyof typeof commands
@@ -221,19 +519,70 @@ export function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(commands, name)
 }
 
+/** The kind of a command ('intent' for an unknown name: nothing to record). */
+export function kindOf(name: string): CommandKind {
+  return isCommandName(name) ? commands[name].kind : 'intent'
+}
+
+export interface CommandOutcome {
+  touched: Touched[]
+  /** The rules a fact broke (always empty for an intent: it throws instead). */
+  flags: RaisedFlag[]
+}
+
+export interface RunOptions {
+  /**
+   * Write the flags a fact raises into `flags` (the portal, the authority). A workstation leaves
+   * it off: it learns the flags from the push result and the next pull.
+   */
+  recordFlags?: boolean
+}
+
 /**
- * Validates and runs a command. Throws CommandRejection when a rule refuses it (and for an
- * unknown name or an invalid payload, which a well-behaved workstation never sends).
+ * Validates and runs a command. Throws CommandRejection when a rule refuses an intent, and for
+ * an unknown name or an invalid payload (any kind: a well-behaved workstation never sends them).
+ * A fact's flags are returned (and written when `recordFlags`).
  */
-export async function runCommand(tx: CommandTx, name: string, payload: unknown, ctx: CommandContext): Promise<Touched[]> {
+export async function runCommand(
+  tx: CommandTx,
+  name: string,
+  payload: unknown,
+  ctx: CommandContext,
+  opts: RunOptions = {},
+): Promise<CommandOutcome> {
   if (!isCommandName(name)) throw new CommandRejection('UNKNOWN_COMMAND', `Commande inconnue : ${name}.`)
   const def = commands[name] as CommandDef<unknown>
   const parsed = def.payload.safeParse(payload)
   if (!parsed.success) {
     throw new CommandRejection('INVALID_PAYLOAD', `Données invalides : ${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}.`)
   }
-  await def.execute(tx, parsed.data, ctx)
-  return def.touches(parsed.data)
+  const flags = (await def.execute(tx, parsed.data, ctx)) ?? []
+  if (def.kind === 'intent' && flags.length > 0) throw new Error(`${name} is an intent: it rejects, it does not flag`)
+  if (opts.recordFlags) {
+    for (const row of flagRows(name, parsed.data, ctx, flags)) await tx.put('flags', row)
+  }
+  return { touched: def.touches(parsed.data), flags }
+}
+
+/** The `flags` rows of a fact's flags (ids derived from the command's id: the same on every retry). */
+export function flagRows(name: string, _payload: unknown, ctx: CommandContext, flags: readonly RaisedFlag[]): Row[] {
+  return flags.map((f, i) => ({
+    id: derivedId(ctx.commandId, `flag:${i}:${f.code}`),
+    command_id: ctx.commandId,
+    command_name: name,
+    workstation_id: ctx.workstationId,
+    agent_id: ctx.agentId,
+    family_id: f.familyId,
+    kind: f.kind,
+    code: f.code,
+    reason: f.reason,
+    data: f.data === undefined ? null : JSON.stringify(f.data),
+    at: ctx.at,
+    status: 'open',
+    resolved_by: null,
+    resolved_at: null,
+    resolution_note: null,
+  }))
 }
 
 /** The reads a command declares, for a payload that may be invalid (then: none). */

@@ -3,6 +3,8 @@ import type { Result } from './errors'
 import {
   BookInputSchema,
   BookingOptionsSchema,
+  FlagListSchema,
+  ResolveFlagInputSchema,
   RejectionListSchema,
   ReservationListSchema,
   SyncStatusSchema,
@@ -120,6 +122,10 @@ export const contract = {
       output: RejectionListSchema,
       access: allAgents,
     }),
+    /** The flagged facts ("À traiter"): open ones first, then the resolved ones. */
+    flags: query({ input: Empty, output: FlagListSchema, access: allAgents }),
+    /** A responsable settles a flagged fact with a note (shared command flags.resolve, synced). */
+    resolveFlag: command({ input: ResolveFlagInputSchema, output: FlagListSchema, access: ['responsable'], sync: true }),
   },
 } as const satisfies Record<string, Record<string, EndpointDef>>
 

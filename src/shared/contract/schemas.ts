@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { BookPayload, ContactsPayload } from '../commands'
+import { BookPayload, ContactsPayload, ResolveFlagPayload } from '../commands'
 
 export const roles = ['accueil', 'regisseur', 'responsable'] as const
 export const RoleSchema = z.enum(roles)
@@ -152,7 +152,8 @@ export const BookingOptionsSchema = z.object({
 /** What the counter sends to book: the shared command's payload less its id (the core makes it). */
 export const BookInputSchema = BookPayload.omit({ id: true })
 
-export const UpdateContactsInputSchema = ContactsPayload
+/** What the counter sends to change contacts: the shared command's payload less `before` (the core adds the values it held). */
+export const UpdateContactsInputSchema = ContactsPayload.omit({ before: true })
 
 export const SyncStatusSchema = z.object({
   enrolled: z.boolean(),
@@ -192,3 +193,34 @@ export const RejectionViewSchema = z.object({
 })
 export type RejectionView = z.infer<typeof RejectionViewSchema>
 export const RejectionListSchema = z.object({ items: z.array(RejectionViewSchema) })
+
+/**
+ * A fact the portal recorded and flagged (table `flags`, synced to every workstation): a rule it
+ * broke, a concurrent change, or a record the portal did not have. A responsable resolves it.
+ */
+export const FlagViewSchema = z.object({
+  id: IdSchema,
+  commandId: z.string(),
+  name: z.string(),
+  kind: z.enum(['rule', 'conflict', 'missing']),
+  code: z.string(),
+  /** French, for a responsable. */
+  reason: z.string(),
+  /** What the fact was, in French. */
+  description: z.string(),
+  at: z.string(),
+  agentName: z.string().nullable(),
+  workstationId: z.string().nullable(),
+  familyId: IdSchema.nullable(),
+  familyName: z.string().nullable(),
+  status: z.enum(['open', 'resolved']),
+  resolvedByName: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+  resolutionNote: z.string().nullable(),
+  /** A resolution made here and not yet acknowledged by the portal. */
+  pending: z.boolean(),
+})
+export type FlagView = z.infer<typeof FlagViewSchema>
+export const FlagListSchema = z.object({ items: z.array(FlagViewSchema) })
+
+export const ResolveFlagInputSchema = ResolveFlagPayload

@@ -90,6 +90,42 @@ export const entities = {
     paid_at: 'text',
     created_at: 'text',
   }),
+  /** One row per field a fact changed (src/shared/commands: families.updateContacts). */
+  field_history: cols({
+    id: 'text',
+    entity: 'text',
+    entity_id: 'text',
+    field: 'text',
+    old_value: 'text',
+    new_value: 'text',
+    /** Null for a family on its own portal page. */
+    agent_id: 'text',
+    workstation_id: 'text',
+    channel: 'text',
+    at: 'text',
+    command_id: 'text',
+  }),
+  /** Facts the portal recorded although they broke a rule, met a concurrent change or named a missing record. */
+  flags: cols({
+    id: 'text',
+    command_id: 'text',
+    command_name: 'text',
+    workstation_id: 'text',
+    agent_id: 'text',
+    /** No foreign key: the family may be the missing record. */
+    family_id: 'text',
+    kind: 'text',
+    code: 'text',
+    /** French, for a responsable. */
+    reason: 'text',
+    /** JSON: the raw fact, the conflicting values… */
+    data: 'text',
+    at: 'text',
+    status: 'text',
+    resolved_by: 'text',
+    resolved_at: 'text',
+    resolution_note: 'text',
+  }),
 } as const
 
 export type EntityName = keyof typeof entities
@@ -108,6 +144,8 @@ export const entityEnums = {
   family_members: { role: ['RL1', 'RL2', 'enfant', 'contact'] },
   schoolings: { level: ['TPS', 'PS', 'MS', 'GS', 'CP', 'CE1', 'CE2', 'CM1', 'CM2'] },
   reservations: { state: ['reserve', 'annule'], channel: ['guichet', 'portail'] },
+  field_history: { channel: ['guichet', 'portail'] },
+  flags: { kind: ['rule', 'conflict', 'missing'], status: ['open', 'resolved'] },
 } as const satisfies Partial<{ [E in EntityName]: Partial<Record<keyof (typeof entities)[E], readonly string[]>> }>
 
 /** `"column" IN ('a', 'b')`: the CHECK expression both schemas declare for an enum column. */
@@ -130,6 +168,8 @@ export const entityOrder: readonly EntityName[] = [
   'family_members',
   'reservations',
   'payments',
+  'field_history',
+  'flags',
 ]
 
 export function isEntityName(name: string): name is EntityName {

@@ -94,10 +94,24 @@ export const PushRequestSchema = z.strictObject({
 })
 export type PushRequest = z.infer<typeof PushRequestSchema>
 
+/** A rule a fact broke: the fact is recorded all the same (status applied), and flagged. */
+export const PushFlagSchema = z.object({
+  /** The `flags` row (it also comes down by pull). */
+  id: z.uuid(),
+  kind: z.enum(['rule', 'conflict', 'missing']),
+  code: z.string(),
+  /** French, for a responsable. */
+  reason: z.string(),
+})
+export type PushFlag = z.infer<typeof PushFlagSchema>
+
 export const PushResultSchema = z.object({
   seq: z.number().int().positive(),
   id: z.uuid(),
+  /** applied: recorded (a fact with `flags` is "applied, flagged"); rejected: refused, nothing kept. */
   status: z.enum(['applied', 'rejected']),
+  /** Facts only: the rules it broke (absent when none). A flagged fact is never undone. */
+  flags: z.array(PushFlagSchema).optional(),
   /** Rejections: a stable code and a French reason for the agent. */
   code: z.string().optional(),
   reason: z.string().optional(),

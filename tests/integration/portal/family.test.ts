@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PortalErrorSchema, PullResponseSchema, type EnrolResponse } from '@shared/sync/protocol'
-import { verifyPassword } from '../../../src/main/core/services/passwords'
+import { verifyPassword } from '../../../src/common/passwords'
 import { one } from '../../../src/portal/db/client'
 import { FamilyMeSchema } from '../../../src/portal/http/schemas'
 import { PASSWORD_ALPHABET } from '../../../src/portal/secrets'
@@ -146,7 +146,14 @@ describe.each(backends)('portal family side and administration ($name)', (backen
     const dup = await t.api('POST', '/family/payments', { token, body: { transactionId: 'CB-2026-0001', amountCents: 4550 } })
     expect(dup.status).toBe(409)
 
-    const changes = await pulled(cursor)
+    const all = await pulled(cursor)
+    // The contact change is a fact: one history row per changed field (channel portail, no agent).
+    const history = all.filter((c) => c.entity === 'field_history')
+    expect(history.length).toBeGreaterThanOrEqual(2)
+    expect(history.map((c) => c.row)).toContainEqual(
+      expect.objectContaining({ entity: 'persons', entity_id: guardian, field: 'phone_mobile', new_value: '07 70 70 70 70', channel: 'portail', agent_id: null, workstation_id: null }),
+    )
+    const changes = all.filter((c) => c.entity !== 'field_history')
     expect(changes.map((c) => [c.entity, c.op])).toEqual([
       ['reservations', 'put'],
       ['reservations', 'put'],

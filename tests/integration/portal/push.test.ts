@@ -61,11 +61,14 @@ describe.each(backends)('portal push ($name)', (backend) => {
         sql`, `,
       )}) ORDER BY seq`,
     )
-    expect(logged.map((c) => [c.command_id, c.entity])).toEqual([
+    // The contact change (a fact) also writes one history row per field it changed.
+    expect(logged.filter((c) => c.entity !== 'field_history').map((c) => [c.command_id, c.entity])).toEqual([
       [commands[0]!.id, 'reservations'],
       [commands[1]!.id, 'persons'],
       [commands[2]!.id, 'payments'],
     ])
+    expect(logged.filter((c) => c.entity === 'field_history').every((c) => c.command_id === commands[1]!.id)).toBe(true)
+    expect(logged.filter((c) => c.entity === 'field_history').length).toBeGreaterThanOrEqual(2) // mobile and e-mail at least
     expect(logged.every((c) => c.workstation_id === a.workstationId)).toBe(true)
 
     // The same commands again (a lost answer, a retry): the same answers, nothing changes.
@@ -118,6 +121,79 @@ describe.each(backends)('portal push ($name)', (backend) => {
     // A replay answers the stored rejection.
     const replay = await push(a, [full])
     expect(PushResponseSchema.parse(replay.body).results[0]).toEqual(results[1])
+  })
+
+  it('always records a fact: a broken rule, a concurrent change or a missing record is flagged, never rejected', async () => {
+    const kid = town[6]!
+    const guardian = await guardianOf(t.db, kid.familyId)
+    const [person] = await rows<Record<string, string | null>>(t.db, sql`SELECT phone_mobile, phone_home, phone_work, email FROM persons WHERE id = ${guardian}`)
+    const held = { phoneMobile: person!.phone_mobile, phoneHome: person!.phone_home, phoneWork: person!.phone_work, email: person!.email }
+    const strangerFamily = uuidv7()
+    const duplicate = { id: uuidv7(), familyId: kid.familyId, transactionId: 'TX-PUSH-1', amountCents: 1234 }
+    const orphan = { id: uuidv7(), familyId: strangerFamily, transactionId: 'TX-ORPHAN', amountCents: 990 }
+    const before = await digest(t.db)
+    const commands = [
+      // A contact change made at a counter that read other values than the portal holds: concurrent.
+      command(nextA(), 'families.updateContacts', {
+        familyId: kid.familyId,
+        personId: guardian,
+        ...held,
+        phoneMobile: '06 99 88 77 66',
+        before: { ...held, phoneMobile: '01 00 00 00 00' },
+      }),
+      command(nextA(), 'payments.recordOnline', duplicate),
+      command(nextA(), 'payments.recordOnline', orphan),
+      command(nextA(), 'families.updateContacts', { familyId: kid.familyId, personId: uuidv7(), phoneMobile: null, phoneHome: null, phoneWork: null, email: null }),
+      // Structural garbage stays a rejection, even for a fact.
+      command(nextA(), 'payments.recordOnline', { ...orphan, id: uuidv7(), amountCents: -5 }),
+    ]
+    const res = await push(a, commands)
+    const body = PushResponseSchema.parse(res.body)
+    expect(body.results.map((r) => [r.status, r.code ?? null, (r.flags ?? []).map((f) => `${f.kind}:${f.code}`)])).toEqual([
+      ['applied', null, ['conflict:CONCURRENT_CHANGE']],
+      ['applied', null, ['rule:DUPLICATE_TRANSACTION']],
+      ['applied', null, ['missing:UNKNOWN_FAMILY']],
+      ['applied', null, ['missing:UNKNOWN_PERSON']],
+      ['rejected', 'INVALID_PAYLOAD', []],
+    ])
+    expect(body.results[0]!.truth).toBeUndefined()
+    expect(body.results[0]!.flags![0]!.reason).toMatch(/modifiées en même temps au guichet et sur le portail/)
+
+    // The concurrent change: the counter's value is recorded (it commits last), with its history.
+    const [after] = await rows<{ phone_mobile: string }>(t.db, sql`SELECT phone_mobile FROM persons WHERE id = ${guardian}`)
+    expect(after!.phone_mobile).toBe('06 99 88 77 66')
+    const history = await rows<{ field: string; old_value: string | null; new_value: string; channel: string; workstation_id: string }>(
+      t.db,
+      sql`SELECT field, old_value, new_value, channel, workstation_id FROM field_history WHERE command_id = ${commands[0]!.id}`,
+    )
+    expect(history).toEqual([{ field: 'phone_mobile', old_value: held.phoneMobile, new_value: '06 99 88 77 66', channel: 'guichet', workstation_id: a.workstationId }])
+    // No second payment; the orphan payment is kept, raw, in its flag.
+    const d = await digest(t.db)
+    expect(d.payments).toBe(before.payments)
+    expect(d.flags).toBe(before.flags! + 4)
+    const [kept] = await rows<{ data: string; family_id: string | null; workstation_id: string; status: string }>(
+      t.db,
+      sql`SELECT data, family_id, workstation_id, status FROM flags WHERE command_id = ${commands[2]!.id}`,
+    )
+    expect(JSON.parse(kept!.data)).toEqual(orphan)
+    expect(kept).toMatchObject({ family_id: null, workstation_id: a.workstationId, status: 'open' })
+    // The flags go through the change log (every workstation pulls them).
+    const logged = await rows<{ entity: string }>(t.db, sql`SELECT entity FROM changes WHERE command_id = ${commands[2]!.id}`)
+    expect(logged).toEqual([{ entity: 'flags' }])
+
+    // A replay answers the same results, flags included, and changes nothing.
+    const snapshot = await digest(t.db)
+    const again = await push(a, commands)
+    expect(again.body).toEqual(body)
+    expect(await digest(t.db)).toEqual(snapshot)
+
+    // A resolution is a fact too: recorded; flagged when its author is not a responsable.
+    const flagId = body.results[2]!.flags![0]!.id
+    const resolve = command(nextA(), 'flags.resolve', { flagId, note: 'Rattaché à la main.' })
+    const resolved = PushResponseSchema.parse((await push(a, [resolve])).body).results[0]!
+    expect(resolved).toMatchObject({ status: 'applied', flags: [{ kind: 'rule', code: 'NOT_A_RESPONSABLE' }] })
+    const [settled] = await rows<{ status: string; resolution_note: string }>(t.db, sql`SELECT status, resolution_note FROM flags WHERE id = ${flagId}`)
+    expect(settled).toEqual({ status: 'resolved', resolution_note: 'Rattaché à la main.' })
   })
 
   it('keeps the rules exact inside one batch (counts read once for the batch, then kept up to date)', async () => {

@@ -48,8 +48,8 @@ describe('status bar texts', () => {
     expect(t('sync.pending', 0)).toBe('Aucune modification en attente')
     expect(t('sync.pending', 1)).toBe('1 modification en attente')
     expect(t('sync.pending', 12)).toBe('12 modifications en attente')
-    expect(t('sync.rejected', 1)).toBe('1 rejet')
-    expect(t('sync.rejected', 3)).toBe('3 rejets')
+    expect(t('sync.rejected', 1)).toBe('1 à traiter')
+    expect(t('sync.rejected', 3)).toBe('3 à traiter')
   })
   it('last sync: Paris time today, "jamais" before the first one', () => {
     const now = new Date('2027-03-12T16:00:00Z')

@@ -165,9 +165,10 @@ export const outbox = sqliteTable(
     schemaVersion: integer('schema_version').notNull(),
     agentId: text('agent_id'),
     createdAt: text('created_at').notNull(),
-    status: text('status', { enum: ['pending', 'applied', 'rejected'] })
+    status: text('status', { enum: ['pending', 'applied', 'rejected', 'flagged'] })
       .notNull()
       .default('pending'),
+    /** Rejected: the portal's code and reason. Flagged (a fact recorded with flags): the flags' codes and reasons. */
     rejectionCode: text('rejection_code'),
     rejectionReason: text('rejection_reason'),
     /** Rejected commands: what an agent did about it (retried as a new command, or discarded). */
@@ -254,4 +255,55 @@ export const payments = sqliteTable(
     createdAt: text('created_at').notNull(),
   },
   (t) => [index('payments_family_idx').on(t.familyId), uniqueIndex('payments_transaction_uq').on(t.transactionId)],
+)
+
+/** Field history: one row per field a fact changed (old and new value, who, when, channel). */
+export const fieldHistory = sqliteTable(
+  'field_history',
+  {
+    id: id(),
+    entity: text('entity').notNull(),
+    entityId: text('entity_id').notNull(),
+    field: text('field').notNull(),
+    oldValue: text('old_value'),
+    newValue: text('new_value'),
+    agentId: text('agent_id'),
+    workstationId: text('workstation_id'),
+    channel: text('channel', { enum: entityEnums.field_history.channel }).notNull(),
+    at: text('at').notNull(),
+    commandId: text('command_id').notNull(),
+  },
+  (t) => [index('field_history_entity_idx').on(t.entity, t.entityId, t.at), enumCheck('field_history', 'channel')],
+)
+
+/**
+ * Flags: facts the portal recorded although they broke a rule, met a concurrent change or named
+ * a record it does not have; a responsable resolves them. Written by the portal, synced down.
+ * No foreign key on family_id: the family may be the missing record.
+ */
+export const flags = sqliteTable(
+  'flags',
+  {
+    id: id(),
+    commandId: text('command_id').notNull(),
+    commandName: text('command_name').notNull(),
+    workstationId: text('workstation_id'),
+    agentId: text('agent_id'),
+    familyId: text('family_id'),
+    kind: text('kind', { enum: entityEnums.flags.kind }).notNull(),
+    code: text('code').notNull(),
+    reason: text('reason').notNull(),
+    data: text('data'),
+    at: text('at').notNull(),
+    status: text('status', { enum: entityEnums.flags.status }).notNull(),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: text('resolved_at'),
+    resolutionNote: text('resolution_note'),
+  },
+  (t) => [
+    index('flags_command_idx').on(t.commandId),
+    index('flags_status_idx').on(t.status, t.at),
+    enumCheck('flags', 'kind'),
+    enumCheck('flags', 'status'),
+  ],
 )

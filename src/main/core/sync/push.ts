@@ -1,16 +1,22 @@
 import type Database from 'better-sqlite3'
-import { touchesOf } from '@shared/commands'
+import { kindOf, touchesOf } from '@shared/commands'
 import { MAX_PUSH_COMMANDS, type PushCommand, type PushResult } from '@shared/sync/protocol'
 import type { Core } from '../index'
 import { SYNC_KEYS, readInt } from './state'
 import { SyncTransportError, type Transport } from './transport'
 
 /**
- * Push (promises 1, 2, 5): the outbox goes to the portal in seq order, in batches, each
- * command with its seq and id. Every answer is recorded in one transaction: applied, or
- * rejected with its code and reason and the portal's truth for the records it touched, so
- * the local optimistic effect is undone and the queue moves on. Retries re-send the same
- * seq and id; the portal answers replays from its record.
+ * Push (promises 1, 2, 5, 8): the outbox goes to the portal in seq order, in batches, each
+ * command with its seq and id. Every answer is recorded in one transaction:
+ * - applied: the row is acknowledged;
+ * - applied with flags (a fact that broke a rule): the row is marked `flagged` with the flags'
+ *   codes and reasons; nothing is undone (the flags themselves come down by pull);
+ * - rejected: the row keeps its code and reason, and for an intent the portal's truth for the
+ *   records it touched undoes the local optimistic effect. A fact is never undone, even when
+ *   rejected for structural reasons (an unknown name, a payload the portal cannot read): it
+ *   stays here, listed for an agent.
+ * The queue moves on either way. Retries re-send the same seq and id; the portal answers
+ * replays from its record.
  */
 
 interface OutboxRow {
@@ -20,15 +26,18 @@ interface OutboxRow {
   payload: string
   createdAt: string
   agentId: string | null
-  status: 'pending' | 'applied' | 'rejected'
+  status: 'pending' | 'applied' | 'rejected' | 'flagged'
 }
 
 const SELECT = `SELECT seq, command_id AS commandId, name, payload, created_at AS createdAt, agent_id AS agentId, status FROM outbox`
 
 export interface PushOutcome {
   sent: number
+  /** Acknowledged as recorded, flagged or not. */
   applied: number
   rejected: number
+  /** Facts recorded with flags (also counted in `applied`). */
+  flagged: number
 }
 
 function selectBatch(sqlite: Database.Database, resendFrom: number | null, limit: number): OutboxRow[] {
@@ -73,10 +82,14 @@ export function applyPushResults(
   offset: number,
   at: string,
   log: (line: string) => void,
-): { applied: number; rejected: number } {
+): { applied: number; rejected: number; flagged: number } {
   const { sqlite, store } = core
   let applied = 0
   let rejected = 0
+  let flagged = 0
+  const markFlagged = sqlite.prepare(
+    `UPDATE outbox SET status = 'flagged', rejection_code = ?, rejection_reason = ?, sent_at = coalesce(sent_at, ?) WHERE seq = ?`,
+  )
   const markApplied = sqlite.prepare(
     `UPDATE outbox SET status = 'applied', rejection_code = NULL, rejection_reason = NULL, sent_at = coalesce(sent_at, ?) WHERE seq = ?`,
   )
@@ -92,13 +105,19 @@ export function applyPushResults(
       if (row.commandId !== r.id) {
         throw new SyncTransportError('portal', `push: the portal answered seq ${r.seq} for command ${r.id}, expected ${row.commandId}`)
       }
-      if (r.status === 'applied') {
+      if (r.status === 'applied' && r.flags && r.flags.length > 0) {
+        // Recorded and flagged: kept as it is here, for a responsable (never undone).
+        markFlagged.run(r.flags.map((f) => f.code).join(', '), r.flags.map((f) => f.reason).join('\n'), at, local)
+        applied += 1
+        flagged += 1
+      } else if (r.status === 'applied') {
         markApplied.run(at, local)
         applied += 1
       } else {
         markRejected.run(r.code ?? 'REJECTED', r.reason ?? 'Refusé par le portail.', at, local)
         rejected += 1
-        if (r.truth) truths.push(...r.truth)
+        // Only an intent's local effect is undone: a fact happened, whatever the portal says.
+        if (r.truth && kindOf(row.name) === 'intent') truths.push(...r.truth)
       }
     }
     if (truths.length > 0) {
@@ -116,7 +135,7 @@ export function applyPushResults(
     }
     store.flushSearchIndex()
   })()
-  return { applied, rejected }
+  return { applied, rejected, flagged }
 }
 
 /**
@@ -129,7 +148,7 @@ export async function pushAll(
   opts: { now: () => Date; log: (line: string) => void; batchSize?: number },
 ): Promise<PushOutcome> {
   const batchSize = Math.min(opts.batchSize ?? MAX_PUSH_COMMANDS, MAX_PUSH_COMMANDS)
-  const outcome: PushOutcome = { sent: 0, applied: 0, rejected: 0 }
+  const outcome: PushOutcome = { sent: 0, applied: 0, rejected: 0, flagged: 0 }
   let resendFrom: number | null = null
   let lastGap: number | null = null
   for (;;) {
@@ -166,6 +185,7 @@ export async function pushAll(
     const counts = await core.exclusive(() => applyPushResults(core, answer.results, sent, offset, at, opts.log))
     outcome.applied += counts.applied
     outcome.rejected += counts.rejected
+    outcome.flagged += counts.flagged
     if (counts.applied + counts.rejected === 0) {
       throw new SyncTransportError('portal', 'push: the portal acknowledged none of the commands sent')
     }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import { v7 as uuidv7 } from 'uuid'
-import { DomainError, type RejectionView } from '@shared/contract'
+import { DomainError, type FlagView, type RejectionView } from '@shared/contract'
 import { frenchDay } from '@shared/domain/reservations'
 
 interface OutboxRow {
@@ -50,8 +50,15 @@ function describe(sqlite: Database.Database, name: string, payload: Record<strin
     }
     case 'families.updateContacts': {
       const p = one<{ n: string }>(sqlite, `SELECT first_names || ' ' || last_name AS n FROM persons WHERE id = ?`, payload.personId)
-      return { text: `Coordonnées de ${p?.n ?? 'une personne'}`, familyId: String(payload.familyId) }
+      return { text: `Coordonnées de ${p?.n ?? 'une personne'}`, familyId: payload.familyId ? String(payload.familyId) : null }
     }
+    case 'payments.recordOnline':
+      return {
+        text: typeof payload.transactionId === 'string' ? `Paiement en ligne ${payload.transactionId}` : 'Paiement en ligne',
+        familyId: payload.familyId ? String(payload.familyId) : null,
+      }
+    case 'flags.resolve':
+      return { text: 'Résolution d’un point à traiter', familyId: null }
     default:
       return { text: name, familyId: null }
   }
@@ -83,8 +90,73 @@ export function listRejections(sqlite: Database.Database): RejectionView[] {
   })
 }
 
+/** What is left "à traiter": rejected changes no agent dealt with, and open flags (every workstation's). */
 export function countUnresolvedRejections(sqlite: Database.Database): number {
-  return (sqlite.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'rejected' AND resolution IS NULL`).get() as { n: number }).n
+  return (
+    sqlite
+      .prepare(
+        `SELECT (SELECT count(*) FROM outbox WHERE status = 'rejected' AND resolution IS NULL)
+              + (SELECT count(*) FROM flags WHERE status = 'open') AS n`,
+      )
+      .get() as { n: number }
+  ).n
+}
+
+interface FlagRow {
+  id: string
+  commandId: string
+  name: string
+  kind: FlagView['kind']
+  code: string
+  reason: string
+  data: string | null
+  at: string
+  agentName: string | null
+  workstationId: string | null
+  familyId: string | null
+  familyName: string | null
+  status: FlagView['status']
+  resolvedByName: string | null
+  resolvedAt: string | null
+  resolutionNote: string | null
+  pending: number
+}
+
+/** The flagged facts, open ones first (newest first), as the "À traiter" screen lists them. */
+export function listFlags(sqlite: Database.Database): FlagView[] {
+  const rows = sqlite
+    .prepare(
+      `SELECT f.id, f.command_id AS commandId, f.command_name AS name, f.kind, f.code, f.reason, f.data, f.at,
+              a.display_name AS agentName, f.workstation_id AS workstationId, fam.id AS familyId, fam.name AS familyName,
+              f.status, r.display_name AS resolvedByName, f.resolved_at AS resolvedAt, f.resolution_note AS resolutionNote,
+              EXISTS (SELECT 1 FROM outbox o WHERE o.status = 'pending' AND o.name = 'flags.resolve'
+                      AND json_extract(o.payload, '$.flagId') = f.id) AS pending
+       FROM flags f
+       LEFT JOIN agents a ON a.id = f.agent_id
+       LEFT JOIN agents r ON r.id = f.resolved_by
+       LEFT JOIN families fam ON fam.id = f.family_id
+       ORDER BY (f.status = 'resolved'), f.at DESC, f.id DESC
+       LIMIT 500`,
+    )
+    .all() as FlagRow[]
+  return rows.map((r) => {
+    let payload: Record<string, unknown> = {}
+    try {
+      const data = r.data ? (JSON.parse(r.data) as unknown) : null
+      if (data && typeof data === 'object' && !Array.isArray(data)) payload = data as Record<string, unknown>
+    } catch {
+      payload = {}
+    }
+    const d = describe(sqlite, r.name, payload)
+    const { data: _data, ...rest } = r
+    return { ...rest, description: d.text, pending: Boolean(r.pending) }
+  })
+}
+
+/** The open flag `id` (throws NOT_FOUND otherwise). */
+export function openFlag(sqlite: Database.Database, id: string): void {
+  const row = one<{ id: string }>(sqlite, `SELECT id FROM flags WHERE id = ? AND status = 'open'`, id)
+  if (!row) throw new DomainError('NOT_FOUND', `No open flag ${id}`)
 }
 
 /** The rejected, unresolved command `seq` (throws NOT_FOUND otherwise). */

@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3'
-import type { CommandTx } from '@shared/commands'
+import { CommandRejection, SERIES, type CommandTx, type Query, type WorkstationSeries } from '@shared/commands'
 import { columnsOf, entities, normalizeRow, type EntityName, type Row, type Value } from '@shared/sync/entities'
 import type { Change } from '@shared/sync/protocol'
 import { reindexFamilies } from '../services/search'
+import { getSetting, setSetting } from '../services/settings'
+import { SYNC_KEYS } from './state'
 
 /**
  * The workstation's side of the shared tables: the SQLite driver of CommandTx (used when
@@ -20,6 +22,7 @@ function toSqlite(entity: EntityName, row: Row): Value[] {
 }
 
 const WHERE_COLUMN = /^[a-z_]+$/
+const OPS = { gte: '>=', gt: '>', lte: '<=', lt: '<' } as const
 
 export class SqliteEntityStore {
   private readonly statements = new Map<string, Database.Statement>()
@@ -78,12 +81,100 @@ export class SqliteEntityStore {
     this.markDirty(entity, row)
   }
 
-  deleteSync(entity: EntityName, id: string): void {
+  deleteSync(entity: EntityName, id: string): boolean {
     const before = this.getSync(entity, id)
-    if (!before) return
+    if (!before) return false
     if (entity === 'families') this.stmt('DELETE FROM family_search WHERE family_id = ?').run(id)
     this.markDirty(entity, before)
     this.stmt(`DELETE FROM ${entity} WHERE id = ?`).run(id)
+    return true
+  }
+
+  private checkColumn(entity: EntityName, column: string): string {
+    const kinds = entities[entity] as Record<string, string>
+    if (!WHERE_COLUMN.test(column) || !(column in kinds)) throw new Error(`Unknown column ${entity}.${column}`)
+    return column
+  }
+
+  private toValue(entity: EntityName, column: string, v: Value): Value {
+    const kinds = entities[entity] as Record<string, string>
+    return kinds[column] === 'bool' && v !== null ? (v ? 1 : 0) : v
+  }
+
+  /** The where (equalities) and range (bounds on one column) of a query, as SQL and values. */
+  private queryWhere(entity: EntityName, q: Pick<Query, 'where' | 'range'>): { sql: string; values: Value[] } {
+    const w = this.whereClause(entity, q.where ?? {})
+    const parts = [w.sql]
+    const values = [...w.values]
+    const r = q.range
+    if (r) {
+      const col = this.checkColumn(entity, r.column)
+      const bounds: Array<[keyof typeof OPS, Value | undefined]> = [
+        ['gte', r.gte],
+        ['gt', r.gt],
+        ['lte', r.lte],
+        ['lt', r.lt],
+      ]
+      for (const [op, v] of bounds) {
+        if (v === undefined || v === null) continue
+        parts.push(`${col} ${OPS[op]} ?`)
+        values.push(this.toValue(entity, col, v))
+      }
+    }
+    return { sql: parts.join(' AND '), values }
+  }
+
+  querySync(entity: EntityName, q: Query): Row[] {
+    const w = this.queryWhere(entity, q)
+    const order = q.orderBy ? this.checkColumn(entity, q.orderBy.column) : 'id'
+    const dir = q.orderBy?.direction === 'desc' ? 'DESC' : 'ASC'
+    // SQLite sorts NULL first in ascending order, last in descending order (the portal says so explicitly).
+    const orderSql = order === 'id' ? `id ${dir}` : `${order} ${dir}, id ${dir}`
+    const limit = q.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(q.limit))}`
+    return (this.stmt(`SELECT ${columnsOf(entity).join(', ')} FROM ${entity} WHERE ${w.sql} ORDER BY ${orderSql}${limit}`).all(
+      ...w.values,
+    ) as Array<Record<string, unknown>>).map((r) => normalizeRow(entity, r))
+  }
+
+  sumSync(entity: EntityName, column: string, q: Pick<Query, 'where' | 'range'>): number {
+    const col = this.checkColumn(entity, column)
+    if ((entities[entity] as Record<string, string>)[col] !== 'int') throw new Error(`${entity}.${col} is not an int column`)
+    const w = this.queryWhere(entity, q)
+    return Number((this.stmt(`SELECT coalesce(sum(${col}), 0) AS n FROM ${entity} WHERE ${w.sql}`).get(...w.values) as { n: number }).n)
+  }
+
+  /** The workstation's own ranges (enrolment), for its own id; null for any other workstation or before enrolment. */
+  seriesOfSync(workstationId: string): WorkstationSeries | null {
+    if (getSetting(this.sqlite, SYNC_KEYS.workstationId) !== workstationId) return null
+    const first = Number(getSetting(this.sqlite, SYNC_KEYS.codeFamilleFirst))
+    const last = Number(getSetting(this.sqlite, SYNC_KEYS.codeFamilleLast))
+    const receiptSeries = getSetting(this.sqlite, SYNC_KEYS.receiptSeries)
+    if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || first <= 0 || !receiptSeries) return null
+    return { workstationId, codeFamille: { first, last }, receiptSeries }
+  }
+
+  /**
+   * The next number of one of the workstation's own series, kept in its settings
+   * (`series.<name>.next`) and written in the caller's transaction: a command that rolls back
+   * gives its number back. The code-famille series runs through the range the portal handed out
+   * at enrolment; other series start at 1.
+   */
+  nextNumberSync(series: string): number {
+    if (!/^[a-z_]{1,40}$/.test(series)) throw new Error(`Invalid series name ${series}`)
+    const key = `series.${series}.next`
+    let first = 1
+    let last = Number.MAX_SAFE_INTEGER
+    if (series === SERIES.codeFamille) {
+      const own = this.seriesOfSync(getSetting(this.sqlite, SYNC_KEYS.workstationId) ?? '')
+      if (!own) throw new CommandRejection('SERIES_EXHAUSTED', 'Ce poste n’a pas encore de plage de codes famille : il doit d’abord être inscrit sur le portail.')
+      first = own.codeFamille.first
+      last = own.codeFamille.last
+    }
+    const stored = Number(getSetting(this.sqlite, key))
+    const next = Number.isSafeInteger(stored) && stored >= first ? stored : first
+    if (next > last) throw new CommandRejection('SERIES_EXHAUSTED', 'La plage de numéros de ce poste est épuisée : demandez-en une nouvelle au responsable.')
+    setSetting(this.sqlite, key, String(next + 1))
+    return next
   }
 
   /** Applies one change from the portal (pull, bootstrap, rejection truth). */
@@ -131,6 +222,11 @@ export class SqliteEntityStore {
       find: async (entity, where) => this.findSync(entity, where),
       count: async (entity, where) => this.countSync(entity, where),
       put: async (entity, row) => this.putSync(entity, row),
+      delete: async (entity, id) => this.deleteSync(entity, id),
+      query: async (entity, q) => this.querySync(entity, q),
+      sum: async (entity, column, q) => this.sumSync(entity, column, q),
+      nextNumber: async (series) => this.nextNumberSync(series),
+      seriesOf: async (workstationId) => this.seriesOfSync(workstationId),
     }
   }
 }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { commands, derivedId, kindOf } from '@shared/commands'
+
+describe('the command catalogue', () => {
+  it('declares the kind of every command: bookings are intents, contacts, payments and resolutions are facts', () => {
+    expect(Object.fromEntries(Object.entries(commands).map(([name, def]) => [name, def.kind]))).toEqual({
+      'reservations.book': 'intent',
+      'reservations.cancel': 'intent',
+      'families.updateContacts': 'fact',
+      'payments.recordOnline': 'fact',
+      'flags.resolve': 'fact',
+    })
+    expect(kindOf('reservations.teleport')).toBe('intent') // unknown: nothing to record, it is rejected
+  })
+})
+
+describe('derivedId', () => {
+  const base = '0193a1f0-7c1d-7b3e-9a51-2f0c6d8e4b17'
+
+  it('is a UUIDv7 with the base’s timestamp, the same for the same inputs, different otherwise', () => {
+    const id = derivedId(base, 'history:persons:email')
+    expect(z.uuid().safeParse(id).success).toBe(true)
+    expect(id).toMatch(/^0193a1f0-7c1d-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(derivedId(base, 'history:persons:email')).toBe(id)
+    const others = new Set([
+      id,
+      derivedId(base, 'history:persons:phone_mobile'),
+      derivedId(base, 'flag:0:CONCURRENT_CHANGE'),
+      derivedId('0193a1f0-7c1d-7b3e-9a51-2f0c6d8e4b18', 'history:persons:email'),
+    ])
+    expect(others.size).toBe(4)
+  })
+
+  it('spreads: 10,000 salts give 10,000 ids', () => {
+    const ids = new Set(Array.from({ length: 10_000 }, (_, i) => derivedId(base, `flag:${i}`)))
+    expect(ids.size).toBe(10_000)
+  })
+})
