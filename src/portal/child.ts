@@ -5,7 +5,7 @@ import { startPortal, type RunningPortal, type StartPortalOptions } from './inde
  * core host forks it with an IPC channel, so that PGlite, Fastify and the snapshot builds run
  * on their own event loop. Messages (structured clone):
  *
- *   parent → child  {type:'start', dataDir, port, host, migrationsFolder?, workstationMigrationsFolder?}
+ *   parent → child  {type:'start', dataDir, port, host, migrationsFolder?}
  *                   {type:'call', id, op:'createEnrolmentCode', args:{name}}
  *                   {type:'call', id, op:'seedDemo', args:{families, seed}}
  *                   {type:'close'}
@@ -64,10 +64,7 @@ process.on('message', (raw: unknown) => {
       host: typeof msg.host === 'string' ? msg.host : '127.0.0.1',
       ...(typeof msg.migrationsFolder === 'string' ? { migrationsFolder: msg.migrationsFolder } : {}),
     }
-    // The demo seeding of today's portal builds the town with the workstation's migrations
-    // (until the generator writes to a sink): passed through when the parent gives them.
-    const seeding = typeof msg.workstationMigrationsFolder === 'string' ? { workstationMigrationsFolder: msg.workstationMigrationsFolder } : {}
-    starting = startPortal({ ...options, ...seeding })
+    starting = startPortal(options)
     starting.then(
       (running) => {
         portal = running

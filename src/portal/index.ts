@@ -35,8 +35,6 @@ export interface StartPortalOptions {
   now?: () => Date
   /** Where PORTAL_CLOCK is read (default process.env). */
   env?: Record<string, string | undefined>
-  /** The workstation's SQLite migrations (demo seeding). */
-  workstationMigrationsFolder?: string
 }
 
 export interface RunningPortal {
@@ -116,7 +114,6 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
       seedDemo: async (seedOpts) => {
         const result = await seedDemo(database.db, {
           today: parisDay(now()),
-          ...(opts.workstationMigrationsFolder !== undefined ? { workstationMigrationsFolder: opts.workstationMigrationsFolder } : {}),
           ...seedOpts,
         })
         snap.changed()

@@ -6,9 +6,6 @@ export const REPO_ROOT = resolve(__dirname, '../..')
 /** The portal's PostgreSQL migrations (drizzle-kit, drizzle.portal.config.ts). */
 export const PORTAL_MIGRATIONS_FOLDER = resolve(REPO_ROOT, 'resources/portal-migrations')
 
-/** The workstation's SQLite migrations (used to build the demo town before copying it). */
-export const WORKSTATION_MIGRATIONS_FOLDER = resolve(REPO_ROOT, 'resources/migrations')
-
 /** The portal's data folder: PORTAL_DATA_DIR when set, else ./.data/portal. */
 export function defaultPortalDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.PORTAL_DATA_DIR ?? '.data/portal')

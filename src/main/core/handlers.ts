@@ -1,4 +1,5 @@
 import { contract } from '@shared/contract'
+import { DEMO_AGENTS } from '../../common/agents'
 import { Refusal, type HandlersFor } from './router'
 import { attemptLogin } from './services/agents'
 import { getFamilyFile } from './services/families'
@@ -20,11 +21,7 @@ import { v7 as uuidv7 } from 'uuid'
 import type { HandlerContext } from './router'
 
 /** Demo agents (demo town only): shown on the login screen when the town is the demo one. */
-export const DEMO_AGENTS = [
-  { login: 'accueil', password: 'accueil2026', displayName: 'Camille Martin', role: 'accueil' },
-  { login: 'regie', password: 'regie2026', displayName: 'Régis Lemaire', role: 'regisseur' },
-  { login: 'responsable', password: 'responsable2026', displayName: 'Hélène Dubois-Lefort', role: 'responsable' },
-] as const
+export { DEMO_AGENTS }
 
 /** Binds every endpoint of the contract to the service that does the work. */
 export const handlers: HandlersFor<typeof contract> = {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { throttleDelaySeconds } from '../../../src/main/core/services/agents'
-import { verifyPassword } from '../../../src/main/core/services/passwords'
+import { verifyPassword } from '../../../src/common/passwords'
 import { AGENTS, addAgents, count, fakeClock, makeCore } from '../../helpers/core'
 
 const cleanups: Array<() => void> = []

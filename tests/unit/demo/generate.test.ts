@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { codeFamille, isValidCodeFamille } from '../../../src/shared/domain/codeFamille'
 import { ageOn } from '../../../src/shared/domain/dates'
 import { generateTown, expectedLevel, type GenerateTownOptions } from '../../../src/main/core/demo/generate'
-import { DemoIds } from '../../../src/main/core/demo/ids'
-import { Rng } from '../../../src/main/core/demo/rng'
+import { DemoIds } from '../../../src/common/demo/ids'
+import { Rng } from '../../../src/common/demo/rng'
 import { searchFamilies } from '../../../src/main/core/services/search'
+import { generateTownRows, type ExistingTown } from '../../../src/common/demo/generate'
+import { normalizeRow, type EntityName, type Row } from '../../../src/shared/sync/entities'
 
 const MIGRATIONS = resolve(__dirname, '../../../resources/migrations')
 const TODAY = '2026-11-27'
@@ -91,6 +93,54 @@ describe('deterministic UUIDv7', () => {
     const ia = ms.map((t) => a.next(t))
     expect(ms.map((t) => b.next(t))).toEqual(ia)
     expect(ms.map((t) => c.next(t))).not.toEqual(ia)
+  })
+})
+
+describe('generateTownRows: the generator both sides use, writing to a sink', () => {
+  const empty: ExistingTown = { schools: [], highestCodeNumber: 0, unitIds: new Set() }
+  const collect = () => {
+    const put: Array<[EntityName, Row]> = []
+    return { put, sink: { put: (entity: EntityName, row: Row) => void put.push([entity, row]) } }
+  }
+
+  it('writes exactly the rows the workstation stores, each after the rows it points to, the same for the same seed', () => {
+    const { put, sink } = collect()
+    const result = generateTownRows(sink, base, empty)
+    const again = collect()
+    expect(generateTownRows(again.sink, base, empty)).toEqual(result)
+    expect(JSON.stringify(again.put)).toBe(JSON.stringify(put))
+
+    const sqlite = openFresh('sink-compare')
+    expect(generateTown(sqlite, base)).toEqual(result)
+    for (const entity of ['schools', 'units', 'families', 'persons', 'family_members', 'schoolings'] as const) {
+      const stored = all<Record<string, unknown>>(sqlite, `SELECT * FROM ${entity} ORDER BY rowid`).map((r) => normalizeRow(entity, r))
+      expect(put.filter(([e]) => e === entity).map(([, r]) => normalizeRow(entity, r)), entity).toEqual(stored)
+    }
+
+    const seen = new Set<unknown>()
+    for (const [entity, row] of put) {
+      if (entity === 'family_members') expect(seen.has(row.family_id) && seen.has(row.person_id)).toBe(true)
+      if (entity === 'schoolings') expect(seen.has(row.person_id) && seen.has(row.school_id)).toBe(true)
+      seen.add(row.id)
+    }
+  })
+
+  it('reuses the schools and units it is given, continues the codes, and writes nothing on bad options', () => {
+    const first = collect()
+    generateTownRows(first.sink, { ...base, families: 10 }, empty)
+    const schools = first.put.filter(([e]) => e === 'schools').map(([, r]) => ({ id: String(r.id), kind: String(r.kind) }))
+    const units = new Set(first.put.filter(([e]) => e === 'units').map(([, r]) => String(r.id)))
+    const second = collect()
+    generateTownRows(second.sink, { ...base, families: 5 }, { schools, highestCodeNumber: 100010, unitIds: units })
+    expect(second.put.filter(([e]) => e === 'schools' || e === 'units')).toEqual([])
+    expect(second.put.filter(([e]) => e === 'families').map(([, r]) => r.code)).toEqual(
+      [100011, 100012, 100013, 100014, 100015].map((n) => codeFamille(n)),
+    )
+
+    const bad = collect()
+    expect(() => generateTownRows(bad.sink, { ...base, today: '2040-01-01' }, empty)).toThrow(/Aucun enfant/)
+    expect(() => generateTownRows(bad.sink, { ...base, families: 0 }, empty)).toThrow(/Nombre de familles/)
+    expect(bad.put).toEqual([])
   })
 })
 

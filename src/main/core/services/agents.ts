@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3'
 import { v7 as uuidv7 } from 'uuid'
 import { DomainError, type AgentView, type Role } from '@shared/contract'
-import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords'
+import { initialsOf } from '../../../common/agents'
+import { DUMMY_HASH, hashPassword, verifyPassword } from '../../../common/passwords'
 
 interface AgentRow {
   id: string
@@ -21,15 +22,6 @@ export function toAgentView(row: AgentRow): AgentView {
 
 export function findAgentById(sqlite: Database.Database, id: string): AgentRow | undefined {
   return sqlite.prepare(`${SELECT_AGENT} WHERE id = ?`).get(id) as AgentRow | undefined
-}
-
-export function initialsOf(displayName: string): string {
-  return displayName
-    .split(/[\s-]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toLocaleUpperCase('fr-FR'))
-    .join('')
-    .slice(0, 3)
 }
 
 export function createAgent(

@@ -1,6 +1,9 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
 
 /**
+ * src/common: plain-Node code shared by the workstation (src/main) and the portal (src/portal),
+ * which never import each other. Here: agents' and families' password hashing.
+ *
  * scrypt password hashes, self-describing: `scrypt$N$r$p$salt$hash` (base64).
  * N = 2^14, r = 8, p = 1 (OWASP's minimum for scrypt is N = 2^17 with p = 1 or an
  * equivalent cost; 2^14·8 keeps a login under ~50 ms on the counter's 2-core machines).
