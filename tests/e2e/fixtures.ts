@@ -6,6 +6,14 @@ import { test as base, expect, type Page } from '@playwright/test'
 
 const ROOT = resolve(__dirname, '../..')
 
+/**
+ * The e2e runs happen at one instant of the shipped school calendar (2026-2027: a Monday,
+ * 9:00 in Paris), whatever the day they run: the core (GUICHET_CLOCK), the embedded portal
+ * (PORTAL_CLOCK) and the browser's clock start there and advance with real time.
+ * Same instant as the unit and integration tests (tests/helpers/clock.ts).
+ */
+export const E2E_INSTANT = '2026-11-16T09:00:00+01:00'
+
 export interface WebShell {
   url: string
   origin: string
@@ -19,7 +27,15 @@ export async function startWebShell(env: Record<string, string> = {}): Promise<W
   const dataDir = mkdtempSync(join(tmpdir(), 'guichet-e2e-'))
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'out/main/web.js')], {
     cwd: ROOT,
-    env: { ...process.env, GUICHET_DATA_DIR: dataDir, GUICHET_WEB_PORT: '0', GUICHET_DEMO_FAMILIES: '400', ...env },
+    env: {
+      ...process.env,
+      GUICHET_DATA_DIR: dataDir,
+      GUICHET_WEB_PORT: '0',
+      GUICHET_DEMO_FAMILIES: '400',
+      GUICHET_CLOCK: E2E_INSTANT,
+      PORTAL_CLOCK: E2E_INSTANT,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -77,6 +93,11 @@ export const test = base.extend<Fixtures, { workerShell: WebShell; workerShellEn
     },
     { scope: 'worker' },
   ],
+  page: async ({ page }, use) => {
+    // The renderer's "today" (default booking day, past and future bookings) from the same instant.
+    await page.clock.install({ time: new Date(E2E_INSTANT) })
+    await use(page)
+  },
   shell: async ({ workerShell }, use) => {
     // Every test starts logged out (the web shell has one session per start).
     await fetch(`${workerShell.origin}/api/v1/call/session/logout`, {

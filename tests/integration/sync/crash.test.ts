@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TEST_INSTANT } from '../../helpers/clock'
 import { MIGRATIONS } from '../../helpers/core'
 import { children, countRows, openWorkstation, sharedTables, sites, startTestPortal, tempDir, type Portal, type TestWorkstation } from './harness'
 
@@ -62,7 +63,7 @@ describe('workstation killed with SIGKILL in the middle of a push', () => {
     await first.close()
 
     const bookings = kids.map((k, i) => ({ ...k, unitId: 'garderie_soir', siteId: site, date: `2027-06-${String(1 + (i % 3)).padStart(2, '0')}` }))
-    const env = { GUICHET_DATA_DIR: dir, MIGRATIONS, AGENT_ID: agentId, BOOKINGS: JSON.stringify(bookings) }
+    const env = { GUICHET_DATA_DIR: dir, MIGRATIONS, AGENT_ID: agentId, BOOKINGS: JSON.stringify(bookings), GUICHET_CLOCK: TEST_INSTANT }
     const run1 = await runAndKill(env, 2)
     expect(run1.killed, run1.out).toBe(true)
     expect(run1.out).not.toMatch(/DONE/)
