@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -114,15 +114,17 @@ function benchPortalDir(): string {
 
 export async function runShellBench(): Promise<void> {
   const dbDir = benchPortalDir()
-  const code = portalCli(['enrol-code', '--name', 'Banc shell', '--data-dir', dbDir]).trim().split('\n').at(-1)!.trim()
-  const portal = await servePortal(dbDir)
-  // The portal keeps a snapshot of the town warm (built at start), as a portal in service does.
-  await fetch(`${portal.url}/api/v1/sync/snapshot`, { headers: { 'x-guichet-schema': '1', authorization: 'Bearer none' } }).catch(() => undefined)
-
+  // Every run works on a fresh copy of the cached town (its snapshot included): the cache never changes.
   const work = mkdtempSync(join(tmpdir(), 'guichet-bench-shell-'))
+  const runDir = join(work, 'portal')
+  cpSync(dbDir, runDir, { recursive: true })
   const dataDir = join(work, 'poste')
   let shell: RunningWebShell | null = null
+  let portal: { url: string; stop: () => Promise<void> } | null = null
   try {
+    const code = portalCli(['enrol-code', '--name', 'Banc shell', '--data-dir', runDir]).trim().split('\n').at(-1)!.trim()
+    portal = await servePortal(runDir)
+
     // A counter agent exists before the town arrives, so that the searches run during the bootstrap.
     const pre = await createCore({ dataDir, migrationsFolder: MIGRATIONS, demo: false, log: () => {} })
     createAgent(pre.sqlite, BENCH_AGENT)
@@ -259,7 +261,7 @@ export async function runShellBench(): Promise<void> {
     console.log(JSON.stringify(result))
   } finally {
     await shell?.stop()
-    await portal.stop()
+    await portal?.stop()
     rmSync(work, { recursive: true, force: true })
   }
 }

@@ -15,8 +15,6 @@ export interface PortalProcessOptions {
   entry: string
   execArgv?: string[]
   migrationsFolder?: string
-  /** The workstation's migrations, for today's demo seeding on the portal (dropped once the portal no longer needs them). */
-  workstationMigrationsFolder?: string
   env?: NodeJS.ProcessEnv
   log?: (line: string) => void
   /** Delays before the successive restarts after a crash (ms); the last one repeats. */
@@ -104,7 +102,6 @@ export function portalProcess(options: PortalProcessOptions): StartPortal {
           port: boundPort,
           host: host ?? '127.0.0.1',
           ...(options.migrationsFolder ? { migrationsFolder: options.migrationsFolder } : {}),
-          ...(options.workstationMigrationsFolder ? { workstationMigrationsFolder: options.workstationMigrationsFolder } : {}),
         })
       })
 

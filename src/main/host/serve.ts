@@ -78,7 +78,6 @@ export function createHostServer(deps: HostServerDeps): HostServer {
               entry: config.portalEntry,
               ...(config.portalExecArgv ? { execArgv: config.portalExecArgv } : {}),
               migrationsFolder: config.portalMigrationsFolder ?? join(config.migrationsFolder, '..', 'portal-migrations'),
-              workstationMigrationsFolder: config.migrationsFolder,
               env,
               log,
             }),
