@@ -6,6 +6,7 @@ import { getSetting } from '../../../src/main/core/services/settings'
 import { MemoryTokenStore } from '../../../src/main/core/sync/token'
 import { startWorkstation, type StartPortal } from '../../../src/main/core/sync/workstation'
 import { startPortal } from '../../../src/portal'
+import { testClock } from '../../helpers/clock'
 import { MIGRATIONS } from '../../helpers/core'
 import { countRows, startTestPortal, tempDir } from './harness'
 
@@ -18,10 +19,10 @@ import { countRows, startTestPortal, tempDir } from './harness'
 const cleanups: Array<() => void> = []
 afterAll(() => cleanups.forEach((c) => c()))
 
-const realPortal: StartPortal = (opts) => startPortal({ ...opts, log: false })
+const realPortal: StartPortal = (opts) => startPortal({ ...opts, log: false, now: testClock() })
 
 async function open(dir: string): Promise<Core> {
-  return createCore({ dataDir: dir, migrationsFolder: MIGRATIONS, demo: false, log: () => {} })
+  return createCore({ dataDir: dir, migrationsFolder: MIGRATIONS, demo: false, log: () => {}, now: testClock() })
 }
 
 describe('startWorkstation', () => {
