@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { Agent, request } from 'node:http'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -144,14 +145,34 @@ export async function runShellBench(): Promise<void> {
       log: process.env.BENCH_VERBOSE ? (l) => console.error(l) : () => {},
     })
     const { host, address, token } = shell
-    const overHttp = async (ns: string, method: string, input: unknown): Promise<Result<unknown>> => {
-      const response = await fetch(`${address}${HTTP_API_PREFIX}/${ns}/${method}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [HTTP_TOKEN_HEADER]: token },
-        body: JSON.stringify(input),
+    // The renderer's POST, as a browser sends it (one kept-alive connection). node:http rather
+    // than fetch: undici's own per-request work would be counted as the shell's.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const overHttp = (ns: string, method: string, input: unknown): Promise<Result<unknown>> =>
+      new Promise((resolveCall, reject) => {
+        const body = JSON.stringify(input)
+        const req = request(
+          `${address}${HTTP_API_PREFIX}/${ns}/${method}`,
+          {
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [HTTP_TOKEN_HEADER]: token },
+          },
+          (res) => {
+            const chunks: Buffer[] = []
+            res.on('data', (c: Buffer) => chunks.push(c))
+            res.on('end', () => {
+              try {
+                resolveCall(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Result<unknown>)
+              } catch (error) {
+                reject(error instanceof Error ? error : new Error(String(error)))
+              }
+            })
+          },
+        )
+        req.on('error', reject)
+        req.end(body)
       })
-      return (await response.json()) as Result<unknown>
-    }
     const overChannel = (ns: string, method: string, input: unknown) => host.call(ns, method, input)
 
     // The whole run (the JSON figures), and each phase on its own (the human line).
@@ -234,6 +255,7 @@ export async function runShellBench(): Promise<void> {
     loop.disable()
     phase.disable()
     clearInterval(stalls)
+    agent.destroy()
     const loopIdle = { p99: ms(phase.percentile(99)), max: ms(phase.max) }
     const idleProcess = await witness.stop()
 
