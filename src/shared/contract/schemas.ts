@@ -163,7 +163,7 @@ export const SyncStatusSchema = z.object({
   online: z.boolean(),
   /** Changes saved here and not yet acknowledged by the portal. */
   pending: z.number().int().nonnegative(),
-  /** Changes the portal refused that no agent has resolved yet. */
+  /** What is left "à traiter": changes the portal refused that no agent dealt with yet, and open flags. */
   rejected: z.number().int().nonnegative(),
   lastSyncAt: z.string().nullable(),
   /** French, for the agent. */
