@@ -6,8 +6,9 @@ import { createCore, type Core } from '../src/main/core'
  * `npm run bench -- durability`: what `synchronous = FULL` costs against `NORMAL` (WAL mode)
  * for the counter's commands. Each command is a booking through the contract's command path
  * (router: validation, role, the reservation, its journal row and its outbox row, one
- * transaction, one commit) on a real database file under bench/.data. Modes alternate over
- * several rounds; the median round is reported. Env: BENCH_DURABILITY_COMMITS (default 1000).
+ * transaction, one commit) on a real database file under bench/.data; then, on the same file,
+ * bare one-row transactions (the commit alone). Modes alternate over several rounds; the
+ * median round is reported. Env: BENCH_DURABILITY_COMMITS (default 1000).
  */
 
 const ROOT = resolve(__dirname, '..')
@@ -21,6 +22,19 @@ interface Round {
   commitsPerS: number
   msPerCommit: number
   p95Ms: number
+  /** The same file, one-row transactions: the commit itself (the WAL fsync FULL adds), without the command's work. */
+  rawMsPerCommit: number
+}
+
+const RAW_COMMITS = 1000
+
+function rawCommits(core: Core): number {
+  core.sqlite.exec('CREATE TABLE bench_commits (id INTEGER PRIMARY KEY, at TEXT NOT NULL)')
+  const insert = core.sqlite.prepare('INSERT INTO bench_commits (at) VALUES (?)')
+  const one = core.sqlite.transaction((at: string) => insert.run(at))
+  const started = performance.now()
+  for (let i = 0; i < RAW_COMMITS; i++) one(String(i))
+  return (performance.now() - started) / RAW_COMMITS
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -71,7 +85,8 @@ async function round(mode: Mode, n: number): Promise<Round> {
     const outbox = (core.sqlite.prepare(`SELECT count(*) FROM outbox`).pluck().get() as number) - outboxBefore
     if (outbox !== n + WARMUP) throw new Error(`expected ${n + WARMUP} outbox rows, found ${outbox}`)
     times.sort((a, b) => a - b)
-    return { mode, commitsPerS: (n * 1000) / totalMs, msPerCommit: totalMs / n, p95Ms: percentile(times, 95) }
+    const rawMsPerCommit = rawCommits(core)
+    return { mode, commitsPerS: (n * 1000) / totalMs, msPerCommit: totalMs / n, p95Ms: percentile(times, 95), rawMsPerCommit }
   } finally {
     core.close()
     rmSync(dir, { recursive: true, force: true })
@@ -85,13 +100,18 @@ export async function runDurabilityBench(): Promise<void> {
       const result = await round(mode, COMMITS)
       rounds.push(result)
       console.log(
-        `round ${r + 1} ${mode.padEnd(6)} ${result.commitsPerS.toFixed(0).padStart(6)} commits/s  ${result.msPerCommit.toFixed(2)} ms/commit  p95 ${result.p95Ms.toFixed(2)} ms`,
+        `round ${r + 1} ${mode.padEnd(6)} ${result.commitsPerS.toFixed(0).padStart(6)} commits/s  ${result.msPerCommit.toFixed(2)} ms/commit  p95 ${result.p95Ms.toFixed(2)} ms  (bare commit ${result.rawMsPerCommit.toFixed(3)} ms)`,
       )
     }
   }
   const summary = (mode: Mode) => {
     const mine = rounds.filter((r) => r.mode === mode)
-    return { perS: median(mine.map((r) => r.commitsPerS)), ms: median(mine.map((r) => r.msPerCommit)), p95: median(mine.map((r) => r.p95Ms)) }
+    return {
+      perS: median(mine.map((r) => r.commitsPerS)),
+      ms: median(mine.map((r) => r.msPerCommit)),
+      p95: median(mine.map((r) => r.p95Ms)),
+      raw: median(mine.map((r) => r.rawMsPerCommit)),
+    }
   }
   const normal = summary('NORMAL')
   const full = summary('FULL')
@@ -99,8 +119,9 @@ export async function runDurabilityBench(): Promise<void> {
   console.log(
     `${COMMITS} bookings (reservation + journal + outbox, one transaction each), median of ${ROUNDS} rounds: ` +
       `NORMAL ${normal.perS.toFixed(0)} commits/s (${normal.ms.toFixed(2)} ms), FULL ${full.perS.toFixed(0)} commits/s (${full.ms.toFixed(2)} ms): ` +
-      `FULL costs ${(full.ms - normal.ms).toFixed(2)} ms per commit`,
+      `FULL costs ${(full.ms - normal.ms).toFixed(2)} ms per commit; a bare one-row commit: NORMAL ${normal.raw.toFixed(3)} ms, FULL ${full.raw.toFixed(3)} ms`,
   )
+  const r3 = (x: number) => Math.round(x * 1000) / 1000
   console.log(
     JSON.stringify({
       bench: 'durability',
@@ -113,6 +134,8 @@ export async function runDurabilityBench(): Promise<void> {
       full_ms_per_commit: r2(full.ms),
       full_p95_ms: r2(full.p95),
       full_extra_ms_per_commit: r2(full.ms - normal.ms),
+      bare_commit_normal_ms: r3(normal.raw),
+      bare_commit_full_ms: r3(full.raw),
     }),
   )
 }
