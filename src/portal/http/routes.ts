@@ -13,6 +13,7 @@ import {
   type SnapshotInfo,
 } from '@shared/sync/protocol'
 import { currentSeq } from '../db/store'
+import { listFlags } from '../services/flags'
 import { adminLogin, createAgent, listAgents, updateAgent } from '../services/agents'
 import { closeSession } from '../services/auth'
 import {
@@ -36,6 +37,7 @@ import {
   AdminLoginResponseSchema,
   AdminLoginSchema,
   AgentListSchema,
+  FlagListSchema,
   AgentResponseSchema,
   CodeParams,
   CreateAgentResponseSchema,
@@ -328,6 +330,17 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       auth: 'admin',
       responses: { 200: { description: 'Les postes.', schema: WorkstationListSchema } },
       handler: async ({ ctx }) => ({ workstations: await listWorkstations(ctx.db) }),
+    }),
+    route({
+      method: 'GET',
+      path: p('/admin/flags'),
+      operationId: 'listFlags',
+      summary: 'Faits signalés',
+      description: 'Les faits enregistrés malgré une règle, une modification simultanée ou un dossier absent : ouverts d’abord, puis réglés (500 au plus).',
+      tag: 'admin',
+      auth: 'admin',
+      responses: { 200: { description: 'Les faits signalés.', schema: FlagListSchema } },
+      handler: async ({ ctx }) => ({ flags: await listFlags(ctx.db) }),
     }),
     route({
       method: 'POST',

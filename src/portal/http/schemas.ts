@@ -93,6 +93,27 @@ export const WorkstationSchema = z.object({
   revokedAt: Instant.nullable(),
 })
 export const WorkstationListSchema = z.object({ workstations: z.array(WorkstationSchema) })
+
+/** A fact the portal recorded and flagged (shared table `flags`; see docs/sync-protocol.md "Intents and facts"). */
+export const FlagSchema = z.object({
+  id: z.string(),
+  commandId: z.string(),
+  commandName: z.string(),
+  workstationId: z.string().nullable(),
+  agentId: z.string().nullable(),
+  familyId: z.string().nullable(),
+  kind: z.enum(['rule', 'conflict', 'missing']),
+  code: z.string(),
+  reason: z.string(),
+  /** JSON text: the raw fact, the conflicting values… */
+  data: z.string().nullable(),
+  at: z.string(),
+  status: z.enum(['open', 'resolved']),
+  resolvedBy: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+  resolutionNote: z.string().nullable(),
+})
+export const FlagListSchema = z.object({ flags: z.array(FlagSchema) })
 export const WorkstationResponseSchema = z.object({ workstation: WorkstationSchema })
 
 export const FamilyPasswordResponseSchema = z.object({

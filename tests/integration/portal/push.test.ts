@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES, PortalErrorSchema, PushResponseSchema, type EnrolResponse, type PushCommand, type PushResponse } from '@shared/sync/protocol'
 import { one, rows } from '../../../src/portal/db/client'
 import { backends } from './backends'
-import { bookPayload, command, digest, enrol, guardianOf, kids, setCapacity, siteIds, startTestPortal, type Kid, type TestPortal } from './helpers'
+import { adminToken, bookPayload, command, digest, enrol, guardianOf, kids, setCapacity, siteIds, startTestPortal, type Kid, type TestPortal } from './helpers'
 
 describe.each(backends)('portal push ($name)', (backend) => {
   let t: TestPortal
@@ -180,6 +180,14 @@ describe.each(backends)('portal push ($name)', (backend) => {
     // The flags go through the change log (every workstation pulls them).
     const logged = await rows<{ entity: string }>(t.db, sql`SELECT entity FROM changes WHERE command_id = ${commands[2]!.id}`)
     expect(logged).toEqual([{ entity: 'flags' }])
+
+    // A responsable sees them on the portal too (open first).
+    const listed = await t.api<{ flags: Array<{ id: string; code: string; status: string; commandId: string }> }>('GET', '/admin/flags', { token: await adminToken(t) })
+    expect(listed.status).toBe(200)
+    expect(listed.body.flags.filter((f) => commands.some((c) => c.id === f.commandId)).map((f) => f.code).sort()).toEqual(
+      ['CONCURRENT_CHANGE', 'DUPLICATE_TRANSACTION', 'UNKNOWN_FAMILY', 'UNKNOWN_PERSON'],
+    )
+    expect((await t.api('GET', '/admin/flags')).status).toBe(401)
 
     // A replay answers the same results, flags included, and changes nothing.
     const snapshot = await digest(t.db)
