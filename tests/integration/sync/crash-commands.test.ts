@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
+import type { Result } from '@shared/contract'
 import { createCore } from '../../../src/main/core'
 import { databaseFile } from '../../../src/main/core/paths'
 import { TEST_INSTANT, testClock } from '../../helpers/clock'
@@ -140,8 +141,8 @@ describe('workstation killed with SIGKILL at random points while it books (check
       session.agentId = agentId
       const some = [...reported.values()][0]!
       const familyId = bookings.get(some.key)!.input.familyId
-      const listed = await core.call(session, 'reservations', 'list', { familyId })
-      expect(listed.ok && listed.data.reservations.some((r: { id: string }) => r.id === some.reservationId)).toBe(true)
+      const listed = (await core.call(session, 'reservations', 'list', { familyId })) as Result<{ reservations: Array<{ id: string }> }>
+      expect(listed.ok && listed.data.reservations.some((r) => r.id === some.reservationId)).toBe(true)
       expect(core.sqlite.prepare(`SELECT count(*) FROM outbox WHERE status = 'pending'`).pluck().get()).toBe(made)
     } finally {
       core.close()
