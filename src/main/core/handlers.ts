@@ -64,12 +64,13 @@ export const handlers: HandlersFor<typeof contract> = {
     },
     updateContacts: async (ctx, input) => {
       ctx.record('person', input.personId)
-      // A fact: it carries the values the counter held, so that the portal sees a concurrent change.
-      const held = ctx.store.getSync('persons', input.personId)
+      // A fact: it carries the values the agent saw (or, when the screen did not send them, the
+      // values this workstation holds), so that the portal sees a concurrent change.
+      const held = input.before ? null : ctx.store.getSync('persons', input.personId)
       const value = (column: string): string | null => (held?.[column] === null || held?.[column] === undefined ? null : String(held[column]))
-      const before = held
-        ? { phoneMobile: value('phone_mobile'), phoneHome: value('phone_home'), phoneWork: value('phone_work'), email: value('email') }
-        : undefined
+      const before =
+        input.before ??
+        (held ? { phoneMobile: value('phone_mobile'), phoneHome: value('phone_home'), phoneWork: value('phone_work'), email: value('email') } : undefined)
       await runShared(ctx, 'families.updateContacts', before ? { ...input, before } : input)
       return getFamilyFile(ctx.sqlite, input.familyId)
     },

@@ -152,8 +152,12 @@ export const BookingOptionsSchema = z.object({
 /** What the counter sends to book: the shared command's payload less its id (the core makes it). */
 export const BookInputSchema = BookPayload.omit({ id: true })
 
-/** What the counter sends to change contacts: the shared command's payload less `before` (the core adds the values it held). */
-export const UpdateContactsInputSchema = ContactsPayload.omit({ before: true })
+/**
+ * What the counter sends to change contacts: the shared command's payload. `before` holds the
+ * values the agent saw when the form opened (the core takes its own when it is absent): only the
+ * fields that differ from them are changed, and the portal sees a concurrent change with them.
+ */
+export const UpdateContactsInputSchema = ContactsPayload
 
 export const SyncStatusSchema = z.object({
   enrolled: z.boolean(),

@@ -87,6 +87,19 @@ describe('a contact change at the counter (a fact)', () => {
     expect(count(core.sqlite, 'flags')).toBe(0)
   })
 
+  it('changes only the fields the agent edited, from the values the screen showed', async () => {
+    // The screen opened before a pull brought a new mobile number; the agent only changed the e-mail.
+    const shown = { phoneMobile: '06 00 00 00 00', phoneHome: null, phoneWork: null, email: 'marie@example.fr' }
+    const r = await core.call(session, 'families', 'updateContacts', { familyId, personId, ...shown, email: 'marie.l@example.fr', before: shown })
+    expect(r.ok).toBe(true)
+    expect(core.sqlite.prepare('SELECT phone_mobile AS mobile, email FROM persons WHERE id = ?').get(personId)).toEqual({
+      mobile: '06 12 34 56 78',
+      email: 'marie.l@example.fr',
+    })
+    expect(core.sqlite.prepare('SELECT field FROM field_history').pluck().all()).toEqual(['email'])
+    expect(JSON.parse(outboxRows()[0]!.payload).before).toEqual(shown)
+  })
+
   it('is never undone: a flagged answer marks it flagged, even a rejection applies no truth over it', async () => {
     await core.call(session, 'families', 'updateContacts', { familyId, personId, phoneMobile: '07 11 22 33 44', phoneHome: null, phoneWork: null, email: null })
     await core.call(session, 'families', 'updateContacts', { familyId, personId, phoneMobile: '07 55 55 55 55', phoneHome: null, phoneWork: null, email: null })
