@@ -188,6 +188,25 @@ describe('sync against the real portal, with faults', () => {
     expect(sharedTables(a.core.sqlite)).toEqual(sharedTables(b.core.sqlite))
   })
 
+  it('a portal whose pull answer goes back is refused: the round fails, the cursor and the data stay, the next answer goes on', async () => {
+    await a.drain()
+    const fromB = await book(b)
+    await b.drain()
+    const held = a.engine.cursor()
+    expect(held).toBeGreaterThan(0)
+    // A portal restored from an older backup: its cursor is below ours.
+    a.faults.inject(/\/sync\/pull/, { rewrite: () => ({ changes: [], cursor: held - 1, hasMore: false }) })
+    const refused = await a.sync()
+    expect(refused).toMatchObject({ state: 'error', pending: 0 })
+    expect(a.engine.cursor()).toBe(held)
+    expect(reservationCount(a, fromB.id)).toBe(0)
+    // The portal's true answer: applied as usual.
+    const ok = await a.sync()
+    expect(ok).toMatchObject({ state: 'idle', lastError: null })
+    expect(reservationCount(a, fromB.id)).toBe(1)
+    expect(a.engine.cursor()).toBeGreaterThan(held)
+  })
+
   it('SEQUENCE_GAP: the portal expects an earlier seq; the engine re-sends from there', async () => {
     a.faults.offline = true
     const skipped = await book(a)

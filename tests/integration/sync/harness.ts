@@ -95,6 +95,8 @@ export type Fault =
   | { cutAfterBytes: number }
   /** Runs `run` after the portal answered and before the workstation reads the answer. */
   | { beforeAnswer: () => Promise<void> }
+  /** The portal's JSON answer, changed on the way (a portal gone wrong). */
+  | { rewrite: (body: unknown) => unknown }
 
 export interface FaultyFetch {
   fetch: FetchLike
@@ -127,7 +129,7 @@ export function faultyFetch(): FaultyFetch {
       const range = (init.headers as Record<string, string> | undefined)?.range
       const i = faults.findIndex((f) => f.match.test(url))
       const fault = i >= 0 ? faults.splice(i, 1)[0]!.fault : null
-      const outcome = fault ? (typeof fault === 'string' ? fault : 'cutAfterBytes' in fault ? 'cut' : 'delayed') : 'ok'
+      const outcome = fault ? (typeof fault === 'string' ? fault : 'cutAfterBytes' in fault ? 'cut' : 'rewrite' in fault ? 'rewritten' : 'delayed') : 'ok'
       calls.push({ method, path, outcome, ...(range ? { range } : {}) })
       if (fault === 'drop-request') throw new TypeError('fetch failed (request lost)')
       if (fault === 'status-500') {
@@ -148,6 +150,10 @@ export function faultyFetch(): FaultyFetch {
       if (fault === 'drop-response') {
         await res.arrayBuffer() // the portal answered: it has committed
         throw new TypeError('fetch failed (response lost)')
+      }
+      if (fault && typeof fault === 'object' && 'rewrite' in fault) {
+        const body = fault.rewrite(await res.json())
+        return new Response(JSON.stringify(body), { status: res.status, headers: { 'content-type': 'application/json' } })
       }
       if (fault && typeof fault === 'object' && 'beforeAnswer' in fault) {
         const body = await res.arrayBuffer()
