@@ -13,7 +13,7 @@ import { SyncTransportError, type Transport } from './transport'
 /**
  * Bootstrap: a freshly enrolled workstation downloads the portal's snapshot (a SQLite file
  * with one table per shared entity) with HTTP Range resume, checks its sha256, then imports
- * it table by table in dependency order, in short transactions (~15 ms: the rows per chunk adapt
+ * it table by table in dependency order, in short transactions (~8 ms: the rows per chunk adapt
  * to each table's speed, about 2 000 for most), the progress committed
  * with the rows, yielding to the event loop between chunks so that searches keep answering.
  * A cut or a crash resumes where it stopped: the download from the bytes on disk, the import
@@ -26,7 +26,7 @@ export interface BootstrapProgress {
   total: number
 }
 
-const CHUNK_TARGET_MS = 15
+const CHUNK_TARGET_MS = 8
 const MIN_CHUNK_ROWS = 100
 const FIRST_CHUNK_ROWS = 250
 const MAX_CHUNK_ROWS = 10_000
@@ -34,7 +34,7 @@ const MAX_CHUNK_ROWS = 10_000
 export interface BootstrapOptions {
   log: (line: string) => void
   onProgress: (progress: BootstrapProgress | null) => void
-  /** Rows per import transaction (default: adapted to each table, to keep every transaction near 15 ms). */
+  /** Rows per import transaction (default: adapted to each table, to keep every transaction near 8 ms). */
   chunkRows?: number
 }
 
@@ -314,7 +314,7 @@ export async function runBootstrap(core: Core, transport: Transport, opts: Boots
       if (adaptive && step.state.entity !== from.entity) {
         rows = FIRST_CHUNK_ROWS // another table: start small, then adapt to its speed
       } else if (adaptive && step.rows > 0) {
-        // Keep each transaction short (~15 ms) so that a search never waits long behind one.
+        // Keep each transaction short (~8 ms: a search that arrives meanwhile waits at most about that long) so that a search never waits long behind one.
         const ms = Math.max(1, performance.now() - chunkStarted)
         rows = Math.round(Math.min(MAX_CHUNK_ROWS, Math.max(MIN_CHUNK_ROWS, (rows * CHUNK_TARGET_MS) / ms)))
       }
