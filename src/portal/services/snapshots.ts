@@ -4,13 +4,16 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { sql } from 'drizzle-orm'
 import { columnsOf, entities, entityOrder, isEntityName, type EntityName } from '@shared/sync/entities'
+import { SEARCH_DOC_VERSION } from '@shared/domain/searchIndex'
 import { SYNC_SCHEMA_VERSION, type SnapshotInfo } from '@shared/sync/protocol'
 import { rows, type PortalDb } from '../db/client'
 import { currentSeq } from '../db/store'
+import { familiesOfPersons, familiesTouchedBy, searchDocsVersion, writeSearchDocs } from './search-docs'
 
 /**
  * Bootstrap snapshots: the whole town at change seq S as one SQLite file (one table per shared
- * entity with the same columns, booleans as 0/1, plus `meta(key, value)` with the seq), which a
+ * entity with the same columns, booleans as 0/1, `meta(key, value)` with the seq, and the
+ * families' search documents ready to index, see search-docs.ts), which a
  * new workstation downloads (resumable: HTTP Range) and imports, then pulls from S.
  *
  * The first build after start reads every table in one REPEATABLE READ transaction together with
@@ -164,6 +167,17 @@ export class SnapshotManager {
       const base = this.nextFull ? null : this.newest
       const built = base && existsSync(base.file) ? await this.applyChanges(base, tmp) : await this.readTables(tmp)
       if ('reused' in built) return built.reused
+      if (!base || !existsSync(base.file)) {
+        // A full build: the search documents of every family (an incremental build keeps them in step itself).
+        const out = new Database(tmp)
+        try {
+          out.pragma('journal_mode = OFF')
+          out.pragma('synchronous = OFF')
+          await writeSearchDocs(out, 'all')
+        } finally {
+          out.close()
+        }
+      }
       this.nextFull = false
       const { seq, rows: total } = built
       const bytes = statSync(tmp).size
@@ -225,11 +239,16 @@ export class SnapshotManager {
         put.set(entity, out.prepare(`INSERT OR REPLACE INTO ${entity} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`))
         del.set(entity, out.prepare(`DELETE FROM ${entity} WHERE id = ?`))
       }
+      // The families whose search document the changes alter (see search-docs.ts).
+      const touchedFamilies = new Set<string>()
+      const touchedPersons = new Set<string>()
       const apply = out.transaction((page: Array<{ entity: string; entity_id: string; op: string; row: string | null }>) => {
         for (const c of page) {
           if (!isEntityName(c.entity)) continue
-          if (c.op === 'delete' || c.row === null) del.get(c.entity)?.run(c.entity_id)
-          else put.get(c.entity)?.run(sqliteValues(c.entity, JSON.parse(c.row) as Record<string, unknown>))
+          const row = c.op === 'delete' || c.row === null ? null : (JSON.parse(c.row) as Record<string, unknown>)
+          familiesTouchedBy(out, { entity: c.entity, entity_id: c.entity_id, row }, touchedFamilies, touchedPersons)
+          if (row === null) del.get(c.entity)?.run(c.entity_id)
+          else put.get(c.entity)?.run(sqliteValues(c.entity, row))
         }
       })
       let seq = base.seq
@@ -245,6 +264,11 @@ export class SnapshotManager {
       }
       const known = this.find(seq)
       if (known) return { reused: known }
+      if (searchDocsVersion(out) === SEARCH_DOC_VERSION) {
+        await writeSearchDocs(out, [...touchedFamilies, ...familiesOfPersons(out, touchedPersons)])
+      } else {
+        await writeSearchDocs(out, 'all') // a file from before the documents, or of another version
+      }
       let total = 0
       for (const entity of entityOrder) total += out.prepare(`SELECT count(*) FROM ${entity}`).pluck().get() as number
       writeMeta(out, seq, total)

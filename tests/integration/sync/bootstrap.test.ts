@@ -2,7 +2,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getSetting } from '../../../src/main/core/services/settings'
-import { searchFamilies } from '../../../src/main/core/services/search'
+import { reindexAllFamilies, searchFamilies } from '../../../src/main/core/services/search'
+import Database from 'better-sqlite3'
+import { SEARCH_DOC_VERSION } from '../../../src/shared/domain/searchIndex'
 import { bootstrapDir, IMPORT_STEPS } from '../../../src/main/core/sync/bootstrap'
 import { SYNC_KEYS, type BootstrapState } from '../../../src/main/core/sync/state'
 import { countRows, loginAsPortalAgent, openWorkstation, sharedTables, startTestPortal, tempDir, type Portal, type TestWorkstation } from './harness'
@@ -153,5 +155,42 @@ describe('bootstrap', () => {
     expect(searchFamilies(resumed.core.sqlite, name, 50).map((f) => f.id).sort()).toEqual(
       searchFamilies(reference.core.sqlite, name, 50).map((f) => f.id).sort(),
     )
+  })
+
+  it('the snapshot carries the search documents, kept in step with the changes; a new workstation indexes them as it would build them', async () => {
+    // A change that alters a family's document, made at the counter and pushed: the next
+    // snapshot is an incremental build over the previous one.
+    loginAsPortalAgent(reference)
+    const m = reference.core.sqlite
+      .prepare(`SELECT family_id AS familyId, person_id AS personId FROM family_members WHERE role = 'RL1' ORDER BY id LIMIT 1`)
+      .get() as { familyId: string; personId: string }
+    const out = await reference.call('families', 'updateContacts', { ...m, phoneMobile: '06 11 22 33 44', phoneHome: null, phoneWork: null, email: null })
+    expect(out.ok).toBe(true)
+    expect(await reference.sync()).toMatchObject({ state: 'idle', pending: 0 })
+    const before = portal.snapshots.latest()?.seq ?? 0
+    const snapshot = await portal.snapshots.build()
+    expect(snapshot.seq).toBeGreaterThan(before)
+
+    // In the file: one document per family, of this version, the changed one up to date.
+    const file = new Database(snapshot.file, { readonly: true })
+    try {
+      expect(file.prepare(`SELECT value FROM meta WHERE key = 'searchDocVersion'`).pluck().get()).toBe(String(SEARCH_DOC_VERSION))
+      expect(file.prepare('SELECT count(*) FROM search_docs').pluck().get()).toBe(file.prepare('SELECT count(*) FROM families').pluck().get())
+      expect(file.prepare('SELECT other FROM search_docs WHERE family_id = ?').pluck().get(m.familyId)).toContain('0611223344')
+    } finally {
+      file.close()
+    }
+
+    // A new workstation: its index is exactly the one it would build from its own tables.
+    const ws = await openWorkstation(portal, { name: 'Documents' })
+    opened.push(ws)
+    expect(ws.engine.cursor()).toBeGreaterThanOrEqual(snapshot.seq)
+    const index = () =>
+      ws.core.sqlite.prepare('SELECT family_id, summary, family, names, other FROM family_search ORDER BY family_id').all()
+    const imported = index()
+    expect(imported.length).toBe(countRows(ws.core.sqlite, 'SELECT count(*) AS n FROM families'))
+    reindexAllFamilies(ws.core.sqlite)
+    expect(imported).toEqual(index())
+    expect(searchFamilies(ws.core.sqlite, '06 11 22 33 44', 5).map((f) => f.id)).toEqual([m.familyId])
   })
 })

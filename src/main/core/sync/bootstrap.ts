@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3'
 import { columnsOf, entities, entityOrder, type EntityName } from '@shared/sync/entities'
 import type { SnapshotInfo } from '@shared/sync/protocol'
 import type { Core } from '../index'
+import { SEARCH_DOC_VERSION } from '@shared/domain/searchIndex'
 import { indexNewFamilies, reindexFamilies } from '../services/search'
 import { advanceCursor, readBootstrap, writeBootstrap, type BootstrapState } from './state'
 import { SyncTransportError, type Transport } from './transport'
@@ -156,22 +157,64 @@ function maxSearchRowid(core: Core): number {
   return (core.sqlite.prepare('SELECT coalesce(max(rowid), 0) AS m FROM family_search').get() as { m: number }).m
 }
 
-/** Indexes the next families (by rowid) for the search. */
-function indexChunk(core: Core, state: ImportState, chunkRows: number): { rows: number; state: ImportState } {
-  const families = core.sqlite
-    .prepare('SELECT rowid AS r, id FROM families WHERE rowid > ? ORDER BY rowid LIMIT ?')
-    .all(state.lastRowid, chunkRows) as Array<{ r: number; id: string }>
-  if (families.length === 0) return { rows: 0, state: { ...state, entity: state.entity + 1, lastRowid: 0 } }
+/**
+ * True when the snapshot carries the search documents (table search_docs, see
+ * src/portal/services/search-docs.ts) in this workstation's version: the index step then only
+ * copies them into the full-text index instead of building each family's document here.
+ */
+function snapshotHasSearchDocs(core: Core): boolean {
+  const { sqlite } = core
+  const table = sqlite.prepare(`SELECT 1 FROM snap.sqlite_master WHERE type = 'table' AND name IN ('search_docs', 'meta')`).all()
+  if (table.length < 2) return false
+  const version = sqlite.prepare(`SELECT value FROM snap.meta WHERE key = 'searchDocVersion'`).pluck().get() as string | undefined
+  return version === String(SEARCH_DOC_VERSION)
+}
+
+/**
+ * Indexes the next families for the search: the snapshot's documents when it has them (by
+ * search_docs rowid), otherwise the families' documents built here (by families rowid).
+ */
+function indexChunk(core: Core, state: ImportState, chunkRows: number, docs: boolean): { rows: number; state: ImportState } {
   const current = maxSearchRowid(core)
   // Rows this pass did not write (an older index, or an agent's change during the import):
   // from now on, replace rather than add.
   const replace = state.searchReplace === true || current !== (state.searchRowid ?? 0)
+  if (docs && !replace && state.searchSource !== 'families') {
+    const range = core.sqlite
+      .prepare('SELECT count(*) AS n, max(r) AS last FROM (SELECT rowid AS r FROM snap.search_docs WHERE rowid > ? ORDER BY rowid LIMIT ?)')
+      .get(state.lastRowid, chunkRows) as { n: number; last: number | null }
+    if (range.n === 0 || range.last === null) return { rows: 0, state: { ...state, entity: state.entity + 1, lastRowid: 0 } }
+    core.sqlite
+      .prepare(
+        `INSERT INTO family_search (family_id, summary, family, names, other)
+         SELECT family_id, summary, family, names, other FROM snap.search_docs WHERE rowid > ? AND rowid <= ? ORDER BY rowid`,
+      )
+      .run(state.lastRowid, range.last)
+    return {
+      rows: range.n,
+      state: { ...state, lastRowid: range.last, searchRowid: maxSearchRowid(core), searchReplace: false, searchSource: 'docs' },
+    }
+  }
+  // Built here. Coming from the snapshot's documents (an agent changed a family meanwhile):
+  // start the step again over the families, replacing what the documents wrote.
+  const from = state.searchSource === 'docs' ? 0 : state.lastRowid
+  const families = core.sqlite
+    .prepare('SELECT rowid AS r, id FROM families WHERE rowid > ? ORDER BY rowid LIMIT ?')
+    .all(from, chunkRows) as Array<{ r: number; id: string }>
+  if (families.length === 0) return { rows: 0, state: { ...state, entity: state.entity + 1, lastRowid: 0 } }
+  const replacing = replace || state.searchSource === 'docs'
   const ids = families.map((f) => f.id)
-  if (replace) reindexFamilies(core.sqlite, ids)
+  if (replacing) reindexFamilies(core.sqlite, ids)
   else indexNewFamilies(core.sqlite, ids)
   return {
     rows: families.length,
-    state: { ...state, lastRowid: families[families.length - 1]!.r, searchRowid: maxSearchRowid(core), searchReplace: replace },
+    state: {
+      ...state,
+      lastRowid: families[families.length - 1]!.r,
+      searchRowid: maxSearchRowid(core),
+      searchReplace: replacing,
+      searchSource: 'families',
+    },
   }
 }
 
@@ -209,12 +252,13 @@ function importChunk(
   state: ImportState,
   chunkRows: number,
   statements: Map<EntityName, TableImport | null>,
+  docs: boolean,
 ): { rows: number; state: ImportState } {
   const { sqlite } = core
   const step = IMPORT_STEPS[state.entity]!
   return sqlite.transaction(() => {
     if (step === 'search_index') {
-      const indexed = indexChunk(core, state, chunkRows)
+      const indexed = indexChunk(core, state, chunkRows, docs)
       writeBootstrap(sqlite, indexed.state)
       return indexed
     }
@@ -245,11 +289,12 @@ function importChunkRelaxed(
   state: ImportState,
   chunkRows: number,
   statements: Map<EntityName, TableImport | null>,
+  docs: boolean,
 ): { rows: number; state: ImportState } {
   const setting = core.sqlite.pragma('synchronous', { simple: true }) as number
   core.sqlite.pragma('synchronous = NORMAL')
   try {
-    return importChunk(core, state, chunkRows, statements)
+    return importChunk(core, state, chunkRows, statements, docs)
   } finally {
     core.sqlite.pragma(`synchronous = ${setting}`)
   }
@@ -305,12 +350,13 @@ export async function runBootstrap(core: Core, transport: Transport, opts: Boots
   try {
     let current: ImportState = state
     const statements = new Map<EntityName, TableImport | null>()
+    const docs = await core.exclusive(() => snapshotHasSearchDocs(core))
     let rows = adaptive ? FIRST_CHUNK_ROWS : chunkRows
     opts.onProgress({ phase: 'import', done: current.done, total: current.rows })
     while (current.entity < IMPORT_STEPS.length) {
       const from = current
       const chunkStarted = performance.now()
-      const step = await core.exclusive(() => importChunkRelaxed(core, from, rows, statements))
+      const step = await core.exclusive(() => importChunkRelaxed(core, from, rows, statements, docs))
       if (adaptive && step.state.entity !== from.entity) {
         rows = FIRST_CHUNK_ROWS // another table: start small, then adapt to its speed
       } else if (adaptive && step.rows > 0) {

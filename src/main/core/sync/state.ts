@@ -37,6 +37,8 @@ export type BootstrapState =
       /** Search index step: the index's last rowid after our last chunk, and whether to replace rows. */
       searchRowid?: number
       searchReplace?: boolean
+      /** Where the search index step takes its documents: the snapshot's own (search_docs), or built here from the families. */
+      searchSource?: 'docs' | 'families'
     }
   | { phase: 'done' }
 

@@ -1,0 +1,87 @@
+import type { FamilySummary } from '../contract'
+import { searchTerms } from './searchText'
+
+/**
+ * The family search documents: what the search index (SQLite FTS5 table `family_search` on the
+ * workstation) holds for one family, built from the shared tables' rows. Pure, so that the
+ * workstation (src/main/core/services/search.ts) and the portal (the bootstrap snapshot, which
+ * carries the documents ready to index) build exactly the same ones.
+ *
+ * SEARCH_DOC_VERSION changes whenever the documents change shape or content: a workstation
+ * indexes a snapshot's documents only when their version is its own, and builds them itself
+ * otherwise.
+ */
+export const SEARCH_DOC_VERSION = 1
+
+/** The members of families with what the documents need (SQLite, shared tables' columns). */
+export const SEARCH_MEMBERS_SQL = `
+  SELECT m.family_id AS familyId, m.role, p.id AS personId, p.first_names AS firstNames, p.last_name AS lastName,
+         p.birth_name AS birthName, p.phone_mobile AS phoneMobile, p.phone_home AS phoneHome,
+         p.phone_work AS phoneWork, p.email,
+         (SELECT s.level FROM schoolings s WHERE s.person_id = p.id ORDER BY s.school_year DESC LIMIT 1) AS level
+  FROM family_members m JOIN persons p ON p.id = m.person_id`
+
+/** The families' own columns the documents need. */
+export const SEARCH_FAMILIES_SQL = 'SELECT id, code, name, city FROM families'
+
+export interface MemberRow {
+  familyId: string
+  role: 'RL1' | 'RL2' | 'enfant' | 'contact'
+  personId: string
+  firstNames: string
+  lastName: string
+  birthName: string | null
+  phoneMobile: string | null
+  phoneHome: string | null
+  phoneWork: string | null
+  email: string | null
+  level: string | null
+}
+
+export interface FamilyRow {
+  id: string
+  code: string
+  name: string
+  city: string
+}
+
+const ROLE_ORDER: Record<MemberRow['role'], number> = { RL1: 0, RL2: 1, enfant: 2, contact: 3 }
+
+/** Phone numbers as digit strings: "06 12 34 56 78" → "0612345678" (+33 → 0). */
+export function phoneDigits(phone: string): string {
+  let digits = phone.replace(/\D/g, '')
+  if (digits.startsWith('33') && digits.length === 11) digits = `0${digits.slice(2)}`
+  if (digits.startsWith('0033')) digits = `0${digits.slice(4)}`
+  return digits
+}
+
+export interface SearchDoc {
+  summary: FamilySummary
+  family: string
+  names: string
+  other: string
+}
+
+/** The document of one family (its members in any order: they are sorted by role, then person). */
+export function buildSearchDoc(family: FamilyRow, members: MemberRow[]): SearchDoc {
+  members.sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0))
+  const names: string[] = []
+  const other: string[] = [family.code, family.city]
+  const guardians: string[] = []
+  const children: string[] = []
+  for (const m of members) {
+    names.push(m.firstNames, m.lastName)
+    if (m.birthName) names.push(m.birthName)
+    for (const phone of [m.phoneMobile, m.phoneHome, m.phoneWork]) if (phone) other.push(phoneDigits(phone))
+    if (m.email) other.push(m.email)
+    if (m.role === 'RL1' || m.role === 'RL2') guardians.push(`${m.firstNames} ${m.lastName}`)
+    else if (m.role === 'enfant') children.push(m.level ? `${m.firstNames} (${m.level})` : m.firstNames)
+  }
+  return {
+    summary: { id: family.id, code: family.code, name: family.name, guardians, children, city: family.city },
+    family: searchTerms(family.name),
+    names: searchTerms(names.join(' ')),
+    other: other.join(' '),
+  }
+}
+
