@@ -439,7 +439,7 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       errors: [403, 409],
       handler: async ({ ctx, auth, body, reply }) => {
         requirePasswordChanged(auth)
-        const { result } = await familyBook(ctx.db, auth, body)
+        const { result } = await familyBook(ctx.db, auth, body, ctx.now())
         ctx.changed()
         reply.code(201)
         return { reservation: result }
@@ -457,7 +457,7 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       errors: [403, 404, 409],
       handler: async ({ ctx, auth, params }) => {
         requirePasswordChanged(auth)
-        const { result } = await familyCancel(ctx.db, auth, params.id)
+        const { result } = await familyCancel(ctx.db, auth, params.id, ctx.now())
         ctx.changed()
         return { reservation: result }
       },
@@ -474,7 +474,7 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       errors: [403, 404, 409],
       handler: async ({ ctx, auth, body }) => {
         requirePasswordChanged(auth)
-        const { result } = await familyUpdateContacts(ctx.db, auth, body)
+        const { result } = await familyUpdateContacts(ctx.db, auth, body, ctx.now())
         ctx.changed()
         return { person: result }
       },
@@ -492,7 +492,7 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       errors: [403, 409],
       handler: async ({ ctx, auth, body, reply }) => {
         requirePasswordChanged(auth)
-        const { result } = await familyRecordPayment(ctx.db, auth, body)
+        const { result } = await familyRecordPayment(ctx.db, auth, body, ctx.now())
         ctx.changed()
         reply.code(201)
         return { payment: result }

@@ -262,18 +262,27 @@ export async function familyBook(
   db: PortalDb,
   family: FamilyPrincipal,
   input: { id: string; childId: string; unitId: string; siteId: string; date: string },
+  now = new Date(),
 ): Promise<{ result: FamilyMe['reservations'][number]; writes: number }> {
-  return runFamilyCommand(db, 'reservations.book', { ...input, familyId: family.familyId }, async (store) => {
-    const row = await store.get('reservations', input.id)
-    if (!row) throw new Error('booked reservation is missing')
-    return reservationView(row)
-  })
+  return runFamilyCommand(
+    db,
+    'reservations.book',
+    { ...input, familyId: family.familyId },
+    async (store) => {
+      const row = await store.get('reservations', input.id)
+      if (!row) throw new Error('booked reservation is missing')
+      return reservationView(row)
+    },
+    undefined,
+    now,
+  )
 }
 
 export async function familyCancel(
   db: PortalDb,
   family: FamilyPrincipal,
   id: string,
+  now = new Date(),
 ): Promise<{ result: FamilyMe['reservations'][number]; writes: number }> {
   return runFamilyCommand(
     db,
@@ -284,6 +293,7 @@ export async function familyCancel(
       const r = await store.get('reservations', id)
       if (!r || r.family_id !== family.familyId) throw notFound('Réservation introuvable pour votre famille.')
     },
+    now,
   )
 }
 
@@ -291,6 +301,7 @@ export async function familyUpdateContacts(
   db: PortalDb,
   family: FamilyPrincipal,
   input: { personId: string; phoneMobile: string | null; phoneHome: string | null; phoneWork: string | null; email: string | null },
+  now = new Date(),
 ): Promise<{ result: FamilyMe['members'][number]; writes: number }> {
   return runFamilyCommand(
     db,
@@ -305,6 +316,7 @@ export async function familyUpdateContacts(
       const [m] = await store.find('family_members', { family_id: family.familyId, person_id: input.personId })
       if (!m) throw notFound('Cette personne n’est pas rattachée à votre famille.')
     },
+    now,
   )
 }
 
@@ -312,8 +324,9 @@ export async function familyRecordPayment(
   db: PortalDb,
   family: FamilyPrincipal,
   input: { transactionId: string; amountCents: number },
+  now = new Date(),
 ): Promise<{ result: FamilyMe['payments'][number]; writes: number }> {
-  const id = uuidv7()
+  const id = uuidv7({ msecs: now.getTime() })
   return runFamilyCommand(
     db,
     'payments.recordOnline',
@@ -326,5 +339,6 @@ export async function familyRecordPayment(
         throw rejected(`La transaction ${input.transactionId.trim()} est déjà enregistrée.`)
       }
     },
+    now,
   )
 }
