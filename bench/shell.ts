@@ -1,14 +1,14 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { spawn } from 'node:child_process'
 import { Agent, request } from 'node:http'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { HTTP_API_PREFIX, HTTP_TOKEN_HEADER, type Result, type SyncStatus } from '@shared/contract'
 import { createCore } from '../src/main/core'
 import { createAgent } from '../src/main/core/services/agents'
 import { startWebShell, type RunningWebShell } from '../src/main/web/shell'
+import { cachedTown, enrolmentCode, freshCopy, percentile, ROOT, servePortal, type ServedPortal } from './portal'
 
 /**
  * `npm run bench -- shell`: the web shell as it runs here (this process is the shell: Fastify on
@@ -24,47 +24,9 @@ import { startWebShell, type RunningWebShell } from '../src/main/web/shell'
 
 const FAMILIES = 20_000
 const IDLE_SEARCHES = 400
-const ROOT = resolve(__dirname, '..')
 const MIGRATIONS = join(ROOT, 'resources/migrations')
-const portalEnv = { ...process.env, DATABASE_URL: '' }
 const BENCH_AGENT = { login: 'banc', password: 'banc-du-shell-2026', displayName: 'Banc Shell', role: 'accueil' as const }
 const QUERIES = ['lefevre', 'martin', 'dubois', 'jean baptiste', 'lea', 'bernard', 'nguyen', 'petit', 'moreau', 'laurent', 'garcia', 'rous']
-
-function portalCli(args: string[]): string {
-  return execFileSync(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/portal/cli.ts'), ...args], {
-    cwd: ROOT,
-    env: portalEnv,
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  })
-}
-
-async function servePortal(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(
-    join(ROOT, 'node_modules/.bin/tsx'),
-    [join(ROOT, 'src/portal/cli.ts'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
-    { cwd: ROOT, env: portalEnv, stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  let out = ''
-  const url = await new Promise<string>((ok, ko) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(out)
-      if (m) ok(m[1]!)
-    })
-    child.on('exit', (code) => ko(new Error(`portal exited (${code}): ${out}`)))
-  })
-  return {
-    url,
-    stop: async () => {
-      if (child.exitCode !== null) return
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
-}
-
 /**
  * A witness: an idle Node process measuring its own event-loop delay over the same window. On a
  * busy shared machine it shows how much of the shell's figure is the machine's (scheduling)
@@ -92,38 +54,18 @@ process.stdin.on('end', () => { h.disable(); process.stdout.write(JSON.stringify
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[i] ?? 0
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** The cached 20 000-family portal of `bench -- sync` (same folder, same seeding). */
-function benchPortalDir(): string {
-  const schema = createHash('sha256').update(readFileSync(join(ROOT, 'resources/portal-migrations/meta/_journal.json'))).digest('hex').slice(0, 10)
-  const portalDir = join(ROOT, 'bench/.data', `portal-${FAMILIES}-${schema}`)
-  mkdirSync(portalDir, { recursive: true })
-  const dbDir = join(portalDir, 'db')
-  if (!existsSync(join(portalDir, '.seeded'))) {
-    console.error(`bench shell : création du portail de ${FAMILIES} familles (une fois, mis en cache)…`)
-    portalCli(['demo', '--families', String(FAMILIES), '--seed', '1', '--data-dir', dbDir])
-    writeFileSync(join(portalDir, '.seeded'), new Date().toISOString())
-  }
-  return dbDir
-}
-
 export async function runShellBench(): Promise<void> {
-  const dbDir = benchPortalDir()
-  // Every run works on a fresh copy of the cached town (its snapshot included): the cache never changes.
+  // The cached town of `bench -- sync`, copied afresh for this run: the cache never changes.
+  const { dbDir } = cachedTown(FAMILIES, (line) => console.error(`bench shell : ${line}`))
   const work = mkdtempSync(join(tmpdir(), 'guichet-bench-shell-'))
-  const runDir = join(work, 'portal')
-  cpSync(dbDir, runDir, { recursive: true })
+  const runDir = freshCopy(dbDir, join(work, 'portal'))
   const dataDir = join(work, 'poste')
   let shell: RunningWebShell | null = null
-  let portal: { url: string; stop: () => Promise<void> } | null = null
+  let portal: ServedPortal | null = null
   try {
-    const code = portalCli(['enrol-code', '--name', 'Banc shell', '--data-dir', runDir]).trim().split('\n').at(-1)!.trim()
+    const code = enrolmentCode(runDir, 'Banc shell')
     portal = await servePortal(runDir)
 
     // A counter agent exists before the town arrives, so that the searches run during the bootstrap.

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createCore, type Core } from '../src/main/core'
 import { openDatabase } from '../src/main/core/db/client'
 import { searchFamilies } from '../src/main/core/services/search'
@@ -11,6 +9,7 @@ import { createSyncEngine, type SyncEngine } from '../src/main/core/sync/engine'
 import { MemoryTokenStore } from '../src/main/core/sync/token'
 import { DEMO_AGENTS } from '../src/main/core/handlers'
 import { columnsOf, entityOrder } from '@shared/sync/entities'
+import { cachedTown, enrolmentCode, freshCopy, percentile, ROOT, servePortal } from './portal'
 
 /**
  * `npm run bench -- sync`: a 20 000-family town on the embedded portal (PGlite, cached under
@@ -23,50 +22,8 @@ import { columnsOf, entityOrder } from '@shared/sync/entities'
 
 const FAMILIES = 20_000
 const COMMANDS = 1_000
-const ROOT = resolve(__dirname, '..')
 const MIGRATIONS = join(ROOT, 'resources/migrations')
 const TODAY = '2026-11-27'
-
-const portalEnv = { ...process.env, DATABASE_URL: '' }
-
-function portalCli(args: string[]): string {
-  return execFileSync(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/portal/cli.ts'), ...args], {
-    cwd: ROOT,
-    env: portalEnv,
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  })
-}
-
-async function servePortal(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(
-    join(ROOT, 'node_modules/.bin/tsx'),
-    [join(ROOT, 'src/portal/cli.ts'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
-    { cwd: ROOT, env: portalEnv, stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  let out = ''
-  const url = await new Promise<string>((ok, ko) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(out)
-      if (m) ok(m[1]!)
-    })
-    child.on('exit', (code) => ko(new Error(`portal exited (${code}): ${out}`)))
-  })
-  return {
-    url,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
-}
-
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[i] ?? 0
-}
 
 async function workstation(dir: string, portalUrl: string, code: string): Promise<{ core: Core; engine: SyncEngine }> {
   const core = await createCore({ dataDir: dir, migrationsFolder: MIGRATIONS, demo: false, log: () => {} })
@@ -109,31 +66,15 @@ function schoolDays(from: string, n: number): string[] {
 }
 
 export async function runSyncBench(): Promise<void> {
-  // The cached town is keyed by the portal's schema, so a new migration starts a new cache.
-  const schema = createHash('sha256').update(readFileSync(join(ROOT, 'resources/portal-migrations/meta/_journal.json'))).digest('hex').slice(0, 10)
-  const portalDir = join(ROOT, 'bench/.data', `portal-${FAMILIES}-${schema}`)
-  const seededMarker = join(portalDir, '.seeded')
-  mkdirSync(portalDir, { recursive: true })
-  const dbDir = join(portalDir, 'db')
-  let seedS = 0
-  if (!existsSync(seededMarker)) {
-    const t = performance.now()
-    portalCli(['demo', '--families', String(FAMILIES), '--seed', '1', '--data-dir', dbDir])
-    seedS = (performance.now() - t) / 1000
-    writeFileSync(seededMarker, new Date().toISOString())
-  }
-  // Every run works on a fresh copy of the seeded town, so that runs are repeatable: the
-  // cached portal never grows (each run pushes 1 000 bookings into its own copy).
+  // The cached town (seeded once), copied afresh for this run: runs are repeatable, the cache
+  // never grows (each run pushes 1 000 bookings into its own copy).
+  const { dbDir, seedS } = cachedTown(FAMILIES, (line) => console.error(`bench sync : ${line}`))
   const work = mkdtempSync(join(tmpdir(), 'guichet-bench-sync-'))
-  const runDir = join(work, 'portal')
-  // Snapshot files are left behind: each run's portal builds its own (untimed, before workstation B).
-  cpSync(dbDir, runDir, { recursive: true, filter: (from) => !from.startsWith(join(dbDir, 'snapshots')) })
+  const runDir = freshCopy(dbDir, join(work, 'portal'))
   // Enrolment codes are made before the server holds the database folder.
-  const codes = [1, 2].map((i) => portalCli(['enrol-code', '--name', `Banc ${i}`, '--data-dir', runDir]).trim().split('\n').at(-1)!.trim())
+  const codes = [1, 2].map((i) => enrolmentCode(runDir, `Banc ${i}`))
   // The portal is another process, as in production: its work never blocks the workstation's event loop.
   const portal = await servePortal(runDir)
-  // The portal keeps a snapshot of the town warm (built at start, rebuilt in the background after changes).
-  await fetch(`${portal.url}/api/v1/sync/snapshot`, { headers: { 'x-guichet-schema': '1', authorization: 'Bearer none' } }).catch(() => undefined)
 
   try {
     // Workstation B first (untimed): the portal is then warm, with a current snapshot, as a
