@@ -4,7 +4,7 @@ import { nextTick, ref, type Ref } from 'vue'
  * An inline prompt that asks a person for a reason or a note before an action (discard a
  * refused change, settle a flagged fact): which row it is open on, the text typed, and the
  * problem to show. The field takes the focus when it opens; Escape closes it and gives the
- * focus back to the row's button; fewer than `minLength` characters are refused with a clear
+ * focus back to the row's button (components/ReasonForm.vue asks for it); fewer than `minLength` characters are refused with a clear
  * message in the field, without calling the core.
  */
 export interface ReasonPrompt<K extends string | number> {
@@ -13,7 +13,6 @@ export interface ReasonPrompt<K extends string | number> {
   problem: Ref<string>
   ask(key: K): Promise<void>
   close(key: K): Promise<void>
-  onKeydown(event: KeyboardEvent, key: K): void
   /** The trimmed text when it is long enough; otherwise shows the problem, focuses the field and returns null. */
   validated(key: K): string | null
 }
@@ -51,11 +50,6 @@ export function useReasonPrompt<K extends string | number>(opts: {
       focus(opts.fieldId(key))
     },
     close,
-    onKeydown(event, key) {
-      if (event.key !== 'Escape' || event.isComposing) return
-      event.preventDefault()
-      void close(key)
-    },
     validated(key) {
       const value = text.value.trim()
       if (value.length < (opts.minLength ?? 3)) {
