@@ -28,7 +28,9 @@ const USAGE = `Usage : npm run portal -- <commande> [options]
 
 Options communes :
   --data-dir DOSSIER   dossier de données (défaut : $PORTAL_DATA_DIR, sinon ./.data/portal)
-  DATABASE_URL=postgres://…  utilise ce serveur PostgreSQL au lieu de la base embarquée (PGlite)`
+  DATABASE_URL=postgres://…  utilise ce serveur PostgreSQL au lieu de la base embarquée (PGlite)
+  PORTAL_TRUST_PROXY=…       derrière un proxy inverse : true (tout relais), ou les adresses
+                             des proxys (séparées par des virgules) dont X-Forwarded-For est cru`
 
 class UsageError extends Error {}
 
@@ -190,6 +192,14 @@ function plan(command: string, sub: string | undefined, values: Values): (db: Po
   }
 }
 
+/** PORTAL_TRUST_PROXY: "true", or proxy addresses / CIDRs separated by commas. */
+export function trustProxyFromEnv(raw: string | undefined): { trustProxy?: boolean | string[] } {
+  const v = raw?.trim()
+  if (!v || v === 'false') return {}
+  if (v === 'true') return { trustProxy: true }
+  return { trustProxy: v.split(',').map((s) => s.trim()).filter((s) => s !== '') }
+}
+
 async function serve(io: CliIo, dataDir: string, databaseUrl: string | undefined, values: Values): Promise<number> {
   const port = integer(values.port, '--port', 0, 65535, DEFAULT_PORTAL_PORT)
   const host = values.host ?? '127.0.0.1'
@@ -202,6 +212,7 @@ async function serve(io: CliIo, dataDir: string, databaseUrl: string | undefined
     port,
     host,
     log: level as 'info',
+    ...trustProxyFromEnv(io.env.PORTAL_TRUST_PROXY),
   })
   io.out(
     `Portail Guichet Famille prêt en ${((performance.now() - started) / 1000).toFixed(1)} s : ${portal.url}/api/v1 ` +

@@ -33,6 +33,8 @@ export interface StartPortalOptions {
   migrationsFolder?: string
   /** The portal's clock (default: PORTAL_CLOCK from `env` when set, see src/shared/clock.ts, else the system clock). */
   now?: () => Date
+  /** Reverse proxy hops to trust for the client's address (default false: the TCP peer). See ServerOptions. */
+  trustProxy?: ServerOptions['trustProxy']
   /** Where PORTAL_CLOCK is read (default process.env). */
   env?: Record<string, string | undefined>
 }
@@ -82,7 +84,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
       now,
       ...(opts.minSchemaVersion !== undefined ? { minSchemaVersion: opts.minSchemaVersion } : {}),
     }
-    const server = buildServer(ctx, { log: opts.log ?? false })
+    const server = buildServer(ctx, { log: opts.log ?? false, ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}) })
     app = server.app
     logRef.app = app
     await app.listen({ port: opts.port ?? DEFAULT_PORTAL_PORT, host: opts.host ?? '127.0.0.1' })

@@ -22,7 +22,6 @@ import {
   familyCancel,
   familyLogin,
   familyOverview,
-  familyRecordPayment,
   familyUpdateContacts,
   requirePasswordChanged,
   setFamilyPassword,
@@ -51,13 +50,11 @@ import {
   FamilyMeSchema,
   FamilyPasswordChangeSchema,
   FamilyPasswordResponseSchema,
-  FamilyPaymentSchema,
   HealthSchema,
   IdParams,
   MIN_SCHEMA_VERSION,
   OkSchema,
   PatchAgentSchema,
-  PaymentResponseSchema,
   PersonResponseSchema,
   ReservationResponseSchema,
   SnapshotFileQuery,
@@ -477,25 +474,6 @@ export function portalRoutes(openApi: () => unknown): Route[] {
         const { result } = await familyUpdateContacts(ctx.db, auth, body, ctx.now())
         ctx.changed()
         return { person: result }
-      },
-    }),
-    route({
-      method: 'POST',
-      path: p('/family/payments'),
-      operationId: 'familyRecordPayment',
-      summary: 'Enregistrer un paiement en ligne par carte',
-      description: 'Appelé au retour du prestataire de paiement : une transaction ne s’enregistre qu’une fois (409 sinon).',
-      tag: 'family',
-      auth: 'family',
-      body: FamilyPaymentSchema,
-      responses: { 201: { description: 'Paiement enregistré.', schema: PaymentResponseSchema } },
-      errors: [403, 409],
-      handler: async ({ ctx, auth, body, reply }) => {
-        requirePasswordChanged(auth)
-        const { result } = await familyRecordPayment(ctx.db, auth, body, ctx.now())
-        ctx.changed()
-        reply.code(201)
-        return { payment: result }
       },
     }),
   ]

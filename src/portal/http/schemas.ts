@@ -145,7 +145,6 @@ export const OkSchema = z.object({ ok: z.literal(true) })
 /** The family side sends the shared commands' payloads, less the family (taken from its session). */
 export const FamilyBookSchema = BookPayload.omit({ familyId: true })
 export const FamilyContactsSchema = ContactsPayload.omit({ familyId: true })
-export const FamilyPaymentSchema = OnlinePaymentPayload.pick({ transactionId: true, amountCents: true })
 
 export const ReservationSchema = z.object({
   id: z.string(),

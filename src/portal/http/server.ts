@@ -14,6 +14,12 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug'
 export interface ServerOptions {
   /** false: no logs; true or a level: JSON lines on stdout; a function: receives each JSON line (level info). No personal data. */
   log?: boolean | LogLevel | ((line: string) => void)
+  /**
+   * Behind a reverse proxy: which hops to trust for the client's address (request.ip, used by
+   * the login throttling). false (default): the TCP peer's address, X-Forwarded-For ignored.
+   * See fastify's `trustProxy`: true (any hop), or the proxies' addresses / CIDRs.
+   */
+  trustProxy?: boolean | string | string[]
 }
 
 export interface PortalServer {
@@ -119,6 +125,7 @@ export function buildServer(ctx: PortalContext, opts: ServerOptions = {}): Porta
     exposeHeadRoutes: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    trustProxy: opts.trustProxy ?? false,
   })
   // JSON only (415 otherwise), parsed as fastify does (prototype poisoning refused), but an empty
   // body with a JSON content type is "no body" (clients often send the header on every request).

@@ -319,26 +319,3 @@ export async function familyUpdateContacts(
     now,
   )
 }
-
-export async function familyRecordPayment(
-  db: PortalDb,
-  family: FamilyPrincipal,
-  input: { transactionId: string; amountCents: number },
-  now = new Date(),
-): Promise<{ result: FamilyMe['payments'][number]; writes: number }> {
-  const id = uuidv7({ msecs: now.getTime() })
-  return runFamilyCommand(
-    db,
-    'payments.recordOnline',
-    { id, familyId: family.familyId, ...input },
-    async (store) => paymentView((await store.get('payments', id)) as Row),
-    // The family is asking now: a transaction already recorded is refused to it (the fact
-    // itself, pushed by a workstation, would be kept and flagged).
-    async (store) => {
-      if ((await store.count('payments', { transaction_id: input.transactionId.trim() })) > 0) {
-        throw rejected(`La transaction ${input.transactionId.trim()} est déjà enregistrée.`)
-      }
-    },
-    now,
-  )
-}

@@ -141,6 +141,12 @@ export interface ReadHint {
 
 export interface CommandDef<P> {
   kind: CommandKind
+  /**
+   * Who may send it (default: both). A workstation's push runs with channel "guichet", a
+   * family's request and the payment provider's notification with "portail": a command that
+   * does not list the caller's channel is rejected (NOT_ALLOWED_HERE) before it runs.
+   */
+  channels?: ReadonlyArray<CommandContext['channel']>
   payload: z.ZodType<P>
   /** The records the command writes: after a rejection the portal sends back their current rows. */
   touches(payload: P): Touched[]
@@ -421,6 +427,9 @@ export type OnlinePaymentPayload = z.infer<typeof OnlinePaymentPayload>
  */
 const recordOnlinePayment: CommandDef<OnlinePaymentPayload> = {
   kind: 'fact',
+  // Only the portal records online money, on the payment provider's signed notification: no
+  // workstation token and no family session can assert a payment.
+  channels: ['portail'],
   payload: OnlinePaymentPayload,
   touches: (p) => [{ entity: 'payments', id: p.id }],
   async execute(tx, p, ctx) {
@@ -552,6 +561,9 @@ export async function runCommand(
 ): Promise<CommandOutcome> {
   if (!isCommandName(name)) throw new CommandRejection('UNKNOWN_COMMAND', `Commande inconnue : ${name}.`)
   const def = commands[name] as CommandDef<unknown>
+  if (def.channels && !def.channels.includes(ctx.channel)) {
+    throw new CommandRejection('NOT_ALLOWED_HERE', `La commande ${name} ne peut pas être envoyée par ce canal (${ctx.channel}).`)
+  }
   const parsed = def.payload.safeParse(payload)
   if (!parsed.success) {
     throw new CommandRejection('INVALID_PAYLOAD', `Données invalides : ${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}.`)
