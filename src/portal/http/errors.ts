@@ -7,7 +7,7 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: PortalErrorCode,
     message: string,
-    readonly extra: { expectedSeq?: number; minSchemaVersion?: number } = {},
+    readonly extra: Omit<PortalError['error'], 'code' | 'message'> = {},
   ) {
     super(message)
     this.name = 'HttpError'

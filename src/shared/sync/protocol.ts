@@ -39,6 +39,10 @@ export const portalErrorCodes = [
   'NOT_FOUND',
   'ENROLMENT_CODE_INVALID',
   'SEQUENCE_GAP',
+  /** 409 on push: a command id other than the one the portal applied under that seq (a workstation restored from a backup). */
+  'SEQ_CONFLICT',
+  /** 409 on pull: a cursor beyond the portal's last change (a portal restored from a backup): bootstrap again. */
+  'CURSOR_AHEAD',
   'UPGRADE_REQUIRED',
   'PAYLOAD_TOO_LARGE',
   'REJECTED',
@@ -53,6 +57,11 @@ export const PortalErrorSchema = z.object({
     message: z.string(),
     expectedSeq: z.number().int().optional(),
     minSchemaVersion: z.number().int().optional(),
+    /** SEQ_CONFLICT: the portal's last applied seq for this workstation and that command's id. */
+    lastAppliedSeq: z.number().int().nonnegative().optional(),
+    lastCommandId: z.uuid().nullable().optional(),
+    /** CURSOR_AHEAD: the portal's last change seq. */
+    portalSeq: z.number().int().nonnegative().optional(),
   }),
 })
 export type PortalError = z.infer<typeof PortalErrorSchema>
