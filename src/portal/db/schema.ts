@@ -346,12 +346,18 @@ export const appliedCommands = pgTable(
     seq: bigint('seq', { mode: 'number' }).notNull(),
     /** Null only for a command rejected because its id was already used by another command. */
     command_id: text('command_id').unique('applied_commands_command_id_uq'),
+    /** The id the workstation sent under this seq (even a duplicate's): a replay under this seq must carry it (else 409 SEQ_CONFLICT). Null for rows older than this column. */
+    sent_id: text('sent_id'),
     name: text('name').notNull(),
     status: text('status', { enum: ['applied', 'rejected'] }).notNull(),
     code: text('code'),
     reason: text('reason'),
     truth: jsonb('truth'),
     applied_at: instant('applied_at').notNull().defaultNow(),
+    /** Audit: when the portal received it (the portal's clock), beside the workstation's own `at` and `agent_id` (as sent). */
+    received_at: instant('received_at'),
+    at: instant('at'),
+    agent_id: text('agent_id'),
   },
   (t) => [primaryKey({ name: 'applied_commands_pk', columns: [t.workstation_id, t.seq] })],
 )
