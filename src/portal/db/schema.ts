@@ -425,3 +425,64 @@ export const adminSessions = pgTable(
   },
   (t) => [index('admin_sessions_agent_idx').on(t.agent_id)],
 )
+
+// Online payments (docs/payments.md): portal only, never sent to workstations. The payment
+// itself, once the provider confirmed it, is a row of the shared `payments` table.
+
+export const paymentOrderStatuses = ['created', 'paid', 'refused', 'amount_mismatch'] as const
+
+/**
+ * A payment a family started: the amount it chose, the reference the provider carries, and what
+ * the provider's signed notification said. `transaction_id` (the provider's) is recorded once.
+ */
+export const paymentOrders = pgTable(
+  'payment_orders',
+  {
+    id: text('id').primaryKey(),
+    family_id: text('family_id')
+      .notNull()
+      .references(() => families.id),
+    amount_cents: integer('amount_cents').notNull(),
+    /** The order's reference at the provider (PayFiP refdet, Paybox PBX_CMD). */
+    reference: text('reference').notNull(),
+    provider: text('provider').notNull(),
+    status: text('status', { enum: paymentOrderStatuses }).notNull().default('created'),
+    transaction_id: text('transaction_id'),
+    /** The `payments` row recorded for it (status paid). */
+    payment_id: text('payment_id'),
+    created_at: instant('created_at').notNull().defaultNow(),
+    paid_at: instant('paid_at'),
+    updated_at: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('payment_orders_reference_uq').on(t.reference),
+    uniqueIndex('payment_orders_transaction_uq').on(t.transaction_id),
+    index('payment_orders_family_idx').on(t.family_id, t.created_at),
+    check('payment_orders_amount_check', sql`"amount_cents" > 0`),
+    check('payment_orders_status_check', sql.raw(enumCheckSql('status', paymentOrderStatuses))),
+  ],
+)
+
+/**
+ * Every notification whose signature held, once per provider transaction id (a replay finds
+ * its row and changes nothing). Forged ones are never stored. No foreign key on order_id: a
+ * notification for an order the portal does not know is kept too.
+ */
+export const paymentNotifications = pgTable(
+  'payment_notifications',
+  {
+    id: text('id').primaryKey(),
+    provider: text('provider').notNull(),
+    transaction_id: text('transaction_id').notNull(),
+    order_id: text('order_id'),
+    /** What the provider said: paid or refused. */
+    status: text('status').notNull(),
+    amount_cents: integer('amount_cents').notNull(),
+    /** What the portal did: recorded, refused, amount_mismatch, unknown_order, already_paid. */
+    outcome: text('outcome').notNull(),
+    /** sha-256 of the raw body (the body itself is not kept). */
+    body_sha256: text('body_sha256').notNull(),
+    received_at: instant('received_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('payment_notifications_transaction_uq').on(t.provider, t.transaction_id)],
+)
