@@ -9,6 +9,8 @@ if (!existsSync(CHROMIUM)) {
 
 export default defineConfig({
   testDir: 'tests/e2e',
+  // Logs of the web shells and portals captured, then grepped for seeded data (issue 7, Logs).
+  globalSetup: './tests/log-capture/playwright.global-setup.ts',
   workers: 1,
   fullyParallel: false,
   forbidOnly: !!process.env.CI,

@@ -11,5 +11,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Logs of every portal and core of the run captured, then grepped for seeded data (issue 7, Logs).
+    globalSetup: ['tests/log-capture/vitest.global.ts'],
   },
 })

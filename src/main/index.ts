@@ -16,6 +16,7 @@ import { APP_ENTRY_URL, APP_ORIGIN, installAppProtocol, registerAppScheme } from
 import { installAppWideGuards, lockDownSession } from './shell/security'
 import { SafeStorageTokenStore } from './shell/token-store'
 import { mainWindowOptions } from './shell/window'
+import { safeErrorMessage, scrubText } from '../common/redact'
 
 const APP_NAME = 'Guichet Famille'
 
@@ -111,10 +112,10 @@ function start(): void {
         if (message.op === 'set') tokenStore.set(message.token)
         else tokenStore.clear()
       } catch (error) {
-        console.error(`[sync] jeton du portail : ${error instanceof Error ? error.message : String(error)}`)
+        console.error(`[sync] jeton du portail : ${safeErrorMessage(error)}`)
       }
     },
-    log: (line) => console.error(line),
+    log: (line) => console.error(scrubText(line)),
   })
   host = started
   started.onState((state) => {
@@ -142,7 +143,7 @@ async function shutdown(): Promise<void> {
   try {
     await host?.stop()
   } catch (error) {
-    console.error(`[hôte] arrêt : ${error instanceof Error ? error.message : String(error)}`)
+    console.error(`[hôte] arrêt : ${safeErrorMessage(error)}`)
   }
   host = null
   app.exit(0)

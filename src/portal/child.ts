@@ -1,4 +1,5 @@
 import { startPortal, type RunningPortal, type StartPortalOptions } from './index'
+import { safeErrorMessage } from '../common/redact'
 
 /**
  * The embedded demo portal as a child process (built as out/main/portal.js): the shells'
@@ -22,8 +23,9 @@ const send = (msg: Msg): void => {
   if (process.connected) process.send?.(msg)
 }
 
+/** An error for the parent's log: class-based and scrubbed of what looks like data (src/common/redact.ts). */
 function text(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  return safeErrorMessage(error)
 }
 
 let portal: RunningPortal | null = null

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto'
+import { recordSeeded } from '../common/log-capture'
 
 /** Upper case letters and digits without look-alikes (no 0/O, 1/I/L): enrolment codes. */
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
@@ -34,5 +35,7 @@ export function normalizeEnrolmentCode(input: string): string {
 
 /** A temporary password: 10 characters without look-alikes (DOMAIN.md "Portal credentials"). */
 export function newPassword(): string {
-  return randomString(10, PASSWORD_ALPHABET)
+  const password = randomString(10, PASSWORD_ALPHABET)
+  recordSeeded('password', [password]) // test runs with a log capture only (src/common/log-capture.ts)
+  return password
 }

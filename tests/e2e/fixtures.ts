@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test as base, expect, type Page } from '@playwright/test'
+import { LOG_CAPTURE_ENV } from '../../src/common/log-capture'
 
 const ROOT = resolve(__dirname, '../..')
 
@@ -66,6 +67,9 @@ export async function startWebShell(env: Record<string, string> = {}): Promise<W
         child.kill('SIGTERM')
         await exited
       }
+      // The run's log capture (tests/log-capture): everything the shell, its core and its portal printed.
+      const capture = process.env[LOG_CAPTURE_ENV]
+      if (capture && capture !== 'off' && capture !== '0') writeFileSync(join(capture, `web-shell-${child.pid ?? 0}-${Date.now()}.log`), out)
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

@@ -5,6 +5,8 @@ import {
   LAST_CODE_FAMILLE_NUMBER,
 } from '@shared/domain/codeFamille'
 import type { EntityName, Row } from '@shared/sync/entities'
+import { DEMO_AGENTS } from '../agents'
+import { logCaptureDir, recordSeeded } from '../log-capture'
 import { DEFAULT_UNITS } from './units'
 import {
   CHILD_FEMALE,
@@ -270,6 +272,33 @@ const guardian = (person: PersonDraft, relation: string, legal = true): MemberDr
  * before the first row is written.
  */
 export function generateTownRows(sink: TownSink, opts: GenerateTownOptions, existing: ExistingTown): GenerateTownResult {
+  // Test runs with a log capture (src/common/log-capture.ts): the checker must know what was seeded.
+  if (!logCaptureDir()) return generateInto(sink, opts, existing)
+  const seeded: Record<'name' | 'email' | 'phone' | 'code' | 'password', string[]> = { name: [], email: [], phone: [], code: [], password: [] }
+  const result = generateInto(
+    {
+      put(entity, row) {
+        if (entity === 'persons') {
+          seeded.name.push(String(row.last_name ?? ''), String(row.birth_name ?? ''), String(row.first_names ?? ''))
+          seeded.email.push(String(row.email ?? ''))
+          seeded.phone.push(String(row.phone_mobile ?? ''), String(row.phone_home ?? ''), String(row.phone_work ?? ''))
+        } else if (entity === 'families') {
+          seeded.code.push(String(row.code))
+          seeded.name.push(String(row.name ?? ''))
+        }
+        sink.put(entity, row)
+      },
+    },
+    opts,
+    existing,
+  )
+  seeded.name.push(...DEMO_AGENTS.map((a) => a.displayName))
+  seeded.password.push(...DEMO_AGENTS.map((a) => a.password))
+  for (const kind of ['name', 'email', 'phone', 'code', 'password'] as const) recordSeeded(kind, seeded[kind])
+  return result
+}
+
+function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: ExistingTown): GenerateTownResult {
   const familyCount = opts.families
   if (!Number.isInteger(familyCount) || familyCount < 1 || familyCount > MAX_DEMO_FAMILIES) {
     throw new RangeError(`Nombre de familles invalide : ${familyCount} (entier de 1 à ${MAX_DEMO_FAMILIES} attendu)`)

@@ -14,6 +14,8 @@ import { generateTown } from './demo/generate'
 import type { CoreApi, CoreServices, Session, SyncService } from './types'
 import { createExclusive, type Exclusive } from './exclusive'
 import { SqliteEntityStore } from './sync/store'
+import { logCaptureSink } from '../../common/log-capture'
+import { scrubText } from '../../common/redact'
 
 export type { CoreApi, Session } from './types'
 
@@ -62,7 +64,14 @@ function coreClock(env: Record<string, string | undefined>, log: (line: string) 
 
 /** Opens the workstation's database (migrating it), seeds the demo town if asked, and returns the core. */
 export async function createCore(opts: CoreOptions): Promise<Core> {
-  const log = opts.log ?? ((line: string) => console.log(line))
+  // Every line scrubbed of what looks like data (src/common/redact.ts); with a log capture (test runs), copied there too.
+  const sink = opts.log ?? ((line: string) => console.log(line))
+  const capture = logCaptureSink('core')
+  const log = (line: string): void => {
+    const safe = scrubText(line)
+    capture?.(safe)
+    sink(safe)
+  }
   const now = opts.now ?? coreClock(opts.env ?? process.env, log)
   mkdirSync(opts.dataDir, { recursive: true })
   const file = databaseFile(opts.dataDir)

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import type { EmbeddedPortal, StartPortal } from '../core/sync/workstation'
 import { isObject } from './protocol'
+import { scrubText } from '../../common/redact'
 
 /**
  * The embedded demo portal in its own child process (src/portal/child.ts, built as
@@ -30,7 +31,8 @@ type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => vo
 export const PORTAL_BACKOFF_MS = [500, 1_000, 2_000, 5_000, 10_000]
 
 export function portalProcess(options: PortalProcessOptions): StartPortal {
-  const log = options.log ?? ((line: string) => console.error(line))
+  const sink = options.log ?? ((line: string) => console.error(line))
+  const log = (line: string): void => sink(scrubText(line)) // src/common/redact.ts
   const backoff = options.backoffMs ?? PORTAL_BACKOFF_MS
   const spawnChild = options.fork ?? fork
 

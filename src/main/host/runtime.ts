@@ -6,6 +6,7 @@ import type { TokenStore } from '../core/sync/token'
 import { startWorkstation, type StartPortal, type Workstation } from '../core/sync/workstation'
 import type { Session } from '../core/types'
 import { failure, hostUnavailable, toWireResult, type HostConfig } from './protocol'
+import { safeErrorMessage } from '../../common/redact'
 
 /**
  * What runs inside the core host process (an Electron utilityProcess, or a Node child of the
@@ -60,8 +61,9 @@ export function coreOptions(config: HostConfig, env: NodeJS.ProcessEnv, log: (li
   }
 }
 
+/** An error for a log line: class-based and scrubbed of what looks like data (src/common/redact.ts). */
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  return safeErrorMessage(error)
 }
 
 export function startHostRuntime(config: HostConfig, deps: HostRuntimeDeps): HostRuntime {

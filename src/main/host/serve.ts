@@ -3,6 +3,7 @@ import type { TokenStore } from '../core/sync/token'
 import { portalProcess } from './portal-process'
 import { asCall, isObject, type FromHost, type HostConfig, type PortAnswer } from './protocol'
 import { startHostRuntime, type HostRuntime } from './runtime'
+import { scrubText } from '../../common/redact'
 
 /**
  * The host process's side of the wire, shared by the Electron utility process (./utility.ts)
@@ -38,7 +39,9 @@ export interface HostServer {
 }
 
 export function createHostServer(deps: HostServerDeps): HostServer {
-  const log = deps.log ?? ((line: string) => console.log(line))
+  // Every line the core logs is scrubbed of what looks like data (src/common/redact.ts).
+  const sink = deps.log ?? ((line: string) => console.log(line))
+  const log = (line: string): void => sink(scrubText(line))
   let runtime: HostRuntime | null = null
   const ports = new Set<PortLike>()
   let stopping = false

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { databaseFile, defaultDataDir } from '../core/paths'
 import { startWebShell } from './shell'
+import { safeErrorMessage, scrubText } from '../../common/redact'
 
 /**
  * `npm run start:web`: the same core and renderer as the Electron app, served to a browser on
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
       const url = shell.host.portalUrl()
       console.log(`Cœur prêt${url ? ` ; portail : ${url}` : ''}`)
     } else if (state === 'failed') {
-      console.error(`Le cœur du guichet ne peut pas démarrer : ${shell.host.lastError() ?? ''}`)
+      console.error(`Le cœur du guichet ne peut pas démarrer : ${scrubText(shell.host.lastError() ?? '')}`)
       void shell.stop().finally(() => process.exit(1))
     }
   })
@@ -61,6 +62,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error))
+  console.error(safeErrorMessage(error))
   process.exit(1)
 })

@@ -4,6 +4,7 @@ import { createCoreHost, type CoreHost } from '../host/client'
 import { forkNodeHost } from '../host/node'
 import type { HostConfig } from '../host/protocol'
 import { createWebServer } from './server'
+import { scrubText } from '../../common/redact'
 
 export interface WebShellStartOptions {
   /** What the core host needs (data folder, migrations, the portal child's entry…). */
@@ -34,7 +35,8 @@ export interface RunningWebShell {
  * host starts wait for it (the page shows its starting screen meanwhile).
  */
 export async function startWebShell(opts: WebShellStartOptions): Promise<RunningWebShell> {
-  const log = opts.log ?? ((line: string) => console.error(line))
+  const sink = opts.log ?? ((line: string) => console.error(line))
+  const log = (line: string): void => sink(scrubText(line)) // src/common/redact.ts
   const host = createCoreHost({
     spawn: () => forkNodeHost({ entry: opts.hostEntry, ...(opts.hostExecArgv ? { execArgv: opts.hostExecArgv } : {}), ...(opts.env ? { env: opts.env } : {}) }),
     config: () => opts.config,

@@ -1,5 +1,8 @@
+import { messages as pgliteMessages } from '@electric-sql/pglite'
+import pg from 'pg'
 import { z } from 'zod'
 import type { PortalError, PortalErrorCode } from '@shared/sync/protocol'
+import { errorInfo, type ErrorInfo } from '../../common/redact'
 
 /** An error answered as `{ error: { code, message, … } }` with its HTTP status. Messages are French. */
 export class HttpError extends Error {
@@ -42,12 +45,15 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where: strin
   throw invalid(`Requête invalide (${where}) : ${issues}.`)
 }
 
-/** What may be logged about an error: no SQL parameters, no personal data. */
-export function safeErrorInfo(error: unknown): { name: string; code?: string; message: string } {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error) }
-  // drizzle wraps database errors in "Failed query: <sql> params: <values>": log the cause only.
-  const cause = (error as { cause?: unknown }).cause
-  const base = error.name === 'DrizzleQueryError' && cause instanceof Error ? cause : error
-  const code = (base as { code?: unknown }).code
-  return { name: base.name, ...(typeof code === 'string' ? { code } : {}), message: base.message.slice(0, 300) }
+/** pg's and PGlite's DatabaseError (PostgreSQL's error fields: keep the code and schema names, never `detail`/`where`). */
+const isDatabaseError = (error: Error): { database: true } | null =>
+  error instanceof pg.DatabaseError || error instanceof pgliteMessages.DatabaseError ? { database: true } : null
+
+/**
+ * What may be logged about an error: no SQL parameters, no personal data (src/common/redact.ts):
+ * drizzle's DrizzleQueryError → its cause (by class), a database error → code, severity,
+ * constraint/table/column, and every message scrubbed of what looks like data.
+ */
+export function safeErrorInfo(error: unknown): ErrorInfo {
+  return errorInfo(error, isDatabaseError)
 }

@@ -3,6 +3,8 @@ import { MAX_BODY_BYTES, SCHEMA_HEADER, SYNC_SCHEMA_VERSION } from '@shared/sync
 import { authenticateAdmin } from '../services/agents'
 import { authenticateFamily } from '../services/families'
 import { authenticateWorkstation } from '../services/workstations'
+import { logCaptureSink } from '../../common/log-capture'
+import { MASK, scrubDeep, scrubText } from '../../common/redact'
 import { HttpError, invalid, safeErrorInfo, unauthorized, upgradeRequired } from './errors'
 import { buildOpenApi } from './openapi'
 import type { PortalContext, Route, RouteMeta } from './route'
@@ -29,10 +31,23 @@ export interface PortalServer {
   registered: Array<{ method: string; path: string }>
 }
 
+const LEVELS: Record<LogLevel, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20 }
+
+/**
+ * The portal's logger: JSON lines (pino), where every string is scrubbed of what looks like data
+ * (src/common/redact.ts: `params: …`, quoted values, e-mails, phones, codes famille) and errors
+ * are reduced by class (safeErrorInfo), whoever logs them (our handlers or fastify itself).
+ * With a log capture (GUICHET_LOG_CAPTURE, test runs), every line at debug level also goes to a
+ * file of the capture folder, even when `log` is false.
+ */
 function loggerOptions(log: ServerOptions['log']) {
-  if (!log) return false
+  const capture = logCaptureSink('portal')
+  if (!log && !capture) return false
+  const level: LogLevel = typeof log === 'string' ? log : 'info'
+  const threshold = log ? LEVELS[level] : Infinity
+  const out = typeof log === 'function' ? log : (line: string) => void process.stdout.write(line)
   return {
-    level: typeof log === 'string' ? log : 'info',
+    level: capture ? 'debug' : level,
     // No request/response serialisation: the only request line is ours (onResponse below).
     // Belt and braces: nothing below logs bodies or headers, and these are never printed.
     redact: {
@@ -48,10 +63,34 @@ function loggerOptions(log: ServerOptions['log']) {
         'res.body.token',
         'res.body.password',
       ],
-      censor: '[masqué]',
+      censor: MASK,
     },
-    ...(typeof log === 'function' ? { stream: { write: (line: string) => log(line) } } : {}),
+    // pino's own error serializer prints message and stack (drizzle's message holds the SQL parameters).
+    serializers: { err: serializeError, error: serializeError } as unknown as Record<'err', (e: Error) => { type: string; message: string; stack: string }>,
+    formatters: { log: (object: Record<string, unknown>) => scrubDeep(object) },
+    hooks: {
+      logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
+        method.apply(this, args.map((a) => (typeof a === 'string' ? scrubText(a) : a)))
+      },
+    },
+    stream: {
+      write: (line: string) => {
+        capture?.(line)
+        if (threshold !== Infinity && levelOf(line) >= threshold) out(line)
+      },
+    },
   }
+}
+
+/** An error logged under `err`/`error`: by class (safeErrorInfo); what is already plain (safeErrorInfo's result) is only scrubbed. */
+function serializeError(value: unknown): unknown {
+  return value instanceof Error ? safeErrorInfo(value) : scrubDeep(value)
+}
+
+/** pino's numeric level, at the start of each JSON line. */
+function levelOf(line: string): number {
+  const m = /^\{"level":(\d+)/.exec(line)
+  return m ? Number(m[1]) : LEVELS.fatal
 }
 
 function bearerToken(request: FastifyRequest): string | null {
