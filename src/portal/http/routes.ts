@@ -30,7 +30,7 @@ import { DEFAULT_PULL_LIMIT, pullChanges } from '../services/pull'
 import { pushCommands } from '../services/push'
 import { parseRange, type SnapshotFile } from '../services/snapshots'
 import { createEnrolmentCode, enrolWorkstation, listWorkstations, revokeWorkstation } from '../services/workstations'
-import { invalid, notFound, upgradeRequired } from './errors'
+import { invalid, notFound, safeErrorInfo, upgradeRequired } from './errors'
 import { route, type Route } from './route'
 import {
   AdminLoginResponseSchema,
@@ -129,20 +129,28 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       description:
         'Chaque commande est rejouée par le portail avec les règles partagées, une transaction par commande : ' +
         'appliquée ou refusée (code, motif, état actuel des enregistrements). Une commande déjà reçue (seq ≤ dernier appliqué) ' +
-        'reçoit la même réponse sans effet ; un trou dans la numérotation arrête le traitement (409 SEQUENCE_GAP si c’est la première).',
+        'reçoit la même réponse sans effet ; un trou dans la numérotation arrête le traitement (409 SEQUENCE_GAP si c’est la première). ' +
+        'Un autre identifiant sous un numéro déjà reçu (poste restauré) : 409 SEQ_CONFLICT (lastAppliedSeq, lastCommandId), rien n’est traité. ' +
+        'Une intention d’un agent inconnu ou désactivé, ou datée de plus de 5 minutes dans le futur, est refusée ; un fait est enregistré et signalé. ' +
+        'Une erreur de la base sur une commande la refuse (STORAGE_ERROR) et les suivantes sont traitées. ' +
+        'Un poste révoqué pendant l’envoi : les commandes déjà traitées sont répondues, la requête suivante reçoit 401.',
       tag: 'sync',
       auth: 'workstation',
       schemaHeader: 'required',
       body: PushRequestSchema,
       responses: { 200: { description: 'Résultats, dans l’ordre, des commandes traitées.', schema: PushResponseSchema } },
       errors: [409, 413, 426],
-      handler: async ({ ctx, auth, body, reply }) => {
+      handler: async ({ ctx, auth, body, request, reply }) => {
         const minimum = ctx.minSchemaVersion ?? MIN_SCHEMA_VERSION
         if (body.schemaVersion < minimum) throw upgradeRequired(minimum)
         if (body.schemaVersion > SYNC_SCHEMA_VERSION) {
           throw invalid(`Le portail (schéma ${SYNC_SCHEMA_VERSION}) est plus ancien que ce poste (schéma ${body.schemaVersion}) : le portail doit être mis à jour.`)
         }
-        const outcome = await pushCommands(ctx.db, auth.id, body.commands)
+        const outcome = await pushCommands(ctx.db, auth.id, body.commands, {
+          now: ctx.now(),
+          onStorageError: ({ seq, commandId, error }) =>
+            request.log.warn({ err: safeErrorInfo(error), seq, commandId }, 'modification refusée : erreur de la base de données'),
+        })
         if (outcome.applied > 0) ctx.changed()
         reply.code(outcome.status)
         return outcome.body
@@ -153,13 +161,13 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       path: p('/sync/pull'),
       operationId: 'pull',
       summary: 'Recevoir les changements depuis un curseur',
-      description: `Les changements de numéro > cursor, dans l’ordre (au plus limit, ${DEFAULT_PULL_LIMIT} par défaut, ${MAX_PULL_LIMIT} au plus). Le curseur renvoyé ne recule jamais.`,
+      description: `Les changements de numéro > cursor, dans l’ordre (au plus limit, ${DEFAULT_PULL_LIMIT} par défaut, ${MAX_PULL_LIMIT} au plus). Le curseur renvoyé ne recule jamais. Un curseur au-delà du dernier changement du portail (portail restauré) : 409 CURSOR_AHEAD (portalSeq), le poste recharge la ville.`,
       tag: 'sync',
       auth: 'workstation',
       schemaHeader: 'required',
       query: PullQuerySchema,
       responses: { 200: { description: 'Une page de changements.', schema: PullResponseSchema } },
-      errors: [426],
+      errors: [409, 426],
       handler: async ({ ctx, query }) => pullChanges(ctx.db, query.cursor, query.limit ?? DEFAULT_PULL_LIMIT),
     }),
     route({

@@ -16,7 +16,10 @@ export interface TestPortal {
   cleanup(): Promise<void>
 }
 
-export async function startTestPortal(backend: Backend, opts: { families?: number; seed?: number; snapshotDebounceMs?: number } = {}): Promise<TestPortal> {
+export async function startTestPortal(
+  backend: Backend,
+  opts: { families?: number; seed?: number; snapshotDebounceMs?: number; now?: () => Date } = {},
+): Promise<TestPortal> {
   const handle = await backend.open()
   let portal: RunningPortal | null = null
   try {
@@ -27,9 +30,12 @@ export async function startTestPortal(backend: Backend, opts: { families?: numbe
       host: '127.0.0.1',
       log: false,
       snapshotDebounceMs: opts.snapshotDebounceMs ?? 60_000,
+      ...(opts.now ? { now: opts.now } : {}),
     })
     if (opts.families !== 0) await portal.seedDemo({ families: opts.families ?? 12, seed: opts.seed ?? 5, today: '2026-11-27' })
     const running = portal
+    // The agent `command()` names: a real, active agent of this portal (the portal checks it).
+    testAgentId = (await one<{ id: string }>(running.db, sql`SELECT id FROM agents WHERE login = 'accueil'`))?.id ?? null
     return {
       portal: running,
       db: running.db,
@@ -130,10 +136,12 @@ export async function guardianOf(db: PortalDb, familyId: string): Promise<string
 }
 
 let clock = Date.parse('2026-11-27T08:00:00Z')
-/** A push command (fresh UUIDv7 id, increasing instants). */
-export function command(seq: number, name: string, payload: unknown, id = uuidv7()): PushCommand {
+/** The demo agent 'accueil' of the portal started last (null without a demo town). */
+let testAgentId: string | null = null
+/** A push command (fresh UUIDv7 id, increasing instants), done by the demo agent 'accueil' of the last portal started. */
+export function command(seq: number, name: string, payload: unknown, id = uuidv7(), agentId = testAgentId): PushCommand {
   clock += 1000
-  return { seq, id, name, payload, at: new Date(clock).toISOString(), agentId: null }
+  return { seq, id, name, payload, at: new Date(clock).toISOString(), agentId }
 }
 
 export function bookPayload(kid: Kid, siteId: string, date = '2026-12-07', unitId = 'cantine'): Record<string, string> {

@@ -274,7 +274,8 @@ describe.each(backends)('portal push ($name)', (backend) => {
   it('two workstations taking the last place at once: one applied, one rejected FULL', async () => {
     const day = '2026-12-16'
     await setCapacity(t.db, 'etude', sites[2]!, day, 1)
-    const lastB = PushResponseSchema.parse((await push(b, [command(1, 'reservations.cancel', { id: uuidv7() })])).body).lastAppliedSeq
+    // B's last seq (a new command under a used seq would be a SEQ_CONFLICT).
+    const lastB = Number((await one<{ last: number }>(t.db, sql`SELECT last_applied_seq::int AS last FROM workstations WHERE id = ${b.workstationId}`))?.last)
     const [ra, rb] = await Promise.all([
       push(a, [command(nextA(), 'reservations.book', bookPayload(town[9]!, sites[2]!, day, 'etude'))]),
       push(b, [command(lastB + 1, 'reservations.book', bookPayload(town[10]!, sites[2]!, day, 'etude'))]),
