@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<void>> = {
   sync: async () => (await import('./sync')).runSyncBench(),
   shell: async () => (await import('./shell')).runShellBench(),
   durability: async () => (await import('./durability')).runDurabilityBench(),
+  storm: async () => (await import('./storm')).runStormBench(),
 }
 
 const name = process.argv[2]

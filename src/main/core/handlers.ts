@@ -35,8 +35,8 @@ export const handlers: HandlersFor<typeof contract> = {
       pendingChanges: countPendingOutbox(ctx.sqlite),
     }),
     demoAgents: (ctx) => ({ agents: ctx.settings.demo ? DEMO_AGENTS.map((a) => ({ ...a })) : [] }),
-    login: (ctx, input) => {
-      const outcome = attemptLogin(ctx.sqlite, input.login, input.password, ctx.now)
+    login: async (ctx, input) => {
+      const outcome = await attemptLogin(ctx.sqlite, input.login, input.password, ctx.now)
       if (!outcome.ok) {
         if (outcome.agentId) ctx.record('agent', outcome.agentId)
         return new Refusal(outcome.error)

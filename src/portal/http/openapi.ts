@@ -25,6 +25,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: `Corps trop gros (PAYLOAD_TOO_LARGE, au plus ${MAX_BODY_BYTES} octets).`,
   416: 'Plage d’octets hors du fichier (INVALID_REQUEST).',
   426: `Poste trop ancien (UPGRADE_REQUIRED, avec minSchemaVersion = ${MIN_SCHEMA_VERSION}).`,
+  429: 'Trop de connexions en même temps (BUSY) : réessayer dans quelques secondes.',
   500: 'Erreur interne (INTERNAL) : réessayer plus tard.',
 }
 

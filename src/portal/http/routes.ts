@@ -249,8 +249,8 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       auth: 'none',
       body: AdminLoginSchema,
       responses: { 200: { description: 'Jeton de session (8 h).', schema: AdminLoginResponseSchema } },
-      errors: [401, 403],
-      handler: async ({ ctx, body }) => adminLogin(ctx.db, body.login, body.password, ctx.now()),
+      errors: [401, 403, 429],
+      handler: async ({ ctx, body, request }) => adminLogin(ctx.db, body.login, body.password, ctx.now(), request.ip),
     }),
     route({
       method: 'POST',
@@ -385,8 +385,8 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       auth: 'none',
       body: FamilyLoginSchema,
       responses: { 200: { description: 'Jeton de session (2 h).', schema: FamilyLoginResponseSchema } },
-      errors: [401],
-      handler: async ({ ctx, body }) => familyLogin(ctx.db, body.code, body.password, ctx.now()),
+      errors: [401, 429],
+      handler: async ({ ctx, body, request }) => familyLogin(ctx.db, body.code, body.password, ctx.now(), request.ip),
     }),
     route({
       method: 'POST',
@@ -411,8 +411,9 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       auth: 'family',
       body: FamilyPasswordChangeSchema,
       responses: { 200: { description: 'Mot de passe changé.', schema: OkSchema } },
-      handler: async ({ ctx, auth, body }) => {
-        await changeFamilyPassword(ctx.db, auth, body.currentPassword, body.newPassword, ctx.now())
+      errors: [429],
+      handler: async ({ ctx, auth, body, request }) => {
+        await changeFamilyPassword(ctx.db, auth, body.currentPassword, body.newPassword, ctx.now(), request.ip)
         return { ok: true as const }
       },
     }),

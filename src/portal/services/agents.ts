@@ -3,12 +3,12 @@ import { v7 as uuidv7 } from 'uuid'
 import type { Role } from '@shared/contract'
 import type { Row } from '@shared/sync/entities'
 import { initialsOf } from '../../common/agents'
-import { DUMMY_HASH, hashPassword, verifyPassword } from '../../common/passwords'
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../../common/passwords'
 import { one, type PortalDb } from '../db/client'
 import { EntityStore, readRows } from '../db/store'
 import { forbidden, notFound, rejected, unauthorized } from '../http/errors'
 import { newPassword } from '../secrets'
-import { checkThrottle, clearLoginFailures, closeSessionsOf, openSession, recordLoginFailure, sessionSubject } from './auth'
+import { checkThrottle, clearLoginFailures, closeSessionsOf, loginGate, openSession, recordLoginFailure, sessionSubject, throttleKeys } from './auth'
 
 /**
  * Agents are a shared table: managed here (CLI and admin API), they flow to every workstation
@@ -76,7 +76,7 @@ export async function createAgent(
 ): Promise<{ agent: AgentView; password: string | null; writes: number }> {
   const login = normalizeLogin(input.login)
   const password = input.password ?? newPassword()
-  const hash = hashPassword(password)
+  const hash = await hashPassword(password)
   const at = now.toISOString()
   return EntityStore.transaction(db, { commandId: null, workstationId: null }, async (store) => {
     if ((await store.count('agents', { login })) > 0) throw rejected(`L’identifiant « ${login} » est déjà pris.`)
@@ -115,7 +115,7 @@ export async function updateAgent(
   actingAgentId: string | null,
   now = new Date(),
 ): Promise<{ agent: AgentView; writes: number }> {
-  const hash = patch.password === undefined ? undefined : hashPassword(patch.password)
+  const hash = patch.password === undefined ? undefined : await hashPassword(patch.password)
   return EntityStore.transaction(db, { commandId: null, workstationId: null }, async (store, tx) => {
     const current = await store.get('agents', id)
     if (!current) throw notFound('Agent inconnu.')
@@ -140,22 +140,46 @@ export async function updateAgent(
   })
 }
 
-/** Admin login: an active responsable's login and password (same scrypt hashes as the counters). */
-export async function adminLogin(db: PortalDb, loginRaw: string, password: string, now = new Date()): Promise<{ token: string; agent: AgentView }> {
+/**
+ * Admin login: an active responsable's login and password (same scrypt hashes as the counters),
+ * from the client address `ip`: throttled like a family login and run through the login gate.
+ * A hash with older scrypt parameters is stored again (through the change log, so the counters
+ * get it at their next pull).
+ */
+export async function adminLogin(
+  db: PortalDb,
+  loginRaw: string,
+  password: string,
+  now = new Date(),
+  ip?: string,
+): Promise<{ token: string; agent: AgentView }> {
   const login = normalizeLogin(loginRaw)
-  const key = `admin:${login}`
-  await checkThrottle(db, key, now)
-  const [row] = await readRows(db, 'agents', { login })
-  const ok = verifyPassword(password, typeof row?.password_hash === 'string' ? row.password_hash : DUMMY_HASH)
-  if (!row || !ok) {
-    await recordLoginFailure(db, key, now)
-    throw unauthorized('Identifiant ou mot de passe incorrect.')
-  }
-  const agent = view(row)
-  if (!agent.active) throw forbidden('Ce compte agent est désactivé.')
-  if (agent.role !== 'responsable') throw forbidden('L’administration du portail est réservée aux responsables.')
-  await clearLoginFailures(db, key)
-  return { token: await openSession(db, 'admin', agent.id, now), agent }
+  const keys = throttleKeys(`admin:${login}`, ip)
+  return loginGate.run(async () => {
+    await checkThrottle(db, keys, now)
+    const [row] = await readRows(db, 'agents', { login })
+    const stored = typeof row?.password_hash === 'string' ? row.password_hash : null
+    const ok = await verifyPassword(password, stored ?? (await dummyHash()))
+    if (!row || !stored || !ok) {
+      await recordLoginFailure(db, keys, now)
+      throw unauthorized('Identifiant ou mot de passe incorrect.')
+    }
+    const agent = view(row)
+    if (!agent.active) throw forbidden('Ce compte agent est désactivé.')
+    if (agent.role !== 'responsable') throw forbidden('L’administration du portail est réservée aux responsables.')
+    await clearLoginFailures(db, keys)
+    if (needsRehash(stored)) await rehashAgent(db, agent.id, stored, password, now)
+    return { token: await openSession(db, 'admin', agent.id, now), agent }
+  })
+}
+
+async function rehashAgent(db: PortalDb, id: string, oldHash: string, password: string, now: Date): Promise<void> {
+  const hash = await hashPassword(password)
+  await EntityStore.transaction(db, { commandId: null, workstationId: null }, async (store) => {
+    const current = await store.get('agents', id)
+    if (current?.password_hash !== oldHash) return // changed meanwhile
+    await store.put('agents', { ...current, password_hash: hash, updated_at: now.toISOString() })
+  })
 }
 
 /** The responsable behind an admin token, or null (unknown, expired, disabled, no longer responsable). */

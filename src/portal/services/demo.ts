@@ -79,14 +79,15 @@ export async function seedDemo(db: PortalDb, opts: SeedDemoOptions): Promise<See
 
   const copyStarted = performance.now()
   const at = new Date().toISOString()
+  const agentHashes = await Promise.all(DEMO_AGENTS.map((a) => hashPassword(a.password)))
   const agentRows = DEMO_AGENTS.map(
-    (a): Row => ({
+    (a, i): Row => ({
       id: uuidv7(),
       login: a.login,
       display_name: a.displayName,
       initials: initialsOf(a.displayName),
       role: a.role,
-      password_hash: hashPassword(a.password),
+      password_hash: agentHashes[i]!,
       active: true,
       created_at: at,
       updated_at: at,

@@ -3,13 +3,23 @@ import { v7 as uuidv7 } from 'uuid'
 import { CommandRejection, runCommand, type CommandName } from '@shared/commands'
 import { isValidCodeFamille, normalizeCodeFamille } from '@shared/domain/codeFamille'
 import type { Row } from '@shared/sync/entities'
-import { DUMMY_HASH, hashPassword, verifyPassword } from '../../common/passwords'
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../../common/passwords'
 import { one, rows, type PortalDb } from '../db/client'
 import { EntityStore, readRows, readRowsByIds } from '../db/store'
 import { forbidden, invalid, notFound, rejected, unauthorized } from '../http/errors'
 import type { FamilyMe } from '../http/schemas'
 import { newPassword } from '../secrets'
-import { checkThrottle, clearLoginFailures, closeSessionsOf, openSession, recordLoginFailure, sessionSubject } from './auth'
+import {
+  checkThrottle,
+  clearAccountFailures,
+  clearLoginFailures,
+  closeSessionsOf,
+  loginGate,
+  openSession,
+  recordLoginFailure,
+  sessionSubject,
+  throttleKeys,
+} from './auth'
 
 /**
  * The family side of the portal: accounts (code famille + password), sessions, the family's
@@ -42,7 +52,7 @@ export async function setFamilyPassword(
   const family = await familyByCode(db, codeRaw)
   if (!family) throw notFound('Code famille inconnu.')
   const password = newPassword()
-  const hash = hashPassword(password)
+  const hash = await hashPassword(password)
   const expiresAt = new Date(now.getTime() + TEMPORARY_PASSWORD_MS).toISOString()
   await db.transaction(async (tx) => {
     await tx.execute(
@@ -53,38 +63,52 @@ export async function setFamilyPassword(
     )
     // The old password, and every session opened with it, stop working.
     await closeSessionsOf(tx, 'family', family.id)
-    await clearLoginFailures(tx, `family:${family.code}`)
+    await clearAccountFailures(tx, `family:${family.code}`)
   })
   return { code: family.code, password, mustChangePassword: true, expiresAt }
 }
 
+/**
+ * A family's login, from the client address `ip` (throttled per address, per account and per
+ * address across accounts; see auth.ts). Runs through the login gate.
+ */
 export async function familyLogin(
   db: PortalDb,
   codeRaw: string,
   password: string,
   now = new Date(),
+  ip?: string,
 ): Promise<{ token: string; mustChangePassword: boolean }> {
-  const key = `family:${normalizeCodeFamille(codeRaw).slice(0, 20)}`
-  await checkThrottle(db, key, now)
-  const family = await familyByCode(db, codeRaw)
-  const account = family
-    ? await one<{ hash: string; must_change: boolean; expired: boolean }>(
-        db,
-        sql`SELECT password_hash AS hash, must_change,
-                   (expires_at IS NOT NULL AND expires_at <= ${now.toISOString()}::timestamptz) AS expired
-            FROM family_accounts WHERE family_id = ${family.id}`,
-      )
-    : undefined
-  const ok = verifyPassword(password, account?.hash ?? DUMMY_HASH)
-  if (!family || !account || !ok) {
-    await recordLoginFailure(db, key, now)
-    throw unauthorized('Code famille ou mot de passe incorrect.')
-  }
-  if (account.expired) {
-    throw unauthorized('Ce mot de passe provisoire a expiré : demandez-en un nouveau au guichet du service Scolaire-Enfance-Jeunesse.')
-  }
-  await clearLoginFailures(db, key)
-  return { token: await openSession(db, 'family', family.id, now), mustChangePassword: account.must_change }
+  const keys = throttleKeys(`family:${normalizeCodeFamille(codeRaw).slice(0, 20)}`, ip)
+  return loginGate.run(async () => {
+    await checkThrottle(db, keys, now)
+    const family = await familyByCode(db, codeRaw)
+    const account = family
+      ? await one<{ hash: string; must_change: boolean; expired: boolean }>(
+          db,
+          sql`SELECT password_hash AS hash, must_change,
+                     (expires_at IS NOT NULL AND expires_at <= ${now.toISOString()}::timestamptz) AS expired
+              FROM family_accounts WHERE family_id = ${family.id}`,
+        )
+      : undefined
+    const ok = await verifyPassword(password, account?.hash ?? (await dummyHash()))
+    if (!family || !account || !ok) {
+      await recordLoginFailure(db, keys, now)
+      throw unauthorized('Code famille ou mot de passe incorrect.')
+    }
+    if (account.expired) {
+      throw unauthorized('Ce mot de passe provisoire a expiré : demandez-en un nouveau au guichet du service Scolaire-Enfance-Jeunesse.')
+    }
+    await clearLoginFailures(db, keys)
+    if (needsRehash(account.hash)) await rehashFamily(db, family.id, account.hash, password)
+    return { token: await openSession(db, 'family', family.id, now), mustChangePassword: account.must_change }
+  })
+}
+
+/** Stores the password again with today's scrypt parameters (unless it changed meanwhile). */
+async function rehashFamily(db: PortalDb, familyId: string, oldHash: string, password: string): Promise<void> {
+  const hash = await hashPassword(password)
+  await db.execute(sql`UPDATE family_accounts SET password_hash = ${hash} WHERE family_id = ${familyId} AND password_hash = ${oldHash}`)
 }
 
 export async function authenticateFamily(db: PortalDb, token: string, now = new Date()): Promise<FamilyPrincipal | null> {
@@ -102,24 +126,42 @@ export function requirePasswordChanged(family: FamilyPrincipal): void {
   }
 }
 
+/**
+ * Changes the family's password. The current-password check is throttled like a login (the
+ * session holder may not be the family) and runs through the login gate.
+ */
 export async function changeFamilyPassword(
   db: PortalDb,
   family: FamilyPrincipal,
   currentPassword: string,
   newPasswordValue: string,
   now = new Date(),
+  ip?: string,
 ): Promise<void> {
-  const account = await one<{ hash: string }>(db, sql`SELECT password_hash AS hash FROM family_accounts WHERE family_id = ${family.familyId}`)
-  if (!account || !verifyPassword(currentPassword, account.hash)) throw unauthorized('Mot de passe actuel incorrect.')
-  if (currentPassword === newPasswordValue) throw invalid('Le nouveau mot de passe doit être différent de l’actuel.')
-  const hash = hashPassword(newPasswordValue)
-  await db.transaction(async (tx) => {
-    await tx.execute(
-      sql`UPDATE family_accounts SET password_hash = ${hash}, must_change = FALSE, expires_at = NULL, updated_at = ${now.toISOString()}
-          WHERE family_id = ${family.familyId}`,
+  await loginGate.run(async () => {
+    const account = await one<{ hash: string; code: string }>(
+      db,
+      sql`SELECT a.password_hash AS hash, f.code FROM family_accounts a JOIN families f ON f.id = a.family_id
+          WHERE a.family_id = ${family.familyId}`,
     )
-    // Other sessions (another browser, someone else) end; this one stays.
-    await closeSessionsOf(tx, 'family', family.familyId, family.token)
+    if (!account) throw unauthorized('Mot de passe actuel incorrect.')
+    const keys = throttleKeys(`family:${account.code}`, ip)
+    await checkThrottle(db, keys, now)
+    if (!(await verifyPassword(currentPassword, account.hash))) {
+      await recordLoginFailure(db, keys, now)
+      throw unauthorized('Mot de passe actuel incorrect.')
+    }
+    await clearLoginFailures(db, keys)
+    if (currentPassword === newPasswordValue) throw invalid('Le nouveau mot de passe doit être différent de l’actuel.')
+    const hash = await hashPassword(newPasswordValue)
+    await db.transaction(async (tx) => {
+      await tx.execute(
+        sql`UPDATE family_accounts SET password_hash = ${hash}, must_change = FALSE, expires_at = NULL, updated_at = ${now.toISOString()}
+            WHERE family_id = ${family.familyId}`,
+      )
+      // Other sessions (another browser, someone else) end; this one stays.
+      await closeSessionsOf(tx, 'family', family.familyId, family.token)
+    })
   })
 }
 

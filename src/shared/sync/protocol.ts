@@ -46,6 +46,8 @@ export const portalErrorCodes = [
   'UPGRADE_REQUIRED',
   'PAYLOAD_TOO_LARGE',
   'REJECTED',
+  /** 429: too many logins at once on the portal; try again in a few seconds. */
+  'BUSY',
   'INTERNAL',
 ] as const
 export type PortalErrorCode = (typeof portalErrorCodes)[number]

@@ -229,8 +229,8 @@ describe.each(backends)('portal family side and administration ($name)', (backen
     expect(changes.map((c) => c.row?.active)).toEqual([true, true, false])
     const last = changes.at(-1)!.row!
     expect(last).toMatchObject({ login: 'nadia.benali', display_name: 'Nadia Benali-Roux', initials: 'NBR', role: 'accueil' })
-    expect(verifyPassword('un-long-secret', String(last.password_hash))).toBe(true)
-    expect(String(last.password_hash)).toMatch(/^scrypt\$16384\$8\$1\$/)
+    expect(await verifyPassword('un-long-secret', String(last.password_hash))).toBe(true)
+    expect(String(last.password_hash)).toMatch(/^scrypt\$32768\$8\$3\$/)
 
     const list = await t.api<{ agents: Array<Record<string, unknown>> }>('GET', '/admin/agents', { token: admin })
     expect(list.body.agents.map((a) => a.login)).toContain('nadia.benali')

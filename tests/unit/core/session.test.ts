@@ -18,10 +18,10 @@ describe('agents and sessions', () => {
   it('stores scrypt hashes, never the password', async () => {
     const { core } = await setup()
     const hash = core.sqlite.prepare(`SELECT password_hash FROM agents WHERE login = ?`).pluck().get(AGENTS.accueil.login) as string
-    expect(hash).toMatch(/^scrypt\$16384\$8\$1\$/)
+    expect(hash).toMatch(/^scrypt\$32768\$8\$3\$/)
     expect(hash).not.toContain(AGENTS.accueil.password)
-    expect(verifyPassword(AGENTS.accueil.password, hash)).toBe(true)
-    expect(verifyPassword('autre chose', hash)).toBe(false)
+    expect(await verifyPassword(AGENTS.accueil.password, hash)).toBe(true)
+    expect(await verifyPassword('autre chose', hash)).toBe(false)
   })
 
   it('logs in, reports the agent in the status, journals, and logs out', async () => {

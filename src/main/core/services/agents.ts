@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3'
 import { v7 as uuidv7 } from 'uuid'
 import { DomainError, type AgentView, type Role } from '@shared/contract'
 import { initialsOf } from '../../../common/agents'
-import { DUMMY_HASH, hashPassword, verifyPassword } from '../../../common/passwords'
+import { dummyHash, hashPassword, hashPasswordSync, needsRehash, verifyPassword } from '../../../common/passwords'
 
 interface AgentRow {
   id: string
@@ -24,6 +24,10 @@ export function findAgentById(sqlite: Database.Database, id: string): AgentRow |
   return sqlite.prepare(`${SELECT_AGENT} WHERE id = ?`).get(id) as AgentRow | undefined
 }
 
+/**
+ * Creates a local agent (demo town and tests, before the core serves: the hash is computed
+ * synchronously). Agents of a real town come from the portal.
+ */
 export function createAgent(
   sqlite: Database.Database,
   a: { login: string; displayName: string; role: Role; password: string; id?: string },
@@ -34,7 +38,7 @@ export function createAgent(
     displayName: a.displayName,
     initials: initialsOf(a.displayName),
     role: a.role,
-    passwordHash: hashPassword(a.password),
+    passwordHash: hashPasswordSync(a.password),
     active: 1,
   }
   sqlite
@@ -63,8 +67,11 @@ export type LoginOutcome =
  * Checks a login. Failures are counted per login string (known or not), and after two
  * consecutive failures each attempt waits longer (up to a minute). The bookkeeping is
  * written by the caller's transaction, which commits even when the login is refused.
+ * The hash is checked on the thread pool (the core's event loop stays free); a hash with older
+ * scrypt parameters is stored again in this workstation's copy (the portal's copy is re-hashed
+ * at the responsable's next portal login, or when the password is set again).
  */
-export function attemptLogin(sqlite: Database.Database, loginRaw: string, password: string, now: Date): LoginOutcome {
+export async function attemptLogin(sqlite: Database.Database, loginRaw: string, password: string, now: Date): Promise<LoginOutcome> {
   const login = loginRaw.trim().toLowerCase()
   const nowMs = now.getTime()
   const throttle = sqlite.prepare('SELECT failures, blocked_until AS blockedUntil FROM login_throttle WHERE login = ?').get(login) as
@@ -79,9 +86,13 @@ export function attemptLogin(sqlite: Database.Database, loginRaw: string, passwo
     }
   }
   const agent = sqlite.prepare(`${SELECT_AGENT} WHERE login = ?`).get(login) as AgentRow | undefined
-  const passwordOk = verifyPassword(password, agent?.passwordHash ?? DUMMY_HASH)
+  const passwordOk = await verifyPassword(password, agent?.passwordHash ?? (await dummyHash()))
   if (agent && passwordOk && agent.active) {
     sqlite.prepare('DELETE FROM login_throttle WHERE login = ?').run(login)
+    if (needsRehash(agent.passwordHash)) {
+      const hash = await hashPassword(password)
+      sqlite.prepare('UPDATE agents SET password_hash = ? WHERE id = ? AND password_hash = ?').run(hash, agent.id, agent.passwordHash)
+    }
     return { ok: true, agent: toAgentView(agent) }
   }
   const failures = (throttle?.failures ?? 0) + 1
