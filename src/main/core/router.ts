@@ -10,6 +10,7 @@ import { appendJournal } from './services/journal'
 import { appendOutbox } from './services/outbox'
 import { SqliteEntityStore } from './sync/store'
 import { CommandRejection } from '@shared/commands'
+import { describeFault, displayPath, findUnsafeText } from '@shared/validation/text'
 import type { Exclusive } from './exclusive'
 
 /** What a handler gets: the database, the caller, the clock. */
@@ -122,6 +123,14 @@ export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
     const now = opts.now()
     const settings = opts.settings()
 
+    // Input hygiene before any schema: no string or key holds a NUL, a lone surrogate or a control
+    // character (newline, tab and CRLF aside, for free text; single-line fields refuse them).
+    const unsafe = findUnsafeText(rawInput)
+    if (unsafe) {
+      return fail('INVALID_INPUT', 'Invalid input', {
+        issues: [{ path: displayPath(unsafe.path), message: describeFault(unsafe) }],
+      })
+    }
     const parsed = def.input.safeParse(rawInput === undefined ? {} : rawInput)
     if (!parsed.success) return fromZod(parsed.error)
 

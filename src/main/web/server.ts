@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import { HTTP_API_PREFIX, HTTP_TOKEN_HEADER, type Result } from '@shared/contract'
+import { describeFault, displayPath, findUnsafeText } from '@shared/validation/text'
 import type { CoreHost } from '../host/client'
 
 export const CONTENT_SECURITY_POLICY =
@@ -82,6 +83,17 @@ export function createWebServer(opts: WebShellOptions): FastifyInstance {
   app.post<{ Params: { ns: string; method: string } }>(`${HTTP_API_PREFIX}/:ns/:method`, async (request, reply) => {
     if (!tokenMatches(opts.token, request.headers[HTTP_TOKEN_HEADER])) {
       return reply.code(401).send(errorResult('NOT_AUTHENTICATED', 'Missing or wrong web-shell token'))
+    }
+    // Input hygiene before the core host: no NUL, lone surrogate or control character (newline,
+    // tab and CRLF aside) in the endpoint's name or any string or key of the body, and no absurd
+    // nesting (it would overflow the IPC's serialisation). The core's router checks again.
+    const unsafe = findUnsafeText(request.params) ?? findUnsafeText(request.body)
+    if (unsafe) {
+      const result: Result<never> = {
+        ok: false,
+        error: { code: 'INVALID_INPUT', message: 'Invalid input', details: { issues: [{ path: displayPath(unsafe.path), message: describeFault(unsafe) }] } },
+      }
+      return reply.code(400).send(result)
     }
     return reply.send(await opts.host.call(request.params.ns, request.params.method, request.body))
   })
