@@ -65,6 +65,8 @@ process.on('message', (raw: unknown) => {
       port: typeof msg.port === 'number' ? msg.port : 0,
       host: typeof msg.host === 'string' ? msg.host : '127.0.0.1',
       ...(typeof msg.migrationsFolder === 'string' ? { migrationsFolder: msg.migrationsFolder } : {}),
+      // The demo portal: online payment through the simulated provider (no bank, no card).
+      payments: 'simulated',
     }
     starting = startPortal(options)
     starting.then(

@@ -3,6 +3,7 @@ import { RoleSchema } from '@shared/contract'
 import { openPortalDb, type PortalDatabase } from './db/client'
 import { startPortal, DEFAULT_PORTAL_PORT } from './index'
 import { defaultPortalDataDir } from './paths'
+import { paymentsFromEnv } from './payments'
 import { createAgent, findAgentByLogin, listAgents, updateAgent } from './services/agents'
 import { seedDemo } from './services/demo'
 import { setFamilyPassword } from './services/families'
@@ -30,7 +31,13 @@ Options communes :
   --data-dir DOSSIER   dossier de données (défaut : $PORTAL_DATA_DIR, sinon ./.data/portal)
   DATABASE_URL=postgres://…  utilise ce serveur PostgreSQL au lieu de la base embarquée (PGlite)
   PORTAL_TRUST_PROXY=…       derrière un proxy inverse : true (tout relais), ou les adresses
-                             des proxys (séparées par des virgules) dont X-Forwarded-For est cru`
+                             des proxys (séparées par des virgules) dont X-Forwarded-For est cru
+  PORTAL_PAYMENTS=simulated  paiement en ligne par le prestataire simulé (démonstration, tests) ;
+                             sans elle, le paiement en ligne est désactivé (docs/payments.md)
+  PORTAL_PAYMENTS_SECRET=…   secret HMAC partagé avec le prestataire (défaut : tiré une fois,
+                             gardé dans le dossier de données)
+  PORTAL_PUBLIC_URL=…        adresse du portail vue des familles (derrière un proxy)
+  PORTAL_PAYMENTS_RETURN_URL=…  page de l’espace famille où le prestataire renvoie après paiement`
 
 class UsageError extends Error {}
 
@@ -213,6 +220,7 @@ async function serve(io: CliIo, dataDir: string, databaseUrl: string | undefined
     host,
     log: level as 'info',
     ...trustProxyFromEnv(io.env.PORTAL_TRUST_PROXY),
+    ...paymentsFromEnv(io.env),
   })
   io.out(
     `Portail Guichet Famille prêt en ${((performance.now() - started) / 1000).toFixed(1)} s : ${portal.url}/api/v1 ` +

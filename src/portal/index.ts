@@ -6,6 +6,7 @@ import { openPortalDb, type PortalDb } from './db/client'
 import { safeErrorInfo } from './http/errors'
 import type { PortalContext } from './http/route'
 import { buildServer, type ServerOptions } from './http/server'
+import { openPayments, type PaymentsMode } from './payments'
 import { seedDemo, type SeedDemoOptions, type SeedDemoResult } from './services/demo'
 import { SnapshotManager } from './services/snapshots'
 import { createEnrolmentCode } from './services/workstations'
@@ -35,6 +36,17 @@ export interface StartPortalOptions {
   now?: () => Date
   /** Reverse proxy hops to trust for the client's address (default false: the TCP peer). See ServerOptions. */
   trustProxy?: ServerOptions['trustProxy']
+  /**
+   * Online payment's provider (docs/payments.md). 'simulated': the simulated provider (demo and
+   * tests; the CLI sets it from PORTAL_PAYMENTS=simulated). Default: off, its routes answer 404.
+   */
+  payments?: PaymentsMode
+  /** HMAC secret shared with the provider (PORTAL_PAYMENTS_SECRET); default: generated once in the data folder. */
+  paymentsSecret?: string
+  /** The portal's URL as families' browsers reach it (PORTAL_PUBLIC_URL, behind a proxy); default: its own URL. */
+  publicUrl?: string
+  /** Where the provider sends the family back after paying (PORTAL_PAYMENTS_RETURN_URL); default: no link. */
+  paymentsReturnUrl?: string
   /** Where PORTAL_CLOCK is read (default process.env). */
   env?: Record<string, string | undefined>
 }
@@ -77,12 +89,20 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
     })
     await snapshots.init()
     const snap = snapshots
+    const payments = openPayments({
+      mode: opts.payments,
+      secret: opts.paymentsSecret,
+      dataDir: database.dataDir,
+      publicUrl: opts.publicUrl,
+      returnUrl: opts.paymentsReturnUrl,
+    })
     const ctx: PortalContext = {
       db: database.db,
       snapshots: snap,
       changed: () => snap.changed(),
       now,
       ...(opts.minSchemaVersion !== undefined ? { minSchemaVersion: opts.minSchemaVersion } : {}),
+      ...(payments ? { payments } : {}),
     }
     const server = buildServer(ctx, { log: opts.log ?? false, ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}) })
     app = server.app
@@ -92,6 +112,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
     const port = typeof address === 'object' && address ? address.port : (opts.port ?? DEFAULT_PORTAL_PORT)
     const host = opts.host ?? '127.0.0.1'
     const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+    payments?.setOwnUrl(`http://${urlHost}:${port}`)
     let closing: Promise<void> | null = null
     const running: RunningPortal = {
       url: `http://${urlHost}:${port}`,

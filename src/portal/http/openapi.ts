@@ -126,6 +126,7 @@ export function buildOpenApi(routes: readonly Route[], serverUrl?: string): Json
       { name: 'sync', description: 'Postes du guichet : enrôlement et synchronisation' },
       { name: 'admin', description: 'Administration par les responsables' },
       { name: 'family', description: 'Espace des familles' },
+      { name: 'payments', description: 'Prestataire de paiement en ligne (avis signés, page simulée) : docs/payments.md' },
     ],
     paths,
     components: {

@@ -1,11 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { PortalDb } from '../db/client'
+import type { PortalPayments } from '../payments'
 import type { AdminPrincipal } from '../services/agents'
 import type { FamilyPrincipal } from '../services/families'
 import type { SnapshotManager } from '../services/snapshots'
 import type { WorkstationPrincipal } from '../services/workstations'
-import { parseInput } from './errors'
+import { describeIssue, findUnsafeText, skipPaths } from '@shared/validation/text'
+import { invalid, parseInput } from './errors'
 
 /**
  * A route is declared once: method, path, auth, zod schemas of its inputs and output, and the
@@ -23,6 +25,8 @@ export interface PortalContext {
   now(): Date
   /** Oldest workstation schema version served (default MIN_SCHEMA_VERSION); older ones get 426. */
   minSchemaVersion?: number
+  /** Online payment's provider (docs/payments.md); absent: online payment is off (its routes answer 404). */
+  payments?: PortalPayments
 }
 
 export type AuthKind = 'none' | 'workstation' | 'admin' | 'family'
@@ -36,7 +40,7 @@ export type PrincipalOf<A extends AuthKind> = A extends 'workstation'
       : null
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
-export type Tag = 'meta' | 'sync' | 'admin' | 'family'
+export type Tag = 'meta' | 'sync' | 'admin' | 'family' | 'payments'
 
 export interface ResponseDoc {
   description: string
@@ -62,6 +66,12 @@ export interface RouteMeta {
   responses: Record<number, ResponseDoc>
   /** Error statuses this route answers besides the common ones (400, 500, and 401 with auth). */
   errors: number[]
+  /**
+   * Paths of the body ("commands.*.payload") whose strings the text check leaves to a later
+   * check of their own: a pushed command's payload is checked by runCommand, so that bad text
+   * in it is that command's rejection, never a 400 that would block the workstation's queue.
+   */
+  textCheckedLater?: string[]
 }
 
 export interface HandlerArgs<A extends AuthKind, B, P, Q> {
@@ -90,12 +100,25 @@ export interface RouteSpec<A extends AuthKind, B, P, Q> extends Omit<RouteMeta, 
   handler(args: HandlerArgs<A, B, P, Q>): Promise<unknown>
 }
 
+/**
+ * Input hygiene, before any schema: no string and no key of the path, the query or the body
+ * holds a NUL, a lone surrogate or a control character (newline, tab and CRLF aside: free text
+ * needs them; the schemas of single-line fields refuse them). A 400 names the field.
+ */
+function checkText(value: unknown, where: string, skip?: (path: ReadonlyArray<string | number>) => boolean): void {
+  const issue = findUnsafeText(value, skip)
+  if (issue) throw invalid(`Requête invalide (${where}) : ${describeIssue(issue)}.`)
+}
+
 export function route<A extends AuthKind, B = undefined, P = undefined, Q = undefined>(spec: RouteSpec<A, B, P, Q>): Route {
   const { handler, ...rest } = spec
   const meta: RouteMeta = { ...rest, schemaHeader: spec.schemaHeader ?? 'none', errors: spec.errors ?? [] }
   return {
     meta,
     async run(ctx, auth, request, reply) {
+      checkText(request.params, 'chemin')
+      checkText(request.query, 'paramètres')
+      checkText(request.body, 'corps', meta.textCheckedLater ? skipPaths(meta.textCheckedLater) : undefined)
       // Inputs a route does not declare must be absent (or empty): nothing passes unchecked.
       if (!spec.params) parseInput(Nothing, request.params ?? {}, 'chemin')
       if (!spec.query) parseInput(Nothing, request.query ?? {}, 'paramètres')

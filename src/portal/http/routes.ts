@@ -31,6 +31,7 @@ import { pushCommands } from '../services/push'
 import { parseRange, type SnapshotFile } from '../services/snapshots'
 import { createEnrolmentCode, enrolWorkstation, listWorkstations, revokeWorkstation } from '../services/workstations'
 import { invalid, notFound, safeErrorInfo, upgradeRequired } from './errors'
+import { paymentRoutes } from './payment-routes'
 import { route, type Route } from './route'
 import {
   AdminLoginResponseSchema,
@@ -138,6 +139,8 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       auth: 'workstation',
       schemaHeader: 'required',
       body: PushRequestSchema,
+      // A payload's bad text is that command's rejection (runCommand), not a 400 blocking the queue.
+      textCheckedLater: ['commands.*.payload'],
       responses: { 200: { description: 'Résultats, dans l’ordre, des commandes traitées.', schema: PushResponseSchema } },
       errors: [409, 413, 426],
       handler: async ({ ctx, auth, body, request, reply }) => {
@@ -485,5 +488,6 @@ export function portalRoutes(openApi: () => unknown): Route[] {
         return { person: result }
       },
     }),
+    ...paymentRoutes(),
   ]
 }

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { RoleSchema } from '@shared/contract'
 import { BookPayload, ContactsPayload, OnlinePaymentPayload } from '@shared/commands'
 import { SYNC_SCHEMA_VERSION } from '@shared/sync/protocol'
+import { CalendarDay, lineCheck, secret, singleLine } from '@shared/validation/text'
 
 /**
  * Request and response schemas of the portal's own endpoints (health, admin, family side).
@@ -10,7 +11,7 @@ import { SYNC_SCHEMA_VERSION } from '@shared/sync/protocol'
  */
 
 const Id = z.uuid()
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date attendue au format AAAA-MM-JJ')
+const Day = CalendarDay
 const Instant = z.string().describe('instant ISO-8601 UTC')
 
 export const MIN_SCHEMA_VERSION = SYNC_SCHEMA_VERSION
@@ -23,7 +24,7 @@ export const HealthSchema = z.object({
 })
 
 export const IdParams = z.strictObject({ id: Id })
-export const CodeParams = z.strictObject({ code: z.string().trim().min(2).max(20) })
+export const CodeParams = z.strictObject({ code: singleLine({ min: 2, max: 20 }) })
 export const NoQuery = z.strictObject({})
 
 export const SnapshotFileQuery = z.strictObject({
@@ -34,8 +35,8 @@ export const SnapshotFileQuery = z.strictObject({
 // --- admin ----------------------------------------------------------------------------------
 
 export const AdminLoginSchema = z.strictObject({
-  login: z.string().trim().min(1).max(64),
-  password: z.string().min(1).max(256),
+  login: singleLine({ min: 1, max: 64 }),
+  password: secret({ max: 256 }),
 })
 
 export const AgentSchema = z.object({
@@ -51,14 +52,9 @@ export const AgentSchema = z.object({
 
 export const AdminLoginResponseSchema = z.object({ token: z.string(), agent: AgentSchema })
 
-const Login = z
-  .string()
-  .trim()
-  .min(2)
-  .max(64)
-  .regex(/^[A-Za-z0-9._-]+$/, 'lettres sans accent, chiffres, point, tiret ou soulignement')
-const DisplayName = z.string().trim().min(2).max(80)
-const AgentPassword = z.string().min(8, 'au moins 8 caractères').max(256)
+const Login = singleLine({ min: 2, max: 64 }).regex(/^[A-Za-z0-9._-]+$/, 'lettres sans accent, chiffres, point, tiret ou soulignement')
+const DisplayName = singleLine({ min: 2, max: 80 })
+const AgentPassword = z.string().min(8, 'au moins 8 caractères').max(256).superRefine(lineCheck)
 
 export const CreateAgentSchema = z.strictObject({
   login: Login,
@@ -80,7 +76,7 @@ export const PatchAgentSchema = z
 export const AgentResponseSchema = z.object({ agent: AgentSchema })
 export const AgentListSchema = z.object({ agents: z.array(AgentSchema) })
 
-export const EnrolmentCodeRequestSchema = z.strictObject({ name: z.string().trim().min(1).max(80) })
+export const EnrolmentCodeRequestSchema = z.strictObject({ name: singleLine({ min: 1, max: 80 }) })
 export const EnrolmentCodeResponseSchema = z.object({ code: z.string(), expiresAt: Instant })
 
 export const WorkstationSchema = z.object({
@@ -126,19 +122,20 @@ export const FamilyPasswordResponseSchema = z.object({
 // --- family side -----------------------------------------------------------------------------
 
 export const FamilyLoginSchema = z.strictObject({
-  code: z.string().trim().min(1).max(20),
-  password: z.string().min(1).max(256),
+  code: singleLine({ min: 1, max: 20 }),
+  password: secret({ max: 256 }),
 })
 export const FamilyLoginResponseSchema = z.object({ token: z.string(), mustChangePassword: z.boolean() })
 
 export const FamilyPasswordChangeSchema = z.strictObject({
-  currentPassword: z.string().min(1).max(256),
+  currentPassword: secret({ max: 256 }),
   newPassword: z
     .string()
     .min(10, 'au moins 10 caractères')
     .max(256)
     .regex(/\p{L}/u, 'au moins une lettre')
-    .regex(/\d/, 'au moins un chiffre'),
+    .regex(/\d/, 'au moins un chiffre')
+    .superRefine(lineCheck),
 })
 export const OkSchema = z.object({ ok: z.literal(true) })
 

@@ -172,8 +172,14 @@ export function buildServer(ctx: PortalContext, opts: ServerOptions = {}): Porta
   app.removeContentTypeParser(['application/json', 'text/plain'])
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8')
+    request.rawBody = text // a payment provider's signature is checked over the raw bytes
     if (text.trim() === '') done(null, undefined)
     else json(request, text, done)
+  })
+  // An HTML form without fields (the simulated payment page's buttons): an empty body, nothing else.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    if (body.length === 0) done(null, undefined)
+    else done(new HttpError(415, 'INVALID_REQUEST', 'Type de contenu non pris en charge : application/json attendu.'), undefined)
   })
   const registered: PortalServer['registered'] = []
   app.addHook('onRoute', (r) => {

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { EntityName, Row, Value } from '../sync/entities'
 import { capacityFor, checkCapacity, frenchDay, type CapacityRow, type Rejection } from '../domain/reservations'
 import { derivedId } from './ids'
+import { CalendarDay, describeIssue, displayPath, displayText, findUnsafeText, freeText, singleLine } from '../validation/text'
 
 export { derivedId } from './ids'
 
@@ -157,13 +158,11 @@ export interface CommandDef<P> {
 }
 
 const Id = z.uuid()
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/)
-const Phone = z
-  .string()
-  .trim()
-  .max(30)
+const Day = CalendarDay
+const Phone = singleLine({ max: 30 })
   .regex(/^[+\d][\d .-]{5,}$/, 'numéro de téléphone invalide')
   .nullable()
+/** z.email's pattern (ASCII, no space) already refuses NUL, controls and lone surrogates. */
 const Email = z.email('adresse e-mail invalide').max(120).nullable()
 
 function reject(code: string, reason: string): never {
@@ -230,7 +229,7 @@ export const BookPayload = z.strictObject({
   id: Id,
   familyId: Id,
   childId: Id,
-  unitId: z.string().min(1).max(40),
+  unitId: singleLine({ min: 1, max: 40 }),
   siteId: Id,
   date: Day,
 })
@@ -305,7 +304,8 @@ export const CONTACT_FIELDS = [
   { key: 'phoneWork', column: 'phone_work', label: 'téléphone professionnel' },
   { key: 'email', column: 'email', label: 'e-mail' },
 ] as const
-const Shown = z.string().max(200).nullable()
+/** A value as the counter showed it, compared as is: not trimmed; the text floor only (it comes from the database). */
+const Shown = freeText({ max: 200, trim: false }).nullable()
 
 export const ContactsPayload = z.strictObject({
   familyId: Id,
@@ -415,7 +415,7 @@ const updateContacts: CommandDef<ContactsPayload> = {
 export const OnlinePaymentPayload = z.strictObject({
   id: Id,
   familyId: Id,
-  transactionId: z.string().trim().min(4).max(64),
+  transactionId: singleLine({ min: 4, max: 64 }),
   amountCents: z.number().int().positive().max(10_000_000),
 })
 export type OnlinePaymentPayload = z.infer<typeof OnlinePaymentPayload>
@@ -471,7 +471,7 @@ const recordOnlinePayment: CommandDef<OnlinePaymentPayload> = {
 
 export const ResolveFlagPayload = z.strictObject({
   flagId: Id,
-  note: z.string().trim().min(3).max(500),
+  note: freeText({ min: 3, max: 500 }),
 })
 export type ResolveFlagPayload = z.infer<typeof ResolveFlagPayload>
 
@@ -559,14 +559,19 @@ export async function runCommand(
   ctx: CommandContext,
   opts: RunOptions = {},
 ): Promise<CommandOutcome> {
-  if (!isCommandName(name)) throw new CommandRejection('UNKNOWN_COMMAND', `Commande inconnue : ${name}.`)
+  if (!isCommandName(name)) throw new CommandRejection('UNKNOWN_COMMAND', `Commande inconnue : ${displayText(name, 64)}.`)
   const def = commands[name] as CommandDef<unknown>
   if (def.channels && !def.channels.includes(ctx.channel)) {
     throw new CommandRejection('NOT_ALLOWED_HERE', `La commande ${name} ne peut pas être envoyée par ce canal (${ctx.channel}).`)
   }
+  // Bad text anywhere in the payload (a value or a key: NUL, lone surrogate, control) is this
+  // command's rejection, found before the schema so that the stored reason never carries it.
+  const unsafe = findUnsafeText(payload)
+  if (unsafe) throw new CommandRejection('INVALID_PAYLOAD', `Données invalides : ${describeIssue(unsafe)}.`)
   const parsed = def.payload.safeParse(payload)
   if (!parsed.success) {
-    throw new CommandRejection('INVALID_PAYLOAD', `Données invalides : ${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}.`)
+    const issues = parsed.error.issues.map((i) => (i.path.length > 0 ? displayPath(i.path.map((p) => (typeof p === 'number' ? p : String(p)))) : displayText(i.message, 200)))
+    throw new CommandRejection('INVALID_PAYLOAD', `Données invalides : ${issues.join(', ')}.`)
   }
   const flags = (await def.execute(tx, parsed.data, ctx)) ?? []
   if (def.kind === 'intent' && flags.length > 0) throw new Error(`${name} is an intent: it rejects, it does not flag`)

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { BookPayload, ContactsPayload, ResolveFlagPayload } from '../commands'
+import { CalendarDay, secret, singleLine } from '../validation/text'
 
 export const roles = ['accueil', 'regisseur', 'responsable'] as const
 export const RoleSchema = z.enum(roles)
@@ -8,8 +9,8 @@ export type Role = z.infer<typeof RoleSchema>
 export const IdSchema = z.uuid()
 export const Empty = z.strictObject({})
 
-/** YYYY-MM-DD calendar day (Europe/Paris). */
-export const DaySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/)
+/** YYYY-MM-DD calendar day (Europe/Paris): a real one, 1900-01-01 … 2100-12-31. */
+export const DaySchema = CalendarDay
 
 export const AgentViewSchema = z.object({
   id: IdSchema,
@@ -38,12 +39,12 @@ export const DemoAgentSchema = z.object({
 })
 
 export const LoginInputSchema = z.strictObject({
-  login: z.string().trim().min(1).max(64),
-  password: z.string().min(1).max(256),
+  login: singleLine({ min: 1, max: 64 }),
+  password: secret({ max: 256 }),
 })
 
 export const SearchInputSchema = z.strictObject({
-  q: z.string().max(100),
+  q: singleLine({ max: 100, trim: false }),
   limit: z.number().int().min(1).max(50).optional(),
 })
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { singleLine } from '../validation/text'
 import { entities, type EntityName } from './entities'
 
 /**
@@ -71,8 +72,8 @@ export type PortalError = z.infer<typeof PortalErrorSchema>
 // --- enrolment ----------------------------------------------------------------------------
 
 export const EnrolRequestSchema = z.strictObject({
-  code: z.string().trim().min(6).max(64),
-  name: z.string().trim().min(1).max(80).optional(),
+  code: singleLine({ min: 6, max: 64 }),
+  name: singleLine({ min: 1, max: 80 }).optional(),
 })
 export const EnrolResponseSchema = z.object({
   workstationId: z.uuid(),
@@ -91,7 +92,8 @@ export const PushCommandSchema = z.strictObject({
   seq: z.number().int().positive(),
   /** The command's id (UUIDv7), the same on every retry. */
   id: z.uuid(),
-  name: z.string().min(1).max(64),
+  name: singleLine({ min: 1, max: 64, trim: false }),
+  /** Checked by the command's own schema when it runs: bad data there is that command's rejection. */
   payload: z.unknown(),
   /** When the agent did it (ISO instant). */
   at: z.iso.datetime(),

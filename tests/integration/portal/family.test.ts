@@ -103,7 +103,7 @@ describe.each(backends)('portal family side and administration ($name)', (backen
     expect(PortalErrorSchema.parse(throttled.body).error.message).toMatch(/Trop d’essais/)
   })
 
-  it('books, cancels, changes contacts and pays online; every change flows down to the workstations', async () => {
+  it('books, cancels and changes contacts; every change flows down to the workstations', async () => {
     const kid = town[3]!
     const token = await familySession(kid)
     const cursor = await maxSeq(t.db)
@@ -137,14 +137,10 @@ describe.each(backends)('portal family side and administration ($name)', (backen
     expect(contacts.status).toBe(200)
     expect(contacts.body.person).toMatchObject({ phoneMobile: '07 70 70 70 70', email: 'famille@example.fr' })
 
-    const paid = await t.api<{ payment: { amountCents: number; method: string } }>('POST', '/family/payments', {
-      token,
-      body: { transactionId: 'CB-2026-0001', amountCents: 4550 },
-    })
-    expect(paid.status).toBe(201)
-    expect(paid.body.payment).toMatchObject({ amountCents: 4550, method: 'en_ligne' })
-    const dup = await t.api('POST', '/family/payments', { token, body: { transactionId: 'CB-2026-0001', amountCents: 4550 } })
-    expect(dup.status).toBe(409)
+    // A family cannot say it paid: only the provider's signed notification records money
+    // (tests/integration/portal/payments.test.ts).
+    const asserted = await t.api('POST', '/family/payments', { token, body: { transactionId: 'CB-2026-0001', amountCents: 4550 } })
+    expect(asserted.status).toBe(404)
 
     const all = await pulled(cursor)
     // The contact change is a fact: one history row per changed field (channel portail, no agent).
@@ -158,16 +154,14 @@ describe.each(backends)('portal family side and administration ($name)', (backen
       ['reservations', 'put'],
       ['reservations', 'put'],
       ['persons', 'put'],
-      ['payments', 'put'],
     ])
     expect(changes[0]!.row).toMatchObject({ id: bookingId, channel: 'portail', state: 'reserve', agent_id: null, workstation_id: null })
     expect(changes[1]!.row).toMatchObject({ id: bookingId, state: 'annule' })
     expect(changes[2]!.row).toMatchObject({ id: guardian, phone_mobile: '07 70 70 70 70', email: 'famille@example.fr' })
-    expect(changes[3]!.row).toMatchObject({ family_id: kid.familyId, amount_cents: 4550, transaction_id: 'CB-2026-0001' })
 
     const page = FamilyMeSchema.parse((await t.api('GET', '/family/me', { token })).body)
     expect(page.reservations.map((r) => [r.id, r.state])).toEqual([[bookingId, 'annule']])
-    expect(page.payments).toHaveLength(1)
+    expect(page.payments).toHaveLength(0)
   })
 
   it('keeps a family to its own records, and refuses a full day with the reason', async () => {
@@ -181,8 +175,9 @@ describe.each(backends)('portal family side and administration ($name)', (backen
       ['an unknown reservation', () => t.api('POST', `/family/reservations/${uuidv7()}/cancel`, { token }), 404],
       ['a bad phone number', () => t.api('PUT', '/family/contacts', { token, body: { personId: kid.childId, phoneMobile: 'appelez-moi', phoneHome: null, phoneWork: null, email: null } }), 400],
       ['a bad date', () => t.api('POST', '/family/reservations', { token, body: { id: uuidv7(), childId: kid.childId, unitId: 'cantine', siteId: sites[0]!, date: '18/12/2026' } }), 400],
-      ['a negative amount', () => t.api('POST', '/family/payments', { token, body: { transactionId: 'CB-9', amountCents: -5 } }), 400],
-      ['a float amount', () => t.api('POST', '/family/payments', { token, body: { transactionId: 'CB-9', amountCents: 10.5 } }), 400],
+      ['a negative amount', () => t.api('POST', '/family/payment-orders', { token, body: { amountCents: -5 } }), 400],
+      ['a float amount', () => t.api('POST', '/family/payment-orders', { token, body: { amountCents: 10.5 } }), 400],
+      ['a payment it asserts', () => t.api('POST', '/family/payments', { token, body: { transactionId: 'CB-9', amountCents: 1000 } }), 404],
       ['no session', () => t.api('GET', '/family/me', {}), 401],
       ['an admin token', () => t.api('GET', '/family/me', { token: admin }), 401],
       ['a workstation token', () => t.api('GET', '/family/me', { token: ws.token }), 401],

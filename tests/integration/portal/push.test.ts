@@ -44,7 +44,7 @@ describe.each(backends)('portal push ($name)', (backend) => {
         phoneWork: null,
         email: 'nouvelle.adresse@example.fr',
       }),
-      command(nextA(), 'payments.recordOnline', { id: uuidv7(), familyId: kid.familyId, transactionId: 'TX-PUSH-1', amountCents: 1234 }),
+      command(nextA(), 'flags.resolve', { flagId: uuidv7(), note: 'Réglé au guichet.' }),
     ]
     const res = await push(a, commands)
     expect(res.status).toBe(200)
@@ -65,7 +65,7 @@ describe.each(backends)('portal push ($name)', (backend) => {
     expect(logged.filter((c) => c.entity !== 'field_history').map((c) => [c.command_id, c.entity])).toEqual([
       [commands[0]!.id, 'reservations'],
       [commands[1]!.id, 'persons'],
-      [commands[2]!.id, 'payments'],
+      [commands[2]!.id, 'flags'],
     ])
     expect(logged.filter((c) => c.entity === 'field_history').every((c) => c.command_id === commands[1]!.id)).toBe(true)
     expect(logged.filter((c) => c.entity === 'field_history').length).toBeGreaterThanOrEqual(2) // mobile and e-mail at least
@@ -101,7 +101,7 @@ describe.each(backends)('portal push ($name)', (backend) => {
     const fullBooking = bookPayload(town[3]!, sites[1]!, day, 'garderie_soir')
     const full = command(nextA(), 'reservations.book', fullBooking)
     const unknown = command(nextA(), 'reservations.teleport', { id: uuidv7() })
-    const badTypes = command(nextA(), 'payments.recordOnline', { id: uuidv7(), familyId: town[3]!.familyId, transactionId: 'TX-X', amountCents: 'cent' })
+    const badTypes = command(nextA(), 'flags.resolve', { flagId: uuidv7(), note: 42 })
     const cancelMissing = command(nextA(), 'reservations.cancel', { id: uuidv7() })
     const after = command(nextA(), 'reservations.book', bookPayload(town[3]!, sites[1]!, '2026-12-10', 'garderie_soir'))
     const res = await push(a, [first, full, unknown, badTypes, cancelMissing, after])
@@ -114,7 +114,7 @@ describe.each(backends)('portal push ($name)', (backend) => {
       truth: [{ entity: 'reservations', id: fullBooking.id, op: 'delete', row: null }],
     })
     expect(results[2]).toMatchObject({ code: 'UNKNOWN_COMMAND', truth: [] })
-    expect(results[3]).toMatchObject({ code: 'INVALID_PAYLOAD', reason: expect.stringContaining('amountCents') })
+    expect(results[3]).toMatchObject({ code: 'INVALID_PAYLOAD', reason: expect.stringContaining('note') })
     expect(results[4]).toMatchObject({ code: 'UNKNOWN_RESERVATION', truth: [{ op: 'delete', row: null }] })
     expect(await one(t.db, sql`SELECT id FROM reservations WHERE id = ${fullBooking.id}`)).toBeUndefined()
 
@@ -123,14 +123,33 @@ describe.each(backends)('portal push ($name)', (backend) => {
     expect(PushResponseSchema.parse(replay.body).results[0]).toEqual(results[1])
   })
 
+  it('refuses a pushed online payment (NOT_ALLOWED_HERE): only the payment provider’s notification records one', async () => {
+    const kid = town[8]!
+    const payment = { id: uuidv7(), familyId: kid.familyId, transactionId: 'TX-PUSH-1', amountCents: 1234 }
+    const before = await digest(t.db)
+    const pushed = command(nextA(), 'payments.recordOnline', payment)
+    const after = command(nextA(), 'reservations.cancel', { id: uuidv7() })
+    const res = await push(a, [pushed, after])
+    expect(res.status).toBe(200)
+    const results = PushResponseSchema.parse(res.body).results
+    expect(results[0]).toMatchObject({ seq: pushed.seq, status: 'rejected', code: 'NOT_ALLOWED_HERE', truth: [{ entity: 'payments', id: payment.id, op: 'delete', row: null }] })
+    expect(results[0]!.flags ?? []).toEqual([])
+    // The queue goes on; nothing was written but the two answers.
+    expect(results[1]).toMatchObject({ seq: after.seq, status: 'rejected', code: 'UNKNOWN_RESERVATION' })
+    const d = await digest(t.db)
+    expect(d).toEqual({ ...before, applied_commands: before.applied_commands! + 2, lastApplied: before.lastApplied! + 2 })
+    expect(await one(t.db, sql`SELECT id FROM payments WHERE id = ${payment.id} OR transaction_id = 'TX-PUSH-1'`)).toBeUndefined()
+    // A replay gets the same answer.
+    expect(PushResponseSchema.parse((await push(a, [pushed])).body).results[0]).toEqual(results[0])
+  })
+
   it('always records a fact: a broken rule, a concurrent change or a missing record is flagged, never rejected', async () => {
     const kid = town[6]!
     const guardian = await guardianOf(t.db, kid.familyId)
     const [person] = await rows<Record<string, string | null>>(t.db, sql`SELECT phone_mobile, phone_home, phone_work, email FROM persons WHERE id = ${guardian}`)
     const held = { phoneMobile: person!.phone_mobile, phoneHome: person!.phone_home, phoneWork: person!.phone_work, email: person!.email }
-    const strangerFamily = uuidv7()
-    const duplicate = { id: uuidv7(), familyId: kid.familyId, transactionId: 'TX-PUSH-1', amountCents: 1234 }
-    const orphan = { id: uuidv7(), familyId: strangerFamily, transactionId: 'TX-ORPHAN', amountCents: 990 }
+    const strangerGuardian = await guardianOf(t.db, town[7]!.familyId)
+    const orphan = { flagId: uuidv7(), note: 'Rattaché à la main.' }
     const before = await digest(t.db)
     const commands = [
       // A contact change made at a counter that read other values than the portal holds: concurrent.
@@ -141,18 +160,20 @@ describe.each(backends)('portal push ($name)', (backend) => {
         phoneMobile: '06 99 88 77 66',
         before: { ...held, phoneMobile: '01 00 00 00 00' },
       }),
-      command(nextA(), 'payments.recordOnline', duplicate),
-      command(nextA(), 'payments.recordOnline', orphan),
+      // A contact change for a person of another family: recorded, flagged.
+      command(nextA(), 'families.updateContacts', { familyId: kid.familyId, personId: strangerGuardian, phoneMobile: '06 12 12 12 12', phoneHome: null, phoneWork: null, email: null }),
+      // The resolution of a flag the portal does not have: kept, raw, in its own flag.
+      command(nextA(), 'flags.resolve', orphan),
       command(nextA(), 'families.updateContacts', { familyId: kid.familyId, personId: uuidv7(), phoneMobile: null, phoneHome: null, phoneWork: null, email: null }),
       // Structural garbage stays a rejection, even for a fact.
-      command(nextA(), 'payments.recordOnline', { ...orphan, id: uuidv7(), amountCents: -5 }),
+      command(nextA(), 'flags.resolve', { ...orphan, note: '' }),
     ]
     const res = await push(a, commands)
     const body = PushResponseSchema.parse(res.body)
     expect(body.results.map((r) => [r.status, r.code ?? null, (r.flags ?? []).map((f) => `${f.kind}:${f.code}`)])).toEqual([
       ['applied', null, ['conflict:CONCURRENT_CHANGE']],
-      ['applied', null, ['rule:DUPLICATE_TRANSACTION']],
-      ['applied', null, ['missing:UNKNOWN_FAMILY']],
+      ['applied', null, ['rule:NOT_A_MEMBER_OF_FAMILY']],
+      ['applied', null, ['missing:UNKNOWN_FLAG']],
       ['applied', null, ['missing:UNKNOWN_PERSON']],
       ['rejected', 'INVALID_PAYLOAD', []],
     ])
@@ -167,9 +188,8 @@ describe.each(backends)('portal push ($name)', (backend) => {
       sql`SELECT field, old_value, new_value, channel, workstation_id FROM field_history WHERE command_id = ${commands[0]!.id}`,
     )
     expect(history).toEqual([{ field: 'phone_mobile', old_value: held.phoneMobile, new_value: '06 99 88 77 66', channel: 'guichet', workstation_id: a.workstationId }])
-    // No second payment; the orphan payment is kept, raw, in its flag.
+    // The orphan resolution is kept, raw, in its flag.
     const d = await digest(t.db)
-    expect(d.payments).toBe(before.payments)
     expect(d.flags).toBe(before.flags! + 4)
     const [kept] = await rows<{ data: string; family_id: string | null; workstation_id: string; status: string }>(
       t.db,
@@ -185,7 +205,7 @@ describe.each(backends)('portal push ($name)', (backend) => {
     const listed = await t.api<{ flags: Array<{ id: string; code: string; status: string; commandId: string }> }>('GET', '/admin/flags', { token: await adminToken(t) })
     expect(listed.status).toBe(200)
     expect(listed.body.flags.filter((f) => commands.some((c) => c.id === f.commandId)).map((f) => f.code).sort()).toEqual(
-      ['CONCURRENT_CHANGE', 'DUPLICATE_TRANSACTION', 'UNKNOWN_FAMILY', 'UNKNOWN_PERSON'],
+      ['CONCURRENT_CHANGE', 'NOT_A_MEMBER_OF_FAMILY', 'UNKNOWN_FLAG', 'UNKNOWN_PERSON'],
     )
     expect((await t.api('GET', '/admin/flags')).status).toBe(401)
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { commands, derivedId, kindOf } from '@shared/commands'
+import { commands, derivedId, kindOf, runCommand, type CommandTx } from '@shared/commands'
 
 describe('the command catalogue', () => {
   it('declares the kind of every command: bookings are intents, contacts, payments and resolutions are facts', () => {
@@ -12,6 +12,26 @@ describe('the command catalogue', () => {
       'flags.resolve': 'fact',
     })
     expect(kindOf('reservations.teleport')).toBe('intent') // unknown: nothing to record, it is rejected
+  })
+
+  it('keeps online payments to the portal: payments.recordOnline from a workstation is refused before it reads or writes anything', async () => {
+    expect(Object.fromEntries(Object.entries(commands).map(([name, def]) => [name, 'channels' in def ? def.channels : 'both']))).toEqual({
+      'reservations.book': 'both',
+      'reservations.cancel': 'both',
+      'families.updateContacts': 'both',
+      'payments.recordOnline': ['portail'],
+      'flags.resolve': 'both',
+    })
+    const untouchable = new Proxy({} as CommandTx, {
+      get: () => () => {
+        throw new Error('the command touched the database')
+      },
+    })
+    const payload = { id: '0193a1f0-7c1d-7b3e-9a51-2f0c6d8e4b17', familyId: '0193a1f0-7c1d-7b3e-9a51-2f0c6d8e4b18', transactionId: 'TX-GUICHET', amountCents: 1000 }
+    const ctx = { at: '2026-11-27T08:00:00.000Z', agentId: null, workstationId: '0193a1f0-7c1d-7b3e-9a51-2f0c6d8e4b19', commandId: '0193a1f0-7c1d-7b3e-9a51-2f0c6d8e4b1a' }
+    await expect(runCommand(untouchable, 'payments.recordOnline', payload, { ...ctx, channel: 'guichet' })).rejects.toMatchObject({ code: 'NOT_ALLOWED_HERE' })
+    // On the portal's channel it runs (and here reaches the database).
+    await expect(runCommand(untouchable, 'payments.recordOnline', payload, { ...ctx, channel: 'portail' })).rejects.toThrow('touched the database')
   })
 })
 
