@@ -9,6 +9,7 @@ import { bookingOptions, familyOfReservation, listReservations } from './service
 import {
   countUnresolvedRejections,
   listFlags,
+  listPending,
   listRejections,
   openFlag,
   openRejection,
@@ -103,6 +104,7 @@ export const handlers: HandlersFor<typeof contract> = {
       return ctx.services.sync.enrol(input.portalUrl, input.code)
     },
     rejections: (ctx) => ({ items: listRejections(ctx.sqlite) }),
+    pending: (ctx) => listPending(ctx.sqlite),
     retry: async (ctx, input) => {
       const rejected = openRejection(ctx.sqlite, input.seq)
       ctx.record('outbox', String(input.seq))

@@ -193,6 +193,8 @@ export function buildServer(ctx: PortalContext, opts: ServerOptions = {}): Porta
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('cache-control', 'no-store')
     reply.header('x-content-type-options', 'nosniff')
+    // The portal's own clock (PORTAL_CLOCK in tests), from which workstations measure their offset.
+    reply.header('date', ctx.now().toUTCString())
     return payload
   })
   // One line per request: method, route pattern (never the raw URL: it may hold a code famille), status, duration.

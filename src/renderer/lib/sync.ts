@@ -50,6 +50,25 @@ export function bootstrapView(t: Translate, b: SyncStatus['bootstrap'] | null | 
   }
 }
 
+/** An offset between two clocks in words: '5 min', '2 h 05', '3 jours'. */
+export function offsetWords(ms: number): string {
+  const minutes = Math.max(1, Math.round(Math.abs(ms) / 60_000))
+  if (minutes < 60) return `${minutes} min`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 48) return `${hours} h ${String(minutes % 60).padStart(2, '0')}`
+  return `${Math.round(hours / 24)} jours`
+}
+
+/**
+ * The status bar's warning when this workstation's clock is more than 2 minutes off the
+ * portal's ('Horloge du poste en avance de 5 min sur le portail…'), or null.
+ */
+export function clockWarningText(t: Translate, status: SyncStatus | null | undefined): string | null {
+  const clock = status?.clock
+  if (!clock || !clock.warning) return null
+  return t(clock.offsetMs > 0 ? 'sync.clock.ahead' : 'sync.clock.behind', { offset: offsetWords(clock.offsetMs) })
+}
+
 /** 'Dernière synchro : 14:32' or '… : jamais'. */
 export function lastSyncText(t: Translate, status: SyncStatus | null | undefined, now: Date = new Date()): string {
   const at = status?.lastSyncAt ? formatMoment(status.lastSyncAt, now) : ''

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { PORTAL_URL_TEXT, portalUrlProblem } from '../sync/portalUrl'
 import type { Result } from './errors'
 import {
   BookInputSchema,
@@ -6,6 +7,7 @@ import {
   FlagListSchema,
   ResolveFlagInputSchema,
   RejectionListSchema,
+  PendingListSchema,
   ReservationListSchema,
   SyncStatusSchema,
   UpdateContactsInputSchema,
@@ -103,12 +105,21 @@ export const contract = {
     now: command({ input: Empty, output: SyncStatusSchema, access: allAgents, io: true }),
     /** Enrols this workstation on the portal with a one-time code (responsable only). */
     enrol: command({
-      input: z.strictObject({ portalUrl: z.url({ protocol: /^https?$/ }).max(200), code: z.string().trim().min(6).max(64) }),
+      input: z.strictObject({
+        // https://, or http:// only to this machine itself (loopback): src/shared/sync/portalUrl.ts.
+        portalUrl: z
+          .url({ protocol: /^https?$/ })
+          .max(200)
+          .refine((url) => portalUrlProblem(url) === null, { message: PORTAL_URL_TEXT.insecure }),
+        code: z.string().trim().min(6).max(64),
+      }),
       output: SyncStatusSchema,
       access: ['responsable'],
       io: true,
     }),
     rejections: query({ input: Empty, output: RejectionListSchema, access: allAgents }),
+    /** The changes saved here and not yet acknowledged by the portal (shown when the workstation was restored from a backup). */
+    pending: query({ input: Empty, output: PendingListSchema, access: allAgents }),
     /** Sends the rejected change again, as a new command (after the agent fixed what blocked it). */
     retry: command({
       input: z.strictObject({ seq: z.number().int().positive() }),

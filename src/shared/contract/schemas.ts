@@ -177,8 +177,43 @@ export const SyncStatusSchema = z.object({
   bootstrap: z
     .object({ done: z.number().int().nonnegative(), total: z.number().int().nonnegative(), phase: z.enum(['download', 'import']) })
     .nullable(),
+  /**
+   * This workstation's clock against the portal's (HTTP Date of its answers, half the round trip
+   * allowed for): offsetMs > 0 when this clock is ahead. `warning` beyond CLOCK_SKEW_WARN_MS.
+   * Null until a first answer.
+   */
+  clock: z.object({ offsetMs: z.number().int(), measuredAt: z.string(), warning: z.boolean() }).nullable().optional(),
+  /**
+   * The portal answered SEQ_CONFLICT: this workstation was restored from a backup (its sequence
+   * numbers are behind the portal's). It stops pushing, keeps its unsent changes (sync.pending)
+   * and must be enrolled again.
+   */
+  restored: z
+    .object({ detectedAt: z.string(), lastAppliedSeq: z.number().int().nonnegative(), lastCommandId: z.string().nullable() })
+    .nullable()
+    .optional(),
+  /** The portal answered CURSOR_AHEAD (it was restored from a backup): set while this workstation bootstraps again. */
+  portalRestoredAt: z.string().nullable().optional(),
 })
 export type SyncStatus = z.infer<typeof SyncStatusSchema>
+
+/** Beyond this offset between the workstation's clock and the portal's, the status bar warns. */
+export const CLOCK_SKEW_WARN_MS = 2 * 60_000
+
+/** A change saved on this workstation and not yet acknowledged by the portal. */
+export const PendingViewSchema = z.object({
+  seq: z.number().int().positive(),
+  commandId: IdSchema,
+  name: z.string(),
+  /** What the change is, in French. */
+  description: z.string(),
+  at: z.string(),
+  agentName: z.string().nullable(),
+  familyId: IdSchema.nullable(),
+  familyName: z.string().nullable(),
+})
+export type PendingView = z.infer<typeof PendingViewSchema>
+export const PendingListSchema = z.object({ items: z.array(PendingViewSchema), total: z.number().int().nonnegative() })
 
 export const RejectionViewSchema = z.object({
   seq: z.number().int().positive(),

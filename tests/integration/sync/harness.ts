@@ -13,6 +13,7 @@ import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from '../..
 import { FileTokenStore } from '../../../src/main/core/sync/token'
 import type { FetchLike } from '../../../src/main/core/sync/transport'
 import { startPortal } from '../../../src/portal'
+import type { Clock } from '@shared/clock'
 import { testClock } from '../../helpers/clock'
 import { MIGRATIONS } from '../../helpers/core'
 
@@ -207,10 +208,12 @@ export interface WorkstationOptions {
   dir?: string
   enrol?: boolean
   engine?: Partial<Omit<SyncEngineOptions, 'core' | 'tokenStore' | 'fetch'>>
+  /** The workstation's clock (default: the test instant, like the portal's). */
+  now?: Clock
 }
 
-async function openCore(dir: string): Promise<Core> {
-  return createCore({ dataDir: dir, migrationsFolder: MIGRATIONS, demo: false, log: () => {}, now: testClock() })
+async function openCore(dir: string, now: Clock = testClock()): Promise<Core> {
+  return createCore({ dataDir: dir, migrationsFolder: MIGRATIONS, demo: false, log: () => {}, now })
 }
 
 /** A workstation: its own SQLite file, enrolled on the portal and bootstrapped (unless enrol: false). */
@@ -230,7 +233,7 @@ export async function openWorkstation(portal: Portal, opts: WorkstationOptions =
       backoff: { baseMs: 50, capMs: 200 },
       ...opts.engine,
     })
-  let core = await openCore(dir)
+  let core = await openCore(dir, opts.now)
   let engine = makeEngine(core)
   core.attachSync(engine)
   const ws: TestWorkstation = {
@@ -265,7 +268,7 @@ export async function openWorkstation(portal: Portal, opts: WorkstationOptions =
       const agentId = ws.session.agentId
       await engine.stop()
       core.close()
-      core = await openCore(dir)
+      core = await openCore(dir, opts.now)
       engine = makeEngine(core)
       core.attachSync(engine)
       ws.session = core.openSession()

@@ -8,6 +8,7 @@ import type { SnapshotInfo } from '@shared/sync/protocol'
 import type { Core } from '../index'
 import { SEARCH_DOC_VERSION } from '@shared/domain/searchIndex'
 import { indexNewFamilies, reindexFamilies } from '../services/search'
+import { recordsOfPending } from './push'
 import { advanceCursor, readBootstrap, writeBootstrap, type BootstrapState } from './state'
 import { SyncTransportError, type Transport } from './transport'
 
@@ -37,6 +38,12 @@ export interface BootstrapOptions {
   onProgress: (progress: BootstrapProgress | null) => void
   /** Rows per import transaction (default: adapted to each table, to keep every transaction near 8 ms). */
   chunkRows?: number
+  /**
+   * A new bootstrap after the portal was restored from a backup: once imported, the rows this
+   * workstation holds and the snapshot lacks (the portal lost them) are removed, except the
+   * records that changes still waiting in the outbox write.
+   */
+  prune?: boolean
 }
 
 export function bootstrapDir(dataDir: string): string {
@@ -300,6 +307,42 @@ function importChunkRelaxed(
   }
 }
 
+/**
+ * After a portal restore: removes the shared rows the snapshot lacks (children first), except
+ * those that outbox rows still pending write (their commands go to the portal next, and bring
+ * them back). One transaction; when it cannot hold (a kept row still needs a removed one), the
+ * rows stay and the next pulls settle them.
+ */
+function pruneAbsent(core: Core, log: (line: string) => void): number {
+  const { sqlite } = core
+  const keep = recordsOfPending(sqlite)
+  let removed = 0
+  try {
+    sqlite.transaction(() => {
+      sqlite.pragma('defer_foreign_keys = ON')
+      for (const entity of [...entityOrder].reverse()) {
+        const inSnapshot = sqlite.prepare(`SELECT 1 FROM snap.sqlite_master WHERE type = 'table' AND name = ?`).get(entity)
+        if (!inSnapshot) continue
+        const absent = sqlite
+          .prepare(`SELECT id FROM main.${entity} WHERE id NOT IN (SELECT id FROM snap.${entity})`)
+          .pluck()
+          .all() as string[]
+        const remove = sqlite.prepare(`DELETE FROM main.${entity} WHERE id = ?`)
+        for (const id of absent) {
+          if (keep.has(`${entity}/${id}`)) continue
+          remove.run(id)
+          removed++
+        }
+      }
+      if (removed > 0) sqlite.prepare('DELETE FROM family_search WHERE family_id NOT IN (SELECT id FROM families)').run()
+    })()
+  } catch (error) {
+    log(`[sync] lignes absentes du portail restauré gardées : ${error instanceof Error ? error.message : String(error)}`)
+    return 0
+  }
+  return removed
+}
+
 /** Runs (or resumes) the bootstrap. Returns the snapshot seq the cursor now holds. */
 export async function runBootstrap(core: Core, transport: Transport, opts: BootstrapOptions): Promise<number> {
   const chunkRows = opts.chunkRows ?? FIRST_CHUNK_ROWS
@@ -368,6 +411,10 @@ export async function runBootstrap(core: Core, transport: Transport, opts: Boots
       opts.onProgress({ phase: 'import', done: Math.min(current.done, current.rows), total: current.rows })
       // Let searches and the agent's commands run between chunks.
       await new Promise<void>((resolve) => setImmediate(resolve))
+    }
+    if (opts.prune) {
+      const removed = await core.exclusive(() => pruneAbsent(core, opts.log))
+      opts.log(`[sync] ${removed} ligne(s) absentes du portail restauré retirées de ce poste`)
     }
     const seq = current.seq
     await core.exclusive(() =>

@@ -1,4 +1,5 @@
-import { DomainError, type SyncStatus } from '@shared/contract'
+import { CLOCK_SKEW_WARN_MS, DomainError, type SyncStatus } from '@shared/contract'
+import { portalUrlProblem } from '@shared/sync/portalUrl'
 import type { Core } from '../index'
 import { countPendingOutbox } from '../services/outbox'
 import { getSetting, setSetting } from '../services/settings'
@@ -7,9 +8,28 @@ import { runBootstrap, type BootstrapProgress } from './bootstrap'
 import { pullAll } from './pull'
 import { pushAll } from './push'
 import { countUnresolvedRejections } from './rejections'
-import { SYNC_KEYS, readBootstrap, readCursor, writeBootstrap } from './state'
+import { fetchWithCa, readCaFile } from './https'
+import {
+  SYNC_KEYS,
+  clearRestored,
+  readBootstrap,
+  readCursor,
+  readInt,
+  readRestored,
+  restartBootstrap,
+  writeBootstrap,
+  writeRestored,
+} from './state'
 import type { TokenStore } from './token'
-import { createTransport, normaliseBaseUrl, SyncTransportError, type FetchLike, type SyncErrorKind } from './transport'
+import {
+  createTransport,
+  normaliseBaseUrl,
+  SYNC_ERROR_TEXT,
+  SyncTransportError,
+  type ClockSample,
+  type FetchLike,
+  type SyncErrorKind,
+} from './transport'
 
 /**
  * The workstation's sync engine: push until the outbox is empty, bootstrap once after
@@ -40,6 +60,11 @@ export interface SyncEngineOptions {
   pullLimit?: number
   /** Rows per bootstrap import transaction (default 2 000). */
   importChunkRows?: number
+  /**
+   * A PEM file of the certificate authority that signed the portal's certificate (a town's own
+   * CA: GUICHET_PORTAL_CA), trusted for the portal's requests besides the public roots.
+   */
+  caFile?: string
 }
 
 export interface SyncEngine extends SyncService {
@@ -63,6 +88,14 @@ export interface RoundReport {
 }
 
 const MAX_PUSH_PULL_CYCLES = 8
+
+/** The last change the portal acknowledged under this workstation's current identity (local seq), if any. */
+function lastAcknowledgedSeq(sqlite: Core['sqlite']): number | null {
+  const offset = readInt(sqlite, SYNC_KEYS.seqOffset, 0)
+  return (
+    sqlite.prepare(`SELECT max(seq) AS s FROM outbox WHERE status <> 'pending' AND seq > ?`).get(offset) as { s: number | null }
+  ).s
+}
 
 export function backoffDelayMs(failures: number, random: () => number, baseMs = 2000, capMs = 300_000): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, Math.min(failures - 1, 30)))
@@ -88,6 +121,38 @@ export function createSyncEngine(opts: SyncEngineOptions): SyncEngine {
   let nextAttemptAt: string | null = null
   let progress: BootstrapProgress | null = null
   let bootstrapping = false
+  let clock: NonNullable<SyncStatus['clock']> | null = null
+
+  // The portal's requests: the injected fetch (tests), or one that also trusts the town's CA.
+  let caError: string | null = null
+  let baseFetch: FetchLike | undefined = opts.fetch
+  if (!baseFetch && opts.caFile) {
+    try {
+      baseFetch = fetchWithCa(readCaFile(opts.caFile))
+      log(`[sync] autorité de certification du portail : ${opts.caFile}`)
+    } catch (error) {
+      caError = error instanceof Error ? error.message : String(error)
+      log(`[sync] ${caError}`)
+    }
+  }
+
+  function onClock(sample: ClockSample): void {
+    const warning = Math.abs(sample.offsetMs) > CLOCK_SKEW_WARN_MS
+    if (warning && !clock?.warning) log(`[sync] l’horloge de ce poste diffère de celle du portail de ${Math.round(sample.offsetMs / 1000)} s`)
+    clock = { offsetMs: sample.offsetMs, measuredAt: sample.at.toISOString(), warning }
+  }
+
+  function transportFor(baseUrl: string, token: () => string | null) {
+    if (caError) throw new SyncTransportError('insecure', caError, { portalMessage: caError })
+    return createTransport({
+      baseUrl,
+      token,
+      now,
+      onClock,
+      ...(baseFetch ? { fetch: baseFetch } : {}),
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    })
+  }
 
   function portalUrl(): string | null {
     return core.sqlite.open ? (getSetting(core.sqlite, SYNC_KEYS.portalUrl) ?? null) : null
@@ -100,19 +165,17 @@ export function createSyncEngine(opts: SyncEngineOptions): SyncEngine {
   function transport() {
     const url = portalUrl()
     if (!url) return null
-    return createTransport({
-      baseUrl: url,
-      token: () => tokenStore.get(),
-      ...(opts.fetch ? { fetch: opts.fetch } : {}),
-      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-    })
+    return transportFor(url, () => tokenStore.get())
   }
 
   function status(): SyncStatus {
     const isEnrolled = enrolled()
     const open = core.sqlite.open
+    const restored = open ? readRestored(core.sqlite) : null
+    const portalRestoredAt = open ? (getSetting(core.sqlite, SYNC_KEYS.portalRestoredAt) ?? null) : null
     let state: SyncStatus['state']
     if (!isEnrolled) state = 'not_enrolled'
+    else if (restored) state = 'error'
     else if (bootstrapping) state = 'bootstrapping'
     else if (running) state = 'syncing'
     else if (lastError) state = lastError.kind === 'offline' || lastError.kind === 'timeout' ? 'offline' : 'error'
@@ -125,47 +188,95 @@ export function createSyncEngine(opts: SyncEngineOptions): SyncEngine {
       pending: open ? countPendingOutbox(core.sqlite) : 0,
       rejected: open ? countUnresolvedRejections(core.sqlite) : 0,
       lastSyncAt,
-      lastError: lastError?.text ?? null,
-      nextAttemptAt: isEnrolled ? nextAttemptAt : null,
+      lastError: restored ? SYNC_ERROR_TEXT.seq_conflict : (lastError?.text ?? null),
+      nextAttemptAt: isEnrolled && !restored ? nextAttemptAt : null,
       bootstrap: progress ? { ...progress } : null,
+      clock: clock ? { ...clock } : null,
+      restored,
+      portalRestoredAt,
     }
   }
 
   /** One round: push, bootstrap if needed, pull (and push again when the agent typed meanwhile). */
   async function round(): Promise<RoundReport> {
     const report: RoundReport = { ok: false, pushed: 0, pulled: 0, error: null }
-    const t = enrolled() ? transport() : null
-    if (!t || !core.sqlite.open) return { ...report, ok: true }
+    if (!enrolled() || !core.sqlite.open) return { ...report, ok: true }
+    // Restored from a backup: nothing goes to the portal under this identity any more (the
+    // outbox stays as it is) until a responsable enrols the workstation again.
+    if (readRestored(core.sqlite)) {
+      return { ...report, error: new SyncTransportError('seq_conflict', 'push: this workstation was restored from a backup: enrol it again') }
+    }
+    let reloaded = false
     try {
+      const t = transport()!
       for (let cycle = 0; ; cycle++) {
         const pushed = await pushAll(core, t, { now, log, ...(opts.pushBatch ? { batchSize: opts.pushBatch } : {}) })
         report.pushed += pushed.sent
         online = true
-        if (cycle === 0) {
-          const boot = await core.exclusive(() => readBootstrap(core.sqlite))
-          if (boot.phase !== 'done') {
-            bootstrapping = true
-            try {
-              await runBootstrap(core, t, {
-                log,
-                onProgress: (p) => {
-                  progress = p
-                },
-                ...(opts.importChunkRows ? { chunkRows: opts.importChunkRows } : {}),
-              })
-            } finally {
-              bootstrapping = false
-              progress = null
-            }
+        const boot = await core.exclusive(() => readBootstrap(core.sqlite))
+        if (boot.phase !== 'done') {
+          bootstrapping = true
+          const prune = await core.exclusive(() => getSetting(core.sqlite, SYNC_KEYS.portalRestoredAt) !== undefined)
+          try {
+            await runBootstrap(core, t, {
+              log,
+              prune,
+              onProgress: (p) => {
+                progress = p
+              },
+              ...(opts.importChunkRows ? { chunkRows: opts.importChunkRows } : {}),
+            })
+          } finally {
+            bootstrapping = false
+            progress = null
           }
+          await core.exclusive(() => {
+            if (getSetting(core.sqlite, SYNC_KEYS.portalRestoredAt) !== undefined) {
+              core.sqlite.prepare('DELETE FROM settings WHERE key = ?').run(SYNC_KEYS.portalRestoredAt)
+              log('[sync] données rechargées depuis le portail restauré')
+            }
+          })
         }
-        const pulled = await pullAll(core, t, opts.pullLimit ? { limit: opts.pullLimit } : {})
+        let pulled
+        try {
+          pulled = await pullAll(core, t, opts.pullLimit ? { limit: opts.pullLimit } : {})
+        } catch (error) {
+          if (!(error instanceof SyncTransportError) || error.kind !== 'cursor_ahead' || reloaded) throw error
+          // The portal was restored from a backup: its change log went back. Bootstrap again
+          // from its snapshot (the outbox stays: what it holds goes first, as always).
+          reloaded = true
+          const at = now().toISOString()
+          const lastSent = await core.exclusive(() => {
+            restartBootstrap(core.sqlite, at)
+            return lastAcknowledgedSeq(core.sqlite)
+          })
+          log(`[sync] ${SYNC_ERROR_TEXT.cursor_ahead} (curseur du portail : ${error.extra.portalSeq ?? '?'})`)
+          // What this workstation sent that the restored portal may have lost goes again first:
+          // from the last acknowledged change, the portal answers what it kept, applies what it
+          // lost, or asks for an earlier seq (SEQUENCE_GAP), and the push re-sends from there.
+          if (lastSent !== null) {
+            const resent = await pushAll(core, t, { now, log, resendFrom: lastSent, ...(opts.pushBatch ? { batchSize: opts.pushBatch } : {}) })
+            report.pushed += resent.sent
+          }
+          continue
+        }
         report.pulled += pulled.changes
         if (pulled.status === 'done') break
         if (cycle >= MAX_PUSH_PULL_CYCLES) break // the agents type faster than we sync: next round
       }
       report.ok = true
     } catch (error) {
+      if (error instanceof SyncTransportError && error.kind === 'seq_conflict') {
+        const conflict = {
+          detectedAt: now().toISOString(),
+          lastAppliedSeq: error.extra.lastAppliedSeq ?? 0,
+          lastCommandId: error.extra.lastCommandId ?? null,
+        }
+        await core.exclusive(() => writeRestored(core.sqlite, conflict))
+        log(
+          `[sync] ${SYNC_ERROR_TEXT.seq_conflict} (dernière séquence appliquée par le portail : ${conflict.lastAppliedSeq}, modification ${conflict.lastCommandId ?? '?'})`,
+        )
+      }
       if (error instanceof SyncTransportError) report.error = error
       else {
         log(`[sync] erreur interne : ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
@@ -290,17 +401,16 @@ export function createSyncEngine(opts: SyncEngineOptions): SyncEngine {
       } catch {
         throw new DomainError('INVALID_INPUT', `Adresse du portail invalide : ${rawUrl}`)
       }
-      const t = createTransport({
-        baseUrl,
-        token: () => null,
-        ...(opts.fetch ? { fetch: opts.fetch } : {}),
-        ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-      })
+      // https://, or http:// only to this machine itself.
+      const problem = portalUrlProblem(baseUrl)
+      if (problem) throw new DomainError('INVALID_INPUT', problem, { reason: problem })
       let answer
       try {
+        const t = transportFor(baseUrl, () => null)
         answer = await t.enrol(code.trim(), core.settings().workstationName)
       } catch (error) {
         if (!(error instanceof SyncTransportError)) throw error
+        if (error.kind === 'insecure') throw new DomainError('TRANSPORT', error.french)
         if (error.offline || error.kind === 'portal') {
           throw new DomainError('PORTAL_UNREACHABLE', `Portal ${baseUrl} unreachable: ${error.message}`)
         }
@@ -328,6 +438,9 @@ export function createSyncEngine(opts: SyncEngineOptions): SyncEngine {
           setSetting(s, SYNC_KEYS.seqOffset, String((firstPending ?? maxSeq + 1) - 1))
           const families = (s.prepare('SELECT count(*) AS n FROM families').get() as { n: number }).n
           writeBootstrap(s, families === 0 ? { phase: 'pending' } : { phase: 'done' })
+          // A workstation restored from a backup starts over under its new identity: its unsent
+          // changes (kept in the outbox) go to the portal from seq 1, just above.
+          clearRestored(s)
         })(),
       )
       core.reloadSettings()

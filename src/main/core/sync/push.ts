@@ -59,7 +59,7 @@ function toWire(row: OutboxRow, offset: number): PushCommand {
 }
 
 /** The records that commands still waiting to be acknowledged write (their local effect must stay). */
-function recordsOfPending(sqlite: Database.Database): Set<string> {
+export function recordsOfPending(sqlite: Database.Database): Set<string> {
   const keys = new Set<string>()
   const rows = sqlite.prepare(`SELECT name, payload FROM outbox WHERE status = 'pending'`).all() as Array<{ name: string; payload: string }>
   for (const r of rows) {
@@ -145,11 +145,21 @@ export function applyPushResults(
 export async function pushAll(
   core: Core,
   transport: Transport,
-  opts: { now: () => Date; log: (line: string) => void; batchSize?: number },
+  opts: {
+    now: () => Date
+    log: (line: string) => void
+    batchSize?: number
+    /**
+     * Send again from this local seq, acknowledged rows included (a portal restored from a
+     * backup lost them: it answers the ones it kept from its record, applies the others, or
+     * asks for an earlier seq).
+     */
+    resendFrom?: number
+  },
 ): Promise<PushOutcome> {
   const batchSize = Math.min(opts.batchSize ?? MAX_PUSH_COMMANDS, MAX_PUSH_COMMANDS)
   const outcome: PushOutcome = { sent: 0, applied: 0, rejected: 0, flagged: 0 }
-  let resendFrom: number | null = null
+  let resendFrom: number | null = opts.resendFrom ?? null
   let lastGap: number | null = null
   for (;;) {
     const { rows, offset } = await core.exclusive(() => ({

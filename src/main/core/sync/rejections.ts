@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import { v7 as uuidv7 } from 'uuid'
-import { DomainError, type FlagView, type RejectionView } from '@shared/contract'
+import { DomainError, type FlagView, type PendingView, type RejectionView } from '@shared/contract'
 import { frenchDay } from '@shared/domain/reservations'
 
 interface OutboxRow {
@@ -88,6 +88,44 @@ export function listRejections(sqlite: Database.Database): RejectionView[] {
       resolvedAt: r.resolvedAt,
     }
   })
+}
+
+/**
+ * The changes saved here that the portal has not acknowledged yet, oldest first (what, when,
+ * which agent): listed for an agent when the workstation was restored from a backup, so that
+ * none is lost from sight (they stay in the outbox and go to the portal after re-enrolment).
+ */
+export function listPending(sqlite: Database.Database, limit = 500): { items: PendingView[]; total: number } {
+  const total = (sqlite.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'pending'`).get() as { n: number }).n
+  const rows = sqlite
+    .prepare(
+      `SELECT o.seq, o.command_id AS commandId, o.name, o.payload, o.created_at AS createdAt, a.display_name AS agentName
+       FROM outbox o LEFT JOIN agents a ON a.id = o.agent_id
+       WHERE o.status = 'pending' ORDER BY o.seq LIMIT ?`,
+    )
+    .all(limit) as Array<{ seq: number; commandId: string; name: string; payload: string; createdAt: string; agentName: string | null }>
+  const items = rows.map((r) => {
+    let payload: Record<string, unknown> = {}
+    try {
+      const parsed: unknown = JSON.parse(r.payload)
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) payload = parsed as Record<string, unknown>
+    } catch {
+      // described by its name alone
+    }
+    const d = describe(sqlite, r.name, payload)
+    const familyName = d.familyId ? (one<{ n: string }>(sqlite, 'SELECT name AS n FROM families WHERE id = ?', d.familyId)?.n ?? null) : null
+    return {
+      seq: r.seq,
+      commandId: r.commandId,
+      name: r.name,
+      description: d.text,
+      at: r.createdAt,
+      agentName: r.agentName,
+      familyId: familyName ? d.familyId : null,
+      familyName,
+    }
+  })
+  return { items, total }
 }
 
 /** What is left "à traiter": rejected changes no agent dealt with, and open flags (every workstation's). */

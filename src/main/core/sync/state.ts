@@ -17,7 +17,53 @@ export const SYNC_KEYS = {
   /** Bootstrap progress (JSON, see BootstrapState). */
   bootstrap: 'sync.bootstrap',
   lastSyncAt: 'sync.last_sync_at',
+  /** Set when the portal answered SEQ_CONFLICT (this workstation was restored from a backup), until it is enrolled again (JSON, see RestoredState). */
+  restored: 'sync.restored',
+  /** Set when the portal answered CURSOR_AHEAD (the portal was restored from a backup), until the new bootstrap ends. */
+  portalRestoredAt: 'sync.portal_restored_at',
 } as const
+
+/** What the portal told when it detected that this workstation was restored from a backup. */
+export interface RestoredState {
+  detectedAt: string
+  lastAppliedSeq: number
+  lastCommandId: string | null
+}
+
+export function readRestored(sqlite: Database.Database): RestoredState | null {
+  const raw = getSetting(sqlite, SYNC_KEYS.restored)
+  if (!raw) return null
+  try {
+    const v = JSON.parse(raw) as Partial<RestoredState>
+    return {
+      detectedAt: typeof v.detectedAt === 'string' ? v.detectedAt : '',
+      lastAppliedSeq: Number.isSafeInteger(v.lastAppliedSeq) && v.lastAppliedSeq! >= 0 ? v.lastAppliedSeq! : 0,
+      lastCommandId: typeof v.lastCommandId === 'string' ? v.lastCommandId : null,
+    }
+  } catch {
+    return { detectedAt: '', lastAppliedSeq: 0, lastCommandId: null }
+  }
+}
+
+export function writeRestored(sqlite: Database.Database, state: RestoredState): void {
+  setSetting(sqlite, SYNC_KEYS.restored, JSON.stringify(state))
+}
+
+export function clearRestored(sqlite: Database.Database): void {
+  sqlite.prepare('DELETE FROM settings WHERE key = ?').run(SYNC_KEYS.restored)
+}
+
+/**
+ * The portal went back (restored from a backup): forget the cursor and bootstrap again from its
+ * snapshot, in one transaction. The outbox is not touched.
+ */
+export function restartBootstrap(sqlite: Database.Database, at: string): void {
+  sqlite.transaction(() => {
+    setSetting(sqlite, SYNC_KEYS.cursor, '0')
+    writeBootstrap(sqlite, { phase: 'pending' })
+    setSetting(sqlite, SYNC_KEYS.portalRestoredAt, at)
+  })()
+}
 
 export type BootstrapState =
   | { phase: 'pending' }

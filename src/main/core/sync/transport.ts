@@ -15,6 +15,7 @@ import {
   type PushResponse,
   type SnapshotInfo,
 } from '@shared/sync/protocol'
+import { portalUrlProblem } from '@shared/sync/portalUrl'
 
 /**
  * The workstation's HTTP client for the portal API (see docs/sync-protocol.md): JSON over
@@ -49,6 +50,12 @@ export type SyncErrorKind =
   | 'unauthorized'
   /** 4xx: the portal refused the request itself (bad enrolment code, invalid request…). */
   | 'refused'
+  /** 409 on push: another command holds one of our seqs on the portal (this workstation was restored from a backup). */
+  | 'seq_conflict'
+  /** 409 on pull: our cursor lies beyond the portal's last change (the portal was restored from a backup). */
+  | 'cursor_ahead'
+  /** The portal's address is refused here (http:// to another machine), or its CA file cannot be read. */
+  | 'insecure'
 
 /** French lines for the status bar. */
 export const SYNC_ERROR_TEXT: Record<SyncErrorKind, string> = {
@@ -59,6 +66,11 @@ export const SYNC_ERROR_TEXT: Record<SyncErrorKind, string> = {
   upgrade: 'Mettez l’application à jour : le portail n’accepte plus cette version.',
   unauthorized: 'Ce poste n’est plus autorisé (jeton révoqué) : inscrivez-le de nouveau.',
   refused: 'Le portail a refusé la demande.',
+  seq_conflict:
+    'Ce poste a été restauré depuis une sauvegarde : il doit être enrôlé à nouveau. Ses modifications non envoyées sont conservées (écran « Poste »).',
+  cursor_ahead: 'Le portail a été restauré depuis une sauvegarde : ce poste recharge ses données depuis le portail.',
+  insecure:
+    'Adresse du portail refusée : http:// n’est permis que vers ce poste lui-même (localhost, 127.0.0.1). Utilisez https:// pour un portail sur le réseau.',
 }
 
 export class SyncTransportError extends Error {
@@ -72,6 +84,11 @@ export class SyncTransportError extends Error {
       portalMessage?: string
       expectedSeq?: number
       minSchemaVersion?: number
+      /** SEQ_CONFLICT: the portal's last applied seq for this workstation, and that command's id. */
+      lastAppliedSeq?: number
+      lastCommandId?: string | null
+      /** CURSOR_AHEAD: the portal's last change seq. */
+      portalSeq?: number
     } = {},
   ) {
     super(message)
@@ -81,6 +98,7 @@ export class SyncTransportError extends Error {
   /** What the agent reads in the status bar. */
   get french(): string {
     if (this.kind === 'refused' && this.extra.portalMessage) return this.extra.portalMessage
+    if (this.kind === 'insecure' && this.extra.portalMessage) return this.extra.portalMessage
     return SYNC_ERROR_TEXT[this.kind]
   }
 
@@ -100,8 +118,34 @@ export interface TransportOptions {
   timeoutMs?: number
   /** Snapshot download: abort when no byte arrives for this long (default 30 s). */
   idleTimeoutMs?: number
+  /** This workstation's clock (GUICHET_CLOCK in tests), to measure its offset with the portal's. */
+  now?: () => Date
+  /** Called with each answer's clock sample (the portal's HTTP Date against this clock). */
+  onClock?: (sample: ClockSample) => void
 }
 
+/** One measure of this workstation's clock against the portal's. */
+export interface ClockSample {
+  /** This clock minus the portal's, in ms (positive: this workstation is ahead). */
+  offsetMs: number
+  /** The request's round trip (the measure's uncertainty is about half of it, plus the Date header's 1 s resolution). */
+  roundTripMs: number
+  at: Date
+}
+
+/**
+ * The offset of the local clock against the portal's, from an answer's Date header (whole
+ * seconds, truncated: its middle is half a second later) and the local instants the request
+ * left and the answer came: the portal stamped it, on average, halfway through the round trip.
+ */
+export function clockSample(dateHeader: string | null, sentAt: Date, receivedAt: Date): ClockSample | null {
+  if (!dateHeader) return null
+  const portal = Date.parse(dateHeader)
+  if (Number.isNaN(portal)) return null
+  const roundTripMs = Math.max(0, receivedAt.getTime() - sentAt.getTime())
+  const localMid = sentAt.getTime() + roundTripMs / 2
+  return { offsetMs: Math.round(localMid - (portal + 500)), roundTripMs, at: receivedAt }
+}
 export interface SnapshotDownload {
   /** 206: the body starts at the requested offset; 200: the body is the whole file. */
   partial: boolean
@@ -135,6 +179,9 @@ export function normaliseBaseUrl(url: string): string {
 export function createTransport(opts: TransportOptions): Transport {
   const baseUrl = normaliseBaseUrl(opts.baseUrl)
   const doFetch: FetchLike = opts.fetch ?? ((url, init) => fetch(url, init))
+  // http:// only to this machine itself: refused before any byte leaves (every request checks).
+  const urlProblem = portalUrlProblem(baseUrl)
+  const now = opts.now ?? (() => new Date())
   const timeoutMs = opts.timeoutMs ?? 15_000
   const idleTimeoutMs = opts.idleTimeoutMs ?? 30_000
 
@@ -147,8 +194,15 @@ export function createTransport(opts: TransportOptions): Transport {
   }
 
   async function send(path: string, init: RequestInit, signal: AbortSignal): Promise<Response> {
+    if (urlProblem) throw new SyncTransportError('insecure', `${path}: portal address refused (${baseUrl})`, { portalMessage: urlProblem })
     try {
-      return await doFetch(`${baseUrl}${path}`, { ...init, signal })
+      const sentAt = now()
+      const res = await doFetch(`${baseUrl}${path}`, { ...init, signal })
+      if (opts.onClock) {
+        const sample = clockSample(res.headers.get('date'), sentAt, now())
+        if (sample) opts.onClock(sample)
+      }
+      return res
     } catch (error) {
       if (isAbort(error) || signal.aborted) throw new SyncTransportError('timeout', `${path}: no answer within the timeout`)
       throw new SyncTransportError('offline', `${path}: ${error instanceof Error ? error.message : String(error)}`)
@@ -165,8 +219,13 @@ export function createTransport(opts: TransportOptions): Transport {
       ...(e ? { code: e.code, portalMessage: e.message } : {}),
       ...(e?.expectedSeq !== undefined ? { expectedSeq: e.expectedSeq } : {}),
       ...(e?.minSchemaVersion !== undefined ? { minSchemaVersion: e.minSchemaVersion } : {}),
+      ...(e?.lastAppliedSeq !== undefined ? { lastAppliedSeq: e.lastAppliedSeq } : {}),
+      ...(e?.lastCommandId !== undefined ? { lastCommandId: e.lastCommandId } : {}),
+      ...(e?.portalSeq !== undefined ? { portalSeq: e.portalSeq } : {}),
     }
     const message = `${path}: HTTP ${res.status}${e ? ` ${e.code}` : ''}`
+    if (res.status === 409 && e?.code === 'SEQ_CONFLICT') return new SyncTransportError('seq_conflict', message, extra)
+    if (res.status === 409 && e?.code === 'CURSOR_AHEAD') return new SyncTransportError('cursor_ahead', message, extra)
     if (res.status === 409 && (e?.code === 'SEQUENCE_GAP' || e?.expectedSeq !== undefined)) {
       return new SyncTransportError('sequence_gap', message, extra)
     }

@@ -5,6 +5,7 @@ import { getSetting, saveSettings, setSetting } from '../services/settings'
 import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from './engine'
 import { SYNC_KEYS } from './state'
 import type { TokenStore } from './token'
+import { portalUrlProblem } from '@shared/sync/portalUrl'
 import { normaliseBaseUrl, type FetchLike } from './transport'
 
 /**
@@ -20,6 +21,10 @@ import { normaliseBaseUrl, type FetchLike } from './transport'
  *   the town from the portal;
  * - GUICHET_PORTAL=off: no portal; the engine still runs, not enrolled (a responsable can
  *   enrol the workstation from the app).
+ *
+ * The portal's address must be https://, or http:// only to this machine itself (loopback);
+ * GUICHET_PORTAL_CA=/path/ca.pem names the certificate authority of a town network whose
+ * portal certificate the public roots do not cover (trusted for the portal's requests only).
  */
 
 /** The embedded portal as the workstation uses it: a child process (src/portal/child.ts) seen through its IPC. */
@@ -72,6 +77,7 @@ export async function startWorkstation(opts: StartWorkstationOptions): Promise<W
     tokenStore,
     log,
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(env.GUICHET_PORTAL_CA ? { caFile: env.GUICHET_PORTAL_CA } : {}),
     intervalSeconds: envPositiveInt(env, 'GUICHET_SYNC_INTERVAL_SECONDS', 30),
     ...opts.engine,
   })
@@ -85,7 +91,9 @@ export async function startWorkstation(opts: StartWorkstationOptions): Promise<W
       portalUrl = normaliseBaseUrl(env.GUICHET_PORTAL_URL)
       const code = env.GUICHET_ENROL_CODE
       const current = getSetting(core.sqlite, SYNC_KEYS.portalUrl)
-      if ((!enrolled() || current !== portalUrl) && code) await engine.enrol(portalUrl, code)
+      const problem = portalUrlProblem(portalUrl)
+      if (problem) log(`[sync] GUICHET_PORTAL_URL=${portalUrl} : ${problem}`)
+      else if ((!enrolled() || current !== portalUrl) && code) await engine.enrol(portalUrl, code)
       else if (!enrolled()) log(`[sync] poste non inscrit : un responsable doit l’inscrire sur ${portalUrl} (code d’inscription)`)
     } else if (env.GUICHET_PORTAL !== 'off') {
       if (!opts.startPortal) throw new Error('startWorkstation: no embedded portal available (startPortal missing)')
