@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { RoleSchema } from '@shared/contract'
-import { BookPayload, ContactsPayload, OnlinePaymentPayload } from '@shared/commands'
+import { BookPayload, ContactsPayload } from '@shared/commands'
 import { SYNC_SCHEMA_VERSION } from '@shared/sync/protocol'
 import { CalendarDay, lineCheck, secret, singleLine } from '@shared/validation/text'
 
