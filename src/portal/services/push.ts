@@ -171,7 +171,7 @@ function isTransient(error: unknown): boolean {
   const state = sqlState(error)
   if (state) return ['08', '40', '53', '57', '58', 'XX'].includes(state.slice(0, 2))
   const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' // ECONNRESET, ETIMEDOUT…: a driver or network error
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) // ECONNRESET, ETIMEDOUT, EPIPE…: the network
 }
 
 /** Thrown inside a chunk's transaction (rolling it back) when a command hit a storage error without a savepoint of its own. */
