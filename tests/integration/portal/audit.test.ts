@@ -177,10 +177,18 @@ describe.each(backends)('portal audit and sync faults ($name)', (backend) => {
     const ws = await enrol(t, 'Guichet erreur de stockage')
     const payloads = [book(0, '2026-12-08'), book(1, '2026-12-08'), book(2, '2026-12-08'), book(3, '2026-12-08')]
     const poisoned = payloads[1]!.id
-    // A real database error on one row: a trigger that raises for this id only.
+    // A real database error on one row: a trigger that raises for this id only, with personal data
+    // in its message and detail as PostgreSQL's own errors have (the log capture of the test run
+    // fails if the log line about it carries them).
     await t.db.execute(
       sql.raw(`CREATE OR REPLACE FUNCTION refuse_one_reservation() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN IF NEW.id = '${poisoned}' THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$`),
+        DECLARE who text; BEGIN
+          IF NEW.id = '${poisoned}' THEN
+            SELECT f.code || ' ' || p.last_name || ' ' || p.first_names INTO who FROM families f, persons p WHERE f.id = NEW.family_id AND p.id = NEW.child_id;
+            RAISE EXCEPTION 'refused by a test trigger for "%"', who USING DETAIL = format('Failing row contains (%s)', who);
+          END IF;
+          RETURN NEW;
+        END $$`),
     )
     await t.db.execute(sql.raw(`CREATE TRIGGER refuse_one_reservation BEFORE INSERT ON reservations FOR EACH ROW EXECUTE FUNCTION refuse_one_reservation()`))
     try {
