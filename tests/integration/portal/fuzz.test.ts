@@ -28,7 +28,7 @@ import { adminToken, command, digest, enrol, kids, siteIds, startTestPortal, typ
 const FUZZ_TOTAL = 10_000
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_201)
 /** Push batches (MIN_BATCH … MAX_BATCH commands each, about 28 on average) and family requests per backend. */
-const PUSH_RUNS = 360
+const PUSH_RUNS = 370
 const FAMILY_RUNS = 1_200
 const MIN_BATCH = 8
 const MAX_BATCH = 48
