@@ -123,7 +123,8 @@ const hex = (c: number): string => `U+${c.toString(16).toUpperCase().padStart(4,
 /** A piece of untrusted text made safe to show and to store: faults as \uXXXX, at most `max` characters. */
 export function displayText(s: string, max = 40): string {
   let out = ''
-  for (let i = 0; i < s.length && out.length < max; i++) {
+  let i = 0
+  for (; i < s.length && out.length < max; i++) {
     const c = s.charCodeAt(i)
     const pair = c >= 0xd800 && c <= 0xdbff && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff
     if (pair) {
@@ -132,7 +133,7 @@ export function displayText(s: string, max = 40): string {
     } else if (textFault(s[i] as string, false)) out += `\\u${c.toString(16).padStart(4, '0')}`
     else out += s[i]
   }
-  return out.length < max || out.length === s.length ? out : `${out}…`
+  return i < s.length ? `${out}…` : out
 }
 
 /** "commands.0.payload.note", with any unsafe key shown escaped. */

@@ -156,5 +156,8 @@ describe('deep check of a parsed JSON value', () => {
   it('displayText escapes faults and keeps emoji', () => {
     expect(displayText('a\u0000b\ud800😀')).toBe('a\\u0000b\\ud800😀')
     expect(displayText('x'.repeat(100), 10)).toBe(`${'x'.repeat(10)}…`)
+    expect(displayText('\u0000'.repeat(3), 20)).toBe('\\u0000\\u0000\\u0000')
+    expect(displayText('\u0000'.repeat(3), 10)).toBe('\\u0000\\u0000…')
+    expect(displayText('x'.repeat(10), 10)).toBe('x'.repeat(10))
   })
 })
