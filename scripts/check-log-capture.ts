@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
 /**
  * The log capture check (issue 7, "Logs"): greps every log file of a capture folder
@@ -125,7 +124,8 @@ export function describeReport(dir: string, r: CaptureReport): string {
   return [`${head} ${r.hits.length} donnée(s) semée(s) trouvée(s) dans les journaux :`, ...lines, ...(r.hits.length > 50 ? ['  …'] : [])].join('\n')
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+// Run by hand (tsx); imported by the test runners' global setups (no import.meta: playwright loads this as CommonJS).
+if (/check-log-capture\.ts$/.test(process.argv[1] ?? '')) {
   const dir = process.argv[2]
   if (!dir) {
     console.error('Usage : npx tsx scripts/check-log-capture.ts <dossier de capture>')

@@ -33,8 +33,8 @@ const EMAIL_RE = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*/gu
 const PHONE_RE = /(?<![\p{L}\p{N}+])(?:\+33[\s.-]?|0033[\s.-]?|0)[1-9](?:[\s.-]?\d{2}){4}(?![\p{L}\p{N}])/gu
 /** A code famille (6 digits and a letter, src/shared/domain/codeFamille.ts), as typed too (lower case, one space). */
 const CODE_FAMILLE_RE = /(?<![\p{L}\p{N}])\d{6}[\s.-]?[A-Za-z](?![\p{L}\p{N}])/gu
-/** Any other long number (allocataire number, IBAN part…), not a group of a UUID or a date. */
-const LONG_DIGITS_RE = /(?<![\p{L}\p{N}-])\d{7,}(?![\p{L}\p{N}-])/gu
+/** Any other long number (allocataire number, IBAN part…), not a group of a UUID or a date, nor a size ("1159168 octets"). */
+const LONG_DIGITS_RE = /(?<![\p{L}\p{N}-])\d{7,}(?![\p{L}\p{N}-])(?!\s?(?:octets|bytes|ms|lignes|rows)\b)/gu
 
 /** Scrubs a message of what looks like data (see above). Idempotent. */
 export function scrubText(text: string): string {

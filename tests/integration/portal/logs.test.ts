@@ -32,10 +32,11 @@ describe('the structural scrubber', () => {
       ['écrire à jean.dupont@exemple.fr', 'écrire à [e-mail]'],
       ['appeler le 06 12 34 56 78, le +33 1.23.45.67.89 ou le 0612345678', 'appeler le [téléphone], le [téléphone] ou le [téléphone]'],
       ['family:104217k et 104217 K', 'family:[code famille] et [code famille]'],
+      ['allocataire 1234567', 'allocataire [nombre]'],
     ]
     for (const [input, expected] of cases) expect(scrubText(input)).toBe(expected)
     // What is not data stays readable.
-    const plain = '[core] horloge de test : GUICHET_CLOCK=2026-11-16T08:00:00.000Z ; id 019a1b2c-3d4e-7f00-8000-000000000001, seq 12345'
+    const plain = '[core] horloge de test : GUICHET_CLOCK=2026-11-16T08:00:00.000Z ; id 019a1b2c-3d4e-7f00-8000-000000000001, seq 12345, 1159168 octets'
     expect(scrubText(plain)).toBe(plain)
   })
 })
