@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util'
 import { RoleSchema } from '@shared/contract'
+import { safeErrorMessage } from '../common/redact'
 import { openPortalDb, type PortalDatabase } from './db/client'
+import { HttpError } from './http/errors'
 import { startPortal, DEFAULT_PORTAL_PORT } from './index'
 import { defaultPortalDataDir } from './paths'
 import { paymentsFromEnv } from './payments'
@@ -102,7 +104,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       io.err(USAGE)
       return 2
     }
-    io.err(`Échec : ${error instanceof Error ? error.message : String(error)}`)
+    // Our own errors say what is wrong in French; anything else (a database error) by class, scrubbed.
+    io.err(`Échec : ${error instanceof HttpError ? error.message : safeErrorMessage(error)}`)
     return 1
   }
 }
@@ -231,7 +234,7 @@ async function serve(io: CliIo, dataDir: string, databaseUrl: string | undefined
       io.out(`${signal} reçu : arrêt du portail…`)
       portal
         .close()
-        .catch((error: unknown) => io.err(`Arrêt : ${error instanceof Error ? error.message : String(error)}`))
+        .catch((error: unknown) => io.err(`Arrêt : ${safeErrorMessage(error)}`))
         .finally(resolve)
     }
     process.once('SIGINT', () => stop('SIGINT'))
