@@ -27,10 +27,16 @@ export function openLogCapture(label: string): Capture | null {
 }
 
 /** Checks the captured logs; throws (the run fails) listing the hits, with the values masked. */
-export function closeLogCapture(capture: Capture | null): void {
+export function closeLogCapture(capture: Capture | null, opts: { expectLogs?: boolean } = {}): void {
   if (!capture) return
   const report = checkLogCapture(capture.dir)
   const text = describeReport(capture.dir, report)
+  const seeded = Object.values(report.values).reduce((a, b) => a + b, 0)
+  if (opts.expectLogs && (report.files === 0 || seeded === 0)) {
+    // Every e2e run starts web shells with a demo town: an empty capture means the capture broke.
+    process.exitCode = 1
+    throw new Error(`${text}\nCapture vide : les journaux ou les valeurs semées n’ont pas été capturés.`)
+  }
   if (report.hits.length > 0) {
     // vitest reports a teardown error without failing the run: the exit code says it.
     process.exitCode = 1

@@ -6,5 +6,5 @@ import { closeLogCapture, openLogCapture } from './capture'
  */
 export default function globalSetup(): () => void {
   const capture = openLogCapture('e2e')
-  return () => closeLogCapture(capture)
+  return () => closeLogCapture(capture, { expectLogs: true })
 }
