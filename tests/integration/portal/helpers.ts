@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { expect } from 'vitest'
 import { entityOrder } from '@shared/sync/entities'
 import { EnrolResponseSchema, SCHEMA_HEADER, SYNC_SCHEMA_VERSION, type EnrolResponse, type PushCommand } from '@shared/sync/protocol'
-import { startPortal, type RunningPortal } from '../../../src/portal'
+import { startPortal, type RunningPortal, type StartPortalOptions } from '../../../src/portal'
 import { one, rows, type PortalDb } from '../../../src/portal/db/client'
 import { putRow } from '../../../src/portal/db/store'
 import type { Backend } from './backends'
@@ -18,7 +18,14 @@ export interface TestPortal {
 
 export async function startTestPortal(
   backend: Backend,
-  opts: { families?: number; seed?: number; snapshotDebounceMs?: number; now?: () => Date } = {},
+  opts: {
+    families?: number
+    seed?: number
+    snapshotDebounceMs?: number
+    now?: () => Date
+    /** More options for startPortal (e.g. the simulated payment provider). */
+    portal?: Pick<StartPortalOptions, 'payments' | 'paymentsSecret'>
+  } = {},
 ): Promise<TestPortal> {
   const handle = await backend.open()
   let portal: RunningPortal | null = null
@@ -31,6 +38,7 @@ export async function startTestPortal(
       log: false,
       snapshotDebounceMs: opts.snapshotDebounceMs ?? 60_000,
       ...(opts.now ? { now: opts.now } : {}),
+      ...opts.portal,
     })
     if (opts.families !== 0) await portal.seedDemo({ families: opts.families ?? 12, seed: opts.seed ?? 5, today: '2026-11-27' })
     const running = portal

@@ -3,13 +3,12 @@ import { sql } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PortalErrorSchema, PullResponseSchema, PushResponseSchema, type EnrolResponse } from '@shared/sync/protocol'
-import { startPortal, type RunningPortal } from '../../../src/portal'
 import { one, rows } from '../../../src/portal/db/client'
 import { FamilyMeSchema } from '../../../src/portal/http/schemas'
 import { paymentsFromEnv } from '../../../src/portal/payments'
 import type { Backend } from './backends'
 import { backends } from './backends'
-import { adminToken, api, command, digest, enrol, kids, maxSeq, type Kid, type TestPortal } from './helpers'
+import { adminToken, command, startTestPortal, digest, enrol, kids, maxSeq, type Kid, type TestPortal } from './helpers'
 
 /**
  * Online payments through the payment provider (issue 7, item 1; docs/payments.md), over real
@@ -20,36 +19,8 @@ import { adminToken, api, command, digest, enrol, kids, maxSeq, type Kid, type T
 
 const SECRET = 'secret-de-test-partage-avec-le-prestataire-simule'
 
-async function startPaymentsPortal(backend: Backend, payments: 'simulated' | undefined): Promise<TestPortal> {
-  const handle = await backend.open()
-  let portal: RunningPortal | null = null
-  try {
-    portal = await startPortal({
-      dataDir: handle.dataDir,
-      ...(handle.databaseUrl ? { databaseUrl: handle.databaseUrl } : {}),
-      port: 0,
-      host: '127.0.0.1',
-      log: false,
-      snapshotDebounceMs: 60_000,
-      ...(payments ? { payments, paymentsSecret: SECRET } : {}),
-    })
-    await portal.seedDemo({ families: 8, seed: 11, today: '2026-11-27' })
-    const running = portal
-    return {
-      portal: running,
-      db: running.db,
-      api: api(running.url),
-      cleanup: async () => {
-        await running.close()
-        await handle.cleanup()
-      },
-    }
-  } catch (error) {
-    await portal?.close().catch(() => undefined)
-    await handle.cleanup()
-    throw error
-  }
-}
+const startPaymentsPortal = (backend: Backend, payments: 'simulated' | undefined): Promise<TestPortal> =>
+  startTestPortal(backend, { families: 8, seed: 11, ...(payments ? { portal: { payments, paymentsSecret: SECRET } } : {}) })
 
 const sign = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body).digest('hex')
 
