@@ -21,17 +21,18 @@ import { adminToken, command, digest, enrol, kids, siteIds, startTestPortal, typ
  *   tables as they were (every write to them goes through the change log: its last seq, the
  *   applied commands and the workstations' last applied seqs are compared).
  *
- * Generated requests + commands: at least FUZZ_TOTAL (10,000) per backend. The seed is fixed
+ * Generated requests (push batches and family requests): at least FUZZ_TOTAL (10,000) per
+ * backend, carrying some 10,000 generated commands more. The seed is fixed
  * (FUZZ_SEED overrides it) so that CI is reproducible; fast-check prints the failing input.
  */
 
 const FUZZ_TOTAL = 10_000
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_201)
-/** Push batches (MIN_BATCH … MAX_BATCH commands each, about 28 on average) and family requests per backend. */
-const PUSH_RUNS = 370
-const FAMILY_RUNS = 1_200
-const MIN_BATCH = 8
-const MAX_BATCH = 48
+/** Push batches (MIN_BATCH … MAX_BATCH commands each, about 3.5 on average) and family requests per backend. */
+const PUSH_RUNS = 3_000
+const FAMILY_RUNS = 7_000
+const MIN_BATCH = 1
+const MAX_BATCH = 6
 
 // --- hostile material --------------------------------------------------------------------------
 
@@ -362,8 +363,8 @@ describe.each(backends)('portal fuzz: hostile input never 5xx, never blocks a qu
     )
   }, 600_000)
 
-  it(`reaches ${FUZZ_TOTAL} generated requests and commands, and the portal is still whole`, async () => {
-    const total = counts.pushRequests + counts.commands + counts.familyRequests
+  it(`reaches ${FUZZ_TOTAL} generated requests, and the portal is still whole`, async () => {
+    const total = counts.pushRequests + counts.familyRequests
     console.info(`[fuzz ${backend.name}] ${JSON.stringify({ total, ...counts })}`)
     expect(total).toBeGreaterThanOrEqual(FUZZ_TOTAL)
     expect(counts.rejected).toBeGreaterThan(0)
