@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { CommandRejection, derivedId, flagRows, isCommandName, kindOf, readsOf, runCommand, touchesOf, type RaisedFlag } from '@shared/commands'
 import type { Change, PortalError, PushCommand, PushFlag, PushResponse, PushResult } from '@shared/sync/protocol'
+import { displayText, isSaneInstant } from '@shared/validation/text'
 import { fastRows, type PortalDb } from '../db/client'
 import { EntityStore } from '../db/store'
 import { unauthorized } from '../http/errors'
@@ -74,7 +75,7 @@ interface StoredResult {
 
 interface Recorded extends StoredResult {
   name: string
-  at: string
+  at: string | null
   agent_id: string | null
 }
 
@@ -280,6 +281,10 @@ async function pushChunk(db: PortalDb, workstationId: string, chunk: readonly Pu
       if (usedIds.has(cmd.id)) {
         // Another command already carries this id: refuse this one (never run a command twice).
         stored = { ...(await rejection('DUPLICATE_COMMAND_ID', 'Cette modification porte l’identifiant d’une autre modification déjà reçue : elle est ignorée.')), command_id: null }
+      } else if (!isSaneInstant(cmd.at)) {
+        // An instant no clock gives (and no database stores): structural garbage, whatever the
+        // kind; this command alone is refused, the queue moves on.
+        stored = await rejection('INVALID_AT', `Modification datée d’un instant impossible (${displayText(cmd.at, 40)}) : elle est refusée, les suivantes sont traitées. L’horloge du poste est à vérifier.`)
       } else {
         const issues = isCommandName(cmd.name) ? await auditIssues(store, cmd, opts.now) : []
         const intent = kindOf(cmd.name) === 'intent'
@@ -333,7 +338,7 @@ async function pushChunk(db: PortalDb, workstationId: string, chunk: readonly Pu
         usedIds.add(cmd.id)
       }
       done.set(cmd.seq, stored)
-      recorded.push({ ...stored, name: cmd.name.slice(0, 64), at: cmd.at, agent_id: cmd.agentId })
+      recorded.push({ ...stored, name: cmd.name.slice(0, 64), at: isSaneInstant(cmd.at) ? cmd.at : null, agent_id: cmd.agentId })
       results.push(resultOf(cmd, stored))
       last = cmd.seq
     }

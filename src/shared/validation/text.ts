@@ -215,6 +215,14 @@ export function isCalendarDay(s: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
 }
 
+/**
+ * An ISO instant (as z.iso.datetime() accepts it) on a real calendar day between MIN_DAY and
+ * MAX_DAY: "0000-01-01T00:00:00Z" passes the ISO syntax but no database stores it.
+ */
+export function isSaneInstant(s: string): boolean {
+  return isCalendarDay(s.slice(0, 10)) && Number.isFinite(Date.parse(s))
+}
+
 /** A calendar day "YYYY-MM-DD" (Europe/Paris), a real one, between 1900-01-01 and 2100-12-31. */
 export const CalendarDay = z
   .string()

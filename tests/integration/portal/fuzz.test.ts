@@ -111,6 +111,8 @@ function mutated(valid: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<Rec
 interface Spec {
   name: string
   payload: unknown
+  /** An ISO instant no clock gives (it passes the envelope's syntax): that command's rejection. */
+  at?: string
 }
 
 type Light = { maxSeq: number; applied: number; lastApplied: number }
@@ -180,7 +182,8 @@ describe.each(backends)('portal fuzz: hostile input never 5xx, never blocks a qu
       .map(({ m, e }): Record<string, unknown> => ({ personId: ownGuardian.personId, phoneMobile: m, phoneHome: null, phoneWork: null, email: e }))
     const resolve = fc.record({ flagId: fc.uuid(), note: fc.oneof(fc.constant('Vu avec la famille.\nRéglé.'), text) })
 
-    const spec: fc.Arbitrary<Spec> = fc.oneof(
+    const oddInstant = fc.constantFrom('0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '1899-12-31T23:59:59Z', '2101-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z')
+    const plainSpec: fc.Arbitrary<Spec> = fc.oneof(
       { weight: 4, arbitrary: book.map((payload) => ({ name: 'reservations.book', payload })) },
       { weight: 4, arbitrary: mutated(book).map((payload) => ({ name: 'reservations.book', payload })) },
       { weight: 2, arbitrary: mutated(cancel).map((payload) => ({ name: 'reservations.cancel', payload })) },
@@ -194,6 +197,10 @@ describe.each(backends)('portal fuzz: hostile input never 5xx, never blocks a qu
         }),
       },
       { weight: 1, arbitrary: fc.record({ name: fc.constantFrom('reservations.book', 'reservations.cancel', 'families.updateContacts', 'flags.resolve'), payload: anything }) },
+    )
+    const spec: fc.Arbitrary<Spec> = fc.oneof(
+      { weight: 19, arbitrary: plainSpec },
+      { weight: 1, arbitrary: fc.record({ s: plainSpec, at: oddInstant }).map(({ s, at }) => ({ ...s, at })) },
     )
 
     /** An envelope the portal must refuse as a whole (a 4xx): the queue does not move, nothing changes. */
@@ -303,7 +310,7 @@ describe.each(backends)('portal fuzz: hostile input never 5xx, never blocks a qu
     await fc.assert(
       fc.asyncProperty(batch, guarded(async (b) => {
         const before = (state ??= await light())
-        const cmds = b.specs.map((s, i) => command(last + 1 + i, s.name, s.payload))
+        const cmds = b.specs.map((s, i) => ({ ...command(last + 1 + i, s.name, s.payload), ...(s.at ? { at: s.at } : {}) }))
         counts.pushRequests++
         counts.commands += cmds.length
         if (b.kind === 'broken' && b.how !== 'payload too deep') {
