@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { RoleSchema } from '@shared/contract'
 import { BookPayload, ContactsPayload } from '@shared/commands'
-import { SYNC_SCHEMA_VERSION } from '@shared/sync/protocol'
+import { QueryInt, SYNC_SCHEMA_VERSION } from '@shared/sync/protocol'
 import { CalendarDay, lineCheck, secret, singleLine } from '@shared/validation/text'
 
 /**
@@ -29,7 +29,7 @@ export const NoQuery = z.strictObject({})
 
 export const SnapshotFileQuery = z.strictObject({
   /** Resume: the seq of the snapshot being downloaded (from SnapshotInfo); 404 once it is gone. */
-  seq: z.coerce.number().int().nonnegative().optional(),
+  seq: QueryInt.pipe(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)).optional(),
 })
 
 // --- admin ----------------------------------------------------------------------------------

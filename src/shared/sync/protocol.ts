@@ -141,9 +141,15 @@ export type PushResponse = z.infer<typeof PushResponseSchema>
 
 // --- pull ---------------------------------------------------------------------------------
 
+/** A whole number in a query string, in decimal digits only ("0x10", "1e3", "-0", " 5" are refused). */
+export const QueryInt = z
+  .string()
+  .regex(/^\d{1,16}$/, 'entier positif attendu (chiffres décimaux)')
+  .transform(Number)
+
 export const PullQuerySchema = z.strictObject({
-  cursor: z.coerce.number().int().nonnegative(),
-  limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).optional(),
+  cursor: QueryInt.pipe(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)),
+  limit: QueryInt.pipe(z.number().int().min(1).max(MAX_PULL_LIMIT)).optional(),
 })
 export const PullResponseSchema = z.object({
   changes: z.array(ChangeSchema),

@@ -107,7 +107,13 @@ describe.each(backends)('portal input hygiene ($name)', (backend) => {
     expectRefused(await t.api('GET', '/sync/pull?cursor=0&limit=%ED%A0%80', { token: ws.token }), 'paramètres', 'invalid UTF-8')
     expectRefused(await t.api('GET', '/sync/pull?cursor=0&a%00=1', { token: ws.token }), 'nom de champ', 'key')
     expectRefused(await t.api('GET', '/family/me?x=%01', { token: family }), '« x »', 'undeclared query')
+    // Numbers in a query are decimal digits: what Number() would also read ("0x10" = 16, "1e3", " 5", "-0") is refused.
+    for (const q of ['cursor=0x10', 'cursor=1e3', 'cursor=%205', 'cursor=-0', 'cursor=0&limit=0x10', 'cursor=9007199254740993']) {
+      expect((await t.api('GET', `/sync/pull?${q}`, { token: ws.token })).status, q).toBe(400)
+    }
+    expect((await t.api('GET', '/sync/snapshot/file?seq=0x1', { token: ws.token })).status).toBe(400)
     expect((await t.api('GET', '/sync/pull?cursor=0', { token: ws.token })).status).toBe(200)
+    expect((await t.api('GET', '/sync/pull?cursor=0&limit=10', { token: ws.token })).status).toBe(200)
     expect(await digest(t.db)).toEqual(before)
   })
 
