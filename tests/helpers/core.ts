@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { createCore, type Core, type CoreOptions } from '../../src/main/core'
 import { createAgent } from '../../src/main/core/services/agents'
 import { reindexFamilies } from '../../src/main/core/services/search'
+import { ensureDefaultUnits } from '../../src/main/core/demo/units'
 
 export const MIGRATIONS = resolve(__dirname, '../../resources/migrations')
 
@@ -106,4 +107,26 @@ export function addFamily(
 
 export function count(sqlite: Database.Database, table: string, where = '1 = 1'): number {
   return (sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get() as { n: number }).n
+}
+
+export type TestCore = Awaited<ReturnType<typeof makeCore>>
+
+/** A core with the test agents, the default units, and the Lefèvre family (one guardian, one child), `agent` logged in. */
+export async function bookingCore(agent: keyof typeof AGENTS) {
+  const core = await makeCore()
+  addAgents(core.sqlite)
+  ensureDefaultUnits(core.sqlite)
+  const session = core.openSession()
+  await core.call(session, 'session', 'login', { login: AGENTS[agent].login, password: AGENTS[agent].password })
+  const familyId = addFamily(core.sqlite, {
+    code: '100001K',
+    name: 'Lefèvre',
+    members: [
+      { role: 'RL1', firstNames: 'Marie', lastName: 'Lefèvre', phoneMobile: '06 12 34 56 78' },
+      { role: 'enfant', firstNames: 'Léa', lastName: 'Lefèvre', level: 'CP' },
+    ],
+  })
+  const childId = core.sqlite.prepare(`SELECT person_id FROM family_members WHERE role = 'enfant'`).pluck().get() as string
+  const siteId = core.sqlite.prepare('SELECT id FROM schools').pluck().get() as string
+  return { core, session, familyId, childId, siteId }
 }

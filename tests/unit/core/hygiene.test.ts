@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { v7 as uuidv7 } from 'uuid'
-import { AGENTS, addAgents, addFamily, count, makeCore } from '../../helpers/core'
-import { ensureDefaultUnits } from '../../../src/main/core/demo/units'
+import { AGENTS, bookingCore, count, type TestCore } from '../../helpers/core'
 
 /**
  * Input hygiene at the contract boundary (issue 7): the core's router refuses, before any
@@ -10,7 +9,6 @@ import { ensureDefaultUnits } from '../../../src/main/core/demo/units'
  * not exist. Real core, real SQLite file.
  */
 
-type TestCore = Awaited<ReturnType<typeof makeCore>>
 let core: TestCore
 let session: ReturnType<TestCore['openSession']>
 let familyId: string
@@ -18,21 +16,7 @@ let childId: string
 let siteId: string
 
 beforeEach(async () => {
-  core = await makeCore()
-  addAgents(core.sqlite)
-  ensureDefaultUnits(core.sqlite)
-  session = core.openSession()
-  await core.call(session, 'session', 'login', { login: AGENTS.responsable.login, password: AGENTS.responsable.password })
-  familyId = addFamily(core.sqlite, {
-    code: '100001K',
-    name: 'Lefèvre',
-    members: [
-      { role: 'RL1', firstNames: 'Marie', lastName: 'Lefèvre', phoneMobile: '06 12 34 56 78' },
-      { role: 'enfant', firstNames: 'Léa', lastName: 'Lefèvre', level: 'CP' },
-    ],
-  })
-  childId = core.sqlite.prepare(`SELECT person_id FROM family_members WHERE role = 'enfant'`).pluck().get() as string
-  siteId = core.sqlite.prepare('SELECT id FROM schools').pluck().get() as string
+  ;({ core, session, familyId, childId, siteId } = await bookingCore('responsable'))
 })
 afterEach(() => core.cleanup())
 

@@ -1,10 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { v7 as uuidv7 } from 'uuid'
-import { AGENTS, addAgents, addFamily, count, makeCore } from '../../helpers/core'
-import { ensureDefaultUnits } from '../../../src/main/core/demo/units'
+import { bookingCore, count, type TestCore } from '../../helpers/core'
 import { listRejections } from '../../../src/main/core/sync/rejections'
 
-type TestCore = Awaited<ReturnType<typeof makeCore>>
 let core: TestCore
 let session: ReturnType<TestCore['openSession']>
 let familyId: string
@@ -12,21 +10,7 @@ let childId: string
 let siteId: string
 
 beforeEach(async () => {
-  core = await makeCore()
-  addAgents(core.sqlite)
-  ensureDefaultUnits(core.sqlite)
-  session = core.openSession()
-  await core.call(session, 'session', 'login', { login: AGENTS.accueil.login, password: AGENTS.accueil.password })
-  familyId = addFamily(core.sqlite, {
-    code: '100001K',
-    name: 'Lefèvre',
-    members: [
-      { role: 'RL1', firstNames: 'Marie', lastName: 'Lefèvre', phoneMobile: '06 12 34 56 78' },
-      { role: 'enfant', firstNames: 'Léa', lastName: 'Lefèvre', level: 'CP' },
-    ],
-  })
-  childId = core.sqlite.prepare(`SELECT person_id FROM family_members WHERE role = 'enfant'`).pluck().get() as string
-  siteId = core.sqlite.prepare('SELECT id FROM schools').pluck().get() as string
+  ;({ core, session, familyId, childId, siteId } = await bookingCore('accueil'))
 })
 afterEach(() => core.cleanup())
 
