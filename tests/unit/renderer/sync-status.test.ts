@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { createI18n } from 'vue-i18n'
-import type { SyncStatus } from '@shared/contract'
+import { CLOCK_SKEW_WARN_MS, SyncStatusSchema, type SyncStatus } from '@shared/contract'
 import { fr } from '../../../src/renderer/i18n/fr'
-import { bootstrapView, connectionOf, isSyncBusy, lastSyncText } from '../../../src/renderer/lib/sync'
+import { bootstrapView, clockWarningText, connectionOf, isSyncBusy, lastSyncText, offsetWords } from '../../../src/renderer/lib/sync'
 
 const i18n = createI18n({ legacy: false, locale: 'fr', messages: { fr }, missingWarn: false, fallbackWarn: false })
 const { t } = i18n.global
@@ -85,5 +85,26 @@ describe('bootstrapView', () => {
   })
   it('never goes past the total', () => {
     expect(bootstrapView(tr, { phase: 'download', done: 120, total: 100 })?.value).toBe(100)
+  })
+})
+
+describe('the status bar’s clock warning', () => {
+  it('is in the contract’s status', () => {
+    const clock = { offsetMs: 300_000, measuredAt: '2026-11-16T08:00:00.000Z', warning: true }
+    expect(SyncStatusSchema.parse({ ...base, clock }).clock).toEqual(clock)
+    expect(CLOCK_SKEW_WARN_MS).toBe(120_000)
+  })
+
+  it('says ahead or behind, with the offset, only beyond 2 minutes', () => {
+    const at = '2026-11-16T08:00:00.000Z'
+    expect(clockWarningText(tr, { ...base, clock: { offsetMs: 90_000, measuredAt: at, warning: false } })).toBeNull()
+    expect(clockWarningText(tr, base)).toBeNull()
+    expect(clockWarningText(tr, { ...base, clock: { offsetMs: 5 * 60_000 + 10_000, measuredAt: at, warning: true } })).toBe(
+      'Horloge du poste en avance de 5 min sur le portail : faites-la régler.',
+    )
+    expect(clockWarningText(tr, { ...base, clock: { offsetMs: -(2 * 3_600_000 + 5 * 60_000), measuredAt: at, warning: true } })).toBe(
+      'Horloge du poste en retard de 2 h 05 sur le portail : faites-la régler.',
+    )
+    expect(offsetWords(3 * 86_400_000)).toBe('3 jours')
   })
 })
