@@ -112,6 +112,14 @@ export const persons = pgTable('persons', {
   phone_work: text('phone_work'),
   email: text('email'),
   profession: text('profession'),
+  birth_commune: text('birth_commune'),
+  birth_country: text('birth_country'),
+  address_line1: text('address_line1'),
+  address_line2: text('address_line2'),
+  postcode: text('postcode'),
+  city: text('city'),
+  employer: text('employer'),
+  pai: boolean('pai').notNull().default(false),
   created_at: nowIsoText('created_at'),
   updated_at: nowIsoText('updated_at'),
 }, () => [enumCheck('persons', 'civility'), enumCheck('persons', 'sex')])
@@ -146,6 +154,15 @@ export const families = pgTable(
     caisse: text('caisse', { enum: entityEnums.families.caisse }),
     allocataire_number: text('allocataire_number'),
     paperless_invoices: boolean('paperless_invoices').notNull().default(false),
+    resident: boolean('resident').notNull().default(false),
+    separated_parents: boolean('separated_parents').notNull().default(false),
+    hosted: boolean('hosted').notNull().default(false),
+    payer_person_id: text('payer_person_id'),
+    consent_qf_api: boolean('consent_qf_api').notNull().default(false),
+    consent_image: boolean('consent_image').notNull().default(false),
+    consent_emergency_care: boolean('consent_emergency_care').notNull().default(false),
+    merged_into: text('merged_into'),
+    merged_at: text('merged_at'),
     created_at: nowIsoText('created_at'),
     updated_at: nowIsoText('updated_at'),
   },
@@ -224,6 +241,157 @@ export const payments = pgTable(
   },
   (t) => [index('payments_family_idx').on(t.family_id), uniqueIndex('payments_transaction_uq').on(t.transaction_id)],
 )
+
+/** Inscription: a child enrolled in a periscolaire unit, at a site, for a school year. */
+export const inscriptions = pgTable(
+  'inscriptions',
+  {
+    id: text('id').primaryKey(),
+    family_id: text('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    child_id: text('child_id')
+      .notNull()
+      .references(() => persons.id),
+    unit_id: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+    site_id: text('site_id')
+      .notNull()
+      .references(() => schools.id),
+    school_year: text('school_year').notNull(),
+    status: text('status', { enum: entityEnums.inscriptions.status }).notNull(),
+    created_at: text('created_at').notNull(),
+    updated_at: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('inscriptions_family_idx').on(t.family_id, t.school_year),
+    index('inscriptions_child_idx').on(t.child_id, t.unit_id, t.school_year),
+    enumCheck('inscriptions', 'status'),
+  ],
+)
+
+/** Town data: a supporting document the town asks for, for whom, in which situations. */
+export const document_requirements = pgTable(
+  'document_requirements',
+  {
+    id: text('id').primaryKey(),
+    label: text('label').notNull(),
+    per: text('per', { enum: entityEnums.document_requirements.per }).notNull(),
+    needed_for: text('needed_for').notNull(),
+    mandatory: boolean('mandatory').notNull().default(true),
+    sort: integer('sort').notNull().default(0),
+    active: boolean('active').notNull().default(true),
+    updated_at: text('updated_at').notNull(),
+  },
+  () => [enumCheck('document_requirements', 'per')],
+)
+
+/** Town data: a kind of paper, the requirement it proves and its validity rule. */
+export const document_types = pgTable(
+  'document_types',
+  {
+    id: text('id').primaryKey(),
+    label: text('label').notNull(),
+    requirement_id: text('requirement_id')
+      .notNull()
+      .references(() => document_requirements.id),
+    rule_kind: text('rule_kind', { enum: entityEnums.document_types.rule_kind }).notNull(),
+    rule_value: integer('rule_value'),
+    rule_day: text('rule_day'),
+    accepted: boolean('accepted').notNull().default(true),
+    keep_scan: text('keep_scan', { enum: entityEnums.document_types.keep_scan }).notNull(),
+    sort: integer('sort').notNull().default(0),
+    active: boolean('active').notNull().default(true),
+    updated_at: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('document_types_requirement_idx').on(t.requirement_id),
+    enumCheck('document_types', 'rule_kind'),
+    enumCheck('document_types', 'keep_scan'),
+  ],
+)
+
+/** A supporting document checked at the counter (a fact). Scans stay on the workstation. */
+export const documents = pgTable(
+  'documents',
+  {
+    id: text('id').primaryKey(),
+    family_id: text('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    person_id: text('person_id'),
+    requirement_id: text('requirement_id').notNull(),
+    type_id: text('type_id').notNull(),
+    document_date: text('document_date').notNull(),
+    valid_until: text('valid_until'),
+    status: text('status', { enum: entityEnums.documents.status }).notNull(),
+    refusal_reason: text('refusal_reason'),
+    storage: text('storage', { enum: entityEnums.documents.storage }).notNull(),
+    scan_sha256: text('scan_sha256'),
+    scan_mime: text('scan_mime'),
+    scan_size: integer('scan_size'),
+    scan_name: text('scan_name'),
+    school_year: text('school_year').notNull(),
+    checked_by: text('checked_by'),
+    checked_at: text('checked_at').notNull(),
+    workstation_id: text('workstation_id'),
+    created_at: text('created_at').notNull(),
+    updated_at: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('documents_family_idx').on(t.family_id, t.school_year),
+    enumCheck('documents', 'status'),
+    enumCheck('documents', 'storage'),
+  ],
+)
+
+/** Dossier tous services: one per family and school year. */
+export const dossiers = pgTable(
+  'dossiers',
+  {
+    id: text('id').primaryKey(),
+    family_id: text('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    school_year: text('school_year').notNull(),
+    status: text('status', { enum: entityEnums.dossiers.status }).notNull(),
+    validated_by: text('validated_by'),
+    validated_at: text('validated_at'),
+    created_at: text('created_at').notNull(),
+    updated_at: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('dossiers_family_year_uq').on(t.family_id, t.school_year), enumCheck('dossiers', 'status')],
+)
+
+/** Quotient familial history (whole euros). */
+export const quotients = pgTable(
+  'quotients',
+  {
+    id: text('id').primaryKey(),
+    family_id: text('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    value: integer('value').notNull(),
+    source: text('source', { enum: entityEnums.quotients.source }).notNull(),
+    reference_month: text('reference_month'),
+    valid_from: text('valid_from').notNull(),
+    annual_income_cents: integer('annual_income_cents'),
+    monthly_benefits_cents: integer('monthly_benefits_cents'),
+    parts_x2: integer('parts_x2'),
+    document_id: text('document_id'),
+    agent_id: text('agent_id'),
+    created_at: text('created_at').notNull(),
+  },
+  (t) => [index('quotients_family_idx').on(t.family_id, t.valid_from), enumCheck('quotients', 'source')],
+)
+
+/** Town options (key → value), edited by a responsable. */
+export const town_options = pgTable('town_options', {
+  id: text('id').primaryKey(),
+  value: text('value').notNull(),
+  updated_at: text('updated_at').notNull(),
+})
 
 /** Field history: one row per field a fact changed (old and new value, who, when, channel). */
 export const field_history = pgTable(

@@ -38,6 +38,17 @@ export const entities = {
     phone_work: 'text',
     email: 'text',
     profession: 'text',
+    /** Birth commune and country (INSEE COG codes or names). */
+    birth_commune: 'text',
+    birth_country: 'text',
+    /** The person's own address; null: the family's (a separated parent may live elsewhere). */
+    address_line1: 'text',
+    address_line2: 'text',
+    postcode: 'text',
+    city: 'text',
+    employer: 'text',
+    /** A child with a PAI (projet d'accueil individualisé: a health plan). */
+    pai: 'bool',
     created_at: 'text',
     updated_at: 'text',
   }),
@@ -53,6 +64,19 @@ export const entities = {
     caisse: 'text',
     allocataire_number: 'text',
     paperless_invoices: 'bool',
+    /** The family's situations (they decide which supporting documents are needed). */
+    resident: 'bool',
+    separated_parents: 'bool',
+    hosted: 'bool',
+    /** The payer (titulaire): a guardian of this family; each family of a shared-custody child has its own. */
+    payer_person_id: 'text',
+    /** Consents: fetching the QF from the national API, pictures, emergency care. */
+    consent_qf_api: 'bool',
+    consent_image: 'bool',
+    consent_emergency_care: 'bool',
+    /** Set when a responsable merged this file into another one (the same family entered twice). */
+    merged_into: 'text',
+    merged_at: 'text',
     created_at: 'text',
     updated_at: 'text',
   }),
@@ -90,6 +114,100 @@ export const entities = {
     paid_at: 'text',
     created_at: 'text',
   }),
+  /** Inscription: a child enrolled in a periscolaire unit, at a site, for a school year. */
+  inscriptions: cols({
+    id: 'text',
+    family_id: 'text',
+    child_id: 'text',
+    unit_id: 'text',
+    site_id: 'text',
+    school_year: 'text',
+    status: 'text',
+    created_at: 'text',
+    updated_at: 'text',
+  }),
+  /** Town data: a supporting document the town asks for, for whom and in which situations. */
+  document_requirements: cols({
+    id: 'text',
+    label: 'text',
+    /** One piece for the family, one per guardian, one per child. */
+    per: 'text',
+    /** Comma list of situations (src/shared/domain/documents.ts). */
+    needed_for: 'text',
+    mandatory: 'bool',
+    sort: 'int',
+    active: 'bool',
+    updated_at: 'text',
+  }),
+  /** Town data: a kind of paper, the requirement it proves and how long it is valid. */
+  document_types: cols({
+    id: 'text',
+    label: 'text',
+    requirement_id: 'text',
+    rule_kind: 'text',
+    rule_value: 'int',
+    rule_day: 'text',
+    /** False: a kind the town refuses for its requirement (an avis d'imposition as proof of address). */
+    accepted: 'bool',
+    keep_scan: 'text',
+    sort: 'int',
+    active: 'bool',
+    updated_at: 'text',
+  }),
+  /** A supporting document checked at the counter (a fact). The scan itself stays on the workstation. */
+  documents: cols({
+    id: 'text',
+    family_id: 'text',
+    /** Whose piece it is; null: the family's. */
+    person_id: 'text',
+    requirement_id: 'text',
+    type_id: 'text',
+    document_date: 'text',
+    valid_until: 'text',
+    status: 'text',
+    refusal_reason: 'text',
+    storage: 'text',
+    scan_sha256: 'text',
+    scan_mime: 'text',
+    scan_size: 'int',
+    scan_name: 'text',
+    school_year: 'text',
+    checked_by: 'text',
+    checked_at: 'text',
+    workstation_id: 'text',
+    created_at: 'text',
+    updated_at: 'text',
+  }),
+  /** Dossier tous services: one per family and school year. */
+  dossiers: cols({
+    id: 'text',
+    family_id: 'text',
+    school_year: 'text',
+    status: 'text',
+    validated_by: 'text',
+    validated_at: 'text',
+    created_at: 'text',
+    updated_at: 'text',
+  }),
+  /** Quotient familial history: the value in force on a day is the latest valid_from on or before it. */
+  quotients: cols({
+    id: 'text',
+    family_id: 'text',
+    /** Whole euros. */
+    value: 'int',
+    source: 'text',
+    reference_month: 'text',
+    valid_from: 'text',
+    annual_income_cents: 'int',
+    monthly_benefits_cents: 'int',
+    /** Parts × 2 (2.5 parts → 5): no floats. */
+    parts_x2: 'int',
+    document_id: 'text',
+    agent_id: 'text',
+    created_at: 'text',
+  }),
+  /** Town options (key → value), edited by a responsable. */
+  town_options: cols({ id: 'text', value: 'text', updated_at: 'text' }),
   /** One row per field a fact changed (src/shared/commands: families.updateContacts). */
   field_history: cols({
     id: 'text',
@@ -139,11 +257,20 @@ export const entityEnums = {
   agents: { role: ['accueil', 'regisseur', 'responsable'] },
   schools: { kind: ['maternelle', 'elementaire', 'primaire'] },
   units: { levels: ['tous', 'maternelle', 'elementaire'] },
-  families: { caisse: ['CAF', 'MSA'] },
+  families: { caisse: ['CAF', 'MSA', 'autre'] },
   persons: { civility: ['M.', 'Mme'], sex: ['F', 'M'] },
   family_members: { role: ['RL1', 'RL2', 'enfant', 'contact'] },
   schoolings: { level: ['TPS', 'PS', 'MS', 'GS', 'CP', 'CE1', 'CE2', 'CM1', 'CM2'] },
   reservations: { state: ['reserve', 'annule'], channel: ['guichet', 'portail'] },
+  inscriptions: { status: ['active', 'terminee'] },
+  document_requirements: { per: ['family', 'guardian', 'child'] },
+  document_types: {
+    rule_kind: ['months', 'days', 'school_year', 'until', 'vaccinations', 'none'],
+    keep_scan: ['optional', 'never'],
+  },
+  documents: { status: ['recue', 'validee', 'refusee', 'expiree'], storage: ['scan', 'vu'] },
+  dossiers: { status: ['incomplet', 'complet', 'valide'] },
+  quotients: { source: ['caf', 'msa', 'avis_imposition', 'manuel', 'calcul'] },
   field_history: { channel: ['guichet', 'portail'] },
   flags: { kind: ['rule', 'conflict', 'missing'], status: ['open', 'resolved'] },
 } as const satisfies Partial<{ [E in EntityName]: Partial<Record<keyof (typeof entities)[E], readonly string[]>> }>
@@ -166,6 +293,13 @@ export const entityOrder: readonly EntityName[] = [
   'schoolings',
   'families',
   'family_members',
+  'inscriptions',
+  'document_requirements',
+  'document_types',
+  'documents',
+  'dossiers',
+  'quotients',
+  'town_options',
   'reservations',
   'payments',
   'field_history',

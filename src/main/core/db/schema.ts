@@ -69,6 +69,15 @@ export const families = sqliteTable(
     caisse: text('caisse', { enum: entityEnums.families.caisse }),
     allocataireNumber: text('allocataire_number'),
     paperlessInvoices: bool('paperless_invoices'),
+    resident: bool('resident'),
+    separatedParents: bool('separated_parents'),
+    hosted: bool('hosted'),
+    payerPersonId: text('payer_person_id'),
+    consentQfApi: bool('consent_qf_api'),
+    consentImage: bool('consent_image'),
+    consentEmergencyCare: bool('consent_emergency_care'),
+    mergedInto: text('merged_into'),
+    mergedAt: text('merged_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -88,6 +97,14 @@ export const persons = sqliteTable('persons', {
   phoneWork: text('phone_work'),
   email: text('email'),
   profession: text('profession'),
+  birthCommune: text('birth_commune'),
+  birthCountry: text('birth_country'),
+  addressLine1: text('address_line1'),
+  addressLine2: text('address_line2'),
+  postcode: text('postcode'),
+  city: text('city'),
+  employer: text('employer'),
+  pai: bool('pai'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, () => [enumCheck('persons', 'civility'), enumCheck('persons', 'sex')])
@@ -256,6 +273,153 @@ export const payments = sqliteTable(
   },
   (t) => [index('payments_family_idx').on(t.familyId), uniqueIndex('payments_transaction_uq').on(t.transactionId)],
 )
+
+/** Inscription: a child enrolled in a periscolaire unit, at a site, for a school year. */
+export const inscriptions = sqliteTable(
+  'inscriptions',
+  {
+    id: id(),
+    familyId: text('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    childId: text('child_id')
+      .notNull()
+      .references(() => persons.id),
+    unitId: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => schools.id),
+    schoolYear: text('school_year').notNull(),
+    status: text('status', { enum: entityEnums.inscriptions.status }).notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('inscriptions_family_idx').on(t.familyId, t.schoolYear),
+    index('inscriptions_child_idx').on(t.childId, t.unitId, t.schoolYear),
+    enumCheck('inscriptions', 'status'),
+  ],
+)
+
+/** Town data: a supporting document the town asks for, for whom, in which situations. */
+export const documentRequirements = sqliteTable('document_requirements', {
+  id: text('id').primaryKey(),
+  label: text('label').notNull(),
+  per: text('per', { enum: entityEnums.document_requirements.per }).notNull(),
+  neededFor: text('needed_for').notNull(),
+  mandatory: integer('mandatory', { mode: 'boolean' }).notNull().default(true),
+  sort: integer('sort').notNull().default(0),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+  updatedAt: text('updated_at').notNull(),
+}, () => [enumCheck('document_requirements', 'per')])
+
+/** Town data: a kind of paper, the requirement it proves and its validity rule. */
+export const documentTypes = sqliteTable(
+  'document_types',
+  {
+    id: text('id').primaryKey(),
+    label: text('label').notNull(),
+    requirementId: text('requirement_id')
+      .notNull()
+      .references(() => documentRequirements.id),
+    ruleKind: text('rule_kind', { enum: entityEnums.document_types.rule_kind }).notNull(),
+    ruleValue: integer('rule_value'),
+    ruleDay: text('rule_day'),
+    accepted: integer('accepted', { mode: 'boolean' }).notNull().default(true),
+    keepScan: text('keep_scan', { enum: entityEnums.document_types.keep_scan }).notNull(),
+    sort: integer('sort').notNull().default(0),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('document_types_requirement_idx').on(t.requirementId),
+    enumCheck('document_types', 'rule_kind'),
+    enumCheck('document_types', 'keep_scan'),
+  ],
+)
+
+/** A supporting document checked at the counter (a fact). Scans stay on the workstation (data folder). */
+export const documents = sqliteTable(
+  'documents',
+  {
+    id: id(),
+    familyId: text('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    personId: text('person_id'),
+    requirementId: text('requirement_id').notNull(),
+    typeId: text('type_id').notNull(),
+    documentDate: text('document_date').notNull(),
+    validUntil: text('valid_until'),
+    status: text('status', { enum: entityEnums.documents.status }).notNull(),
+    refusalReason: text('refusal_reason'),
+    storage: text('storage', { enum: entityEnums.documents.storage }).notNull(),
+    scanSha256: text('scan_sha256'),
+    scanMime: text('scan_mime'),
+    scanSize: integer('scan_size'),
+    scanName: text('scan_name'),
+    schoolYear: text('school_year').notNull(),
+    checkedBy: text('checked_by'),
+    checkedAt: text('checked_at').notNull(),
+    workstationId: text('workstation_id'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('documents_family_idx').on(t.familyId, t.schoolYear),
+    enumCheck('documents', 'status'),
+    enumCheck('documents', 'storage'),
+  ],
+)
+
+/** Dossier tous services: one per family and school year. */
+export const dossiers = sqliteTable(
+  'dossiers',
+  {
+    id: id(),
+    familyId: text('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    schoolYear: text('school_year').notNull(),
+    status: text('status', { enum: entityEnums.dossiers.status }).notNull(),
+    validatedBy: text('validated_by'),
+    validatedAt: text('validated_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('dossiers_family_year_uq').on(t.familyId, t.schoolYear), enumCheck('dossiers', 'status')],
+)
+
+/** Quotient familial history (whole euros); in force on a day: the latest valid_from on or before it. */
+export const quotients = sqliteTable(
+  'quotients',
+  {
+    id: id(),
+    familyId: text('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    value: integer('value').notNull(),
+    source: text('source', { enum: entityEnums.quotients.source }).notNull(),
+    referenceMonth: text('reference_month'),
+    validFrom: text('valid_from').notNull(),
+    annualIncomeCents: integer('annual_income_cents'),
+    monthlyBenefitsCents: integer('monthly_benefits_cents'),
+    partsX2: integer('parts_x2'),
+    documentId: text('document_id'),
+    agentId: text('agent_id'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('quotients_family_idx').on(t.familyId, t.validFrom), enumCheck('quotients', 'source')],
+)
+
+/** Town options (key → value), edited by a responsable. */
+export const townOptions = sqliteTable('town_options', {
+  id: text('id').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: text('updated_at').notNull(),
+})
 
 /** Field history: one row per field a fact changed (old and new value, who, when, channel). */
 export const fieldHistory = sqliteTable(
