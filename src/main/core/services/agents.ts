@@ -78,11 +78,22 @@ export async function attemptLogin(sqlite: Database.Database, loginRaw: string, 
     | { failures: number; blockedUntil: number }
     | undefined
   if (throttle && throttle.blockedUntil > nowMs) {
-    const retryAfterSeconds = Math.ceil((throttle.blockedUntil - nowMs) / 1000)
-    return {
-      ok: false,
-      agentId: null,
-      error: new DomainError('LOGIN_THROTTLED', 'Too many failed attempts', { retryAfterSeconds }),
+    // A wait never lasts longer than the failures imposed: when the clock was set back (or the
+    // row was written under a clock that ran ahead), the wait restarts from now instead of
+    // refusing the right password for as long as the clock was off.
+    const longestMs = throttleDelaySeconds(throttle.failures) * 1000
+    let blockedUntil = throttle.blockedUntil
+    if (blockedUntil - nowMs > longestMs) {
+      blockedUntil = nowMs + longestMs
+      sqlite.prepare('UPDATE login_throttle SET blocked_until = ? WHERE login = ?').run(blockedUntil, login)
+    }
+    const retryAfterSeconds = Math.ceil((blockedUntil - nowMs) / 1000)
+    if (retryAfterSeconds > 0) {
+      return {
+        ok: false,
+        agentId: null,
+        error: new DomainError('LOGIN_THROTTLED', 'Too many failed attempts', { retryAfterSeconds }),
+      }
     }
   }
   const agent = sqlite.prepare(`${SELECT_AGENT} WHERE login = ?`).get(login) as AgentRow | undefined
