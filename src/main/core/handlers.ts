@@ -16,10 +16,10 @@ import {
   payloadForRetry,
   resolveRejection,
 } from './sync/rejections'
-import { runCommand } from '@shared/commands'
 import { DomainError, type SyncStatus } from '@shared/contract'
 import { v7 as uuidv7 } from 'uuid'
 import type { HandlerContext } from './router'
+import { runShared } from './run-shared'
 
 /** Demo agents (demo town only): shown on the login screen when the town is the demo one. */
 export { DEMO_AGENTS }
@@ -126,23 +126,6 @@ export const handlers: HandlersFor<typeof contract> = {
       return { items: listFlags(ctx.sqlite) }
     },
   },
-}
-
-/**
- * Runs a shared command (src/shared/commands) on the local database inside the caller's
- * transaction, and queues it for the portal, which will run the same rules again.
- */
-async function runShared(ctx: HandlerContext, name: string, payload: unknown): Promise<void> {
-  // The command's id is the outbox row's (the first command a handler emits takes ctx.commandId):
-  // the rows it derives (field history) get the same ids here and on the portal.
-  await runCommand(ctx.store.commandTx(), name, payload, {
-    at: ctx.now.toISOString(),
-    agentId: ctx.agent?.id ?? null,
-    workstationId: ctx.settings.workstationId,
-    channel: 'guichet',
-    commandId: ctx.commandId,
-  })
-  ctx.emit(name, payload)
 }
 
 function notEnrolled(ctx: HandlerContext): SyncStatus {

@@ -28,8 +28,13 @@ export interface HandlerContext {
   readonly store: SqliteEntityStore
   /** Names the record the call concerns, for the journal. */
   record(entity: string, id: string): void
-  /** Queues a command for the portal (outbox row in this transaction). */
-  emit(name: string, payload: unknown): void
+  /**
+   * Queues a command for the portal (outbox row in this transaction). `commandId`: from
+   * `newCommandId()` (default: the first command takes `commandId`, the next ones new ids).
+   */
+  emit(name: string, payload: unknown, commandId?: string): void
+  /** The id of the next command this call queues: `commandId` first, then new UUIDv7s. */
+  newCommandId(): string
   /** The core's services (sync engine…), for handlers that orchestrate I/O (`io` endpoints). */
   readonly services: CoreServices
 }
@@ -165,6 +170,7 @@ export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
 
     let record: { entity: string; id: string } | null = null
     const emitted: Array<{ name: string; payload: unknown }> = []
+    let issued = 0
     const ctx: HandlerContext = {
       sqlite,
       db: opts.db,
@@ -177,10 +183,14 @@ export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
       record(entity, id) {
         record = { entity, id }
       },
-      emit(name, payload) {
+      newCommandId() {
+        issued += 1
+        return issued === 1 ? ctx.commandId : uuidv7({ msecs: now.getTime() })
+      },
+      emit(name, payload, commandId) {
         if (def.kind !== 'command' || !def.sync) throw new Error(`${action} may not queue commands for the portal`)
         appendOutbox(sqlite, {
-          commandId: emitted.length === 0 ? ctx.commandId : uuidv7({ msecs: now.getTime() }),
+          commandId: commandId ?? ctx.newCommandId(),
           name,
           payload,
           agentId: agent?.id ?? session.agentId,
