@@ -20,7 +20,7 @@
  * check day is the day the agent checks it).
  */
 import { frenchDay } from './reservations'
-import { addDays, addMonths, assertDay, assertSchoolYear, schoolYearBounds } from './schoolYear'
+import { addDays, addMonths, assertDay, assertSchoolYear, daysBetween, schoolYearBounds } from './schoolYear'
 
 export type ValidityRule =
   | { kind: 'months'; months: number }
@@ -332,4 +332,248 @@ export function ruleOfType(type: Pick<DocumentTypeRow, 'id' | 'rule_kind' | 'rul
       throw bad(`règle inconnue ${String(never)}`)
     }
   }
+}
+
+/**
+ * The rule a recorded document is judged by: its type's rule, except that a 'none' document
+ * with its own valid_until (a pièce d'identité: the agent types the expiry date printed on
+ * it) ends on that day.
+ */
+export function ruleForDocument(
+  type: Pick<DocumentTypeRow, 'id' | 'rule_kind' | 'rule_value' | 'rule_day'>,
+  doc: Pick<DocumentRow, 'valid_until'>,
+  schoolYear: string,
+): ValidityRule | 'vaccinations' | 'none' {
+  const rule = ruleOfType(type, schoolYear)
+  if (rule === 'none' && doc.valid_until !== null) return { kind: 'until', day: doc.valid_until }
+  return rule
+}
+
+/**
+ * One document judged on `checkDay` by its type's rule (the kind's acceptance and the agent's
+ * own refusal are the checklist's business). `birthDate` is needed for vaccinations.
+ */
+export function documentValidity(
+  type: Pick<DocumentTypeRow, 'id' | 'rule_kind' | 'rule_value' | 'rule_day'>,
+  doc: Pick<DocumentRow, 'document_date' | 'valid_until'>,
+  ctx: { schoolYear: string; checkDay: string; birthDate?: string | null },
+): Validity {
+  const rule = ruleForDocument(type, doc, ctx.schoolYear)
+  if (rule === 'vaccinations') {
+    if (!ctx.birthDate) throw new RangeError(`type de pièce ${type.id} : la date de naissance est nécessaire pour les vaccinations`)
+    const { valid, until, reason } = vaccinationValidity({ birthDate: ctx.birthDate, lastVaccinationDate: doc.document_date, checkDay: ctx.checkDay })
+    return { valid, until, reason }
+  }
+  if (rule === 'none') {
+    assertDay(doc.document_date, 'date du document')
+    assertDay(ctx.checkDay, 'jour du contrôle')
+    return doc.document_date > ctx.checkDay ? no(null, futureReason(doc.document_date)) : ok(null)
+  }
+  return pieceValidity(rule, doc.document_date, ctx.checkDay)
+}
+
+// ---- the checklist -----------------------------------------------------------------------
+
+export interface ChecklistPerson {
+  id: string
+  /** As the agent reads it in the label: "Léa", "Marie Lefèvre". */
+  name: string
+}
+
+export interface ChecklistChild extends ChecklistPerson {
+  birth_date: string
+  /** The child has a PAI (health plan): adds the 'pai' situation for that child. */
+  pai: boolean
+  /** The child's own situations for the year (e.g. 'new_school', 'first_enrolment'). */
+  situations?: readonly Situation[]
+}
+
+export interface ChecklistInput {
+  familyId: string
+  requirements: readonly RequirementRow[]
+  types: readonly DocumentTypeRow[]
+  /** The family's situations for the school year (school, periscolaire, resident, tariff, separated, hosted…). */
+  situations: readonly Situation[]
+  guardians: readonly ChecklistPerson[]
+  children: readonly ChecklistChild[]
+  /**
+   * The family's documents, plus the documents of its children recorded in another family
+   * (shared custody): a child's piece serves both families, a family's piece only its own.
+   */
+  documents: readonly DocumentRow[]
+  schoolYear: string
+  /** The day the checklist is judged (the counter's today). */
+  checkDay: string
+  /** A valid piece whose last day is within this many days of checkDay is 'expiring' (default 30). */
+  expiringSoonDays?: number
+}
+
+export type ChecklistState = 'missing' | 'valid' | 'expiring' | 'refused'
+
+export interface ChecklistItem {
+  /** requirement_id + ':' + person id, or ':famille' for the family's pieces. */
+  key: string
+  requirement_id: string
+  /** null: the family's piece. */
+  person_id: string | null
+  /** "Justificatif de domicile", "Carnet de vaccination — Léa". */
+  label: string
+  mandatory: boolean
+  state: ChecklistState
+  /** valid / expiring: the last valid day (null: no end). */
+  until: string | null
+  /**
+   * refused: why ("Facture EDF du 02/01/2026 : plus de 3 mois"). missing: why the piece on
+   * file no longer serves, when there is one (an expired piece, last year's attestation), else null.
+   */
+  reason: string | null
+  /** The document the state comes from (null when none is on file). */
+  document: DocumentRow | null
+  type: DocumentTypeRow | null
+}
+
+const lowerFirst = (s: string) => s.charAt(0).toLocaleLowerCase('fr') + s.slice(1)
+
+/** The Paris calendar day of an ISO instant (checked_at), without Node. */
+function parisDayOf(instant: string): string | null {
+  const t = Date.parse(instant)
+  if (!Number.isFinite(t)) return null
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(t))
+}
+
+interface Judged {
+  doc: DocumentRow
+  type: DocumentTypeRow | null
+  state: ChecklistState
+  until: string | null
+  reason: string | null
+}
+
+function judge(doc: DocumentRow, types: ReadonlyMap<string, DocumentTypeRow>, req: RequirementRow, input: ChecklistInput, birthDate: string | null): Judged {
+  const type = types.get(doc.type_id) ?? null
+  const label = type?.label ?? 'Pièce'
+  if (doc.status === 'refusee') {
+    const why = doc.refusal_reason?.trim() || 'refusée au guichet'
+    return { doc, type, state: 'refused', until: null, reason: `${label} du ${frenchDay(doc.document_date)} : ${why}` }
+  }
+  if (!type) return { doc, type, state: 'refused', until: null, reason: `type de pièce inconnu (${doc.type_id})` }
+  if (!type.accepted) return { doc, type, state: 'refused', until: null, reason: `${type.label} : n'est pas accepté comme ${lowerFirst(req.label)}` }
+  if (type.rule_kind === 'vaccinations' && !birthDate)
+    return { doc, type, state: 'refused', until: null, reason: `${type.label} : date de naissance inconnue, vaccinations non vérifiables` }
+  const at = (day: string) => documentValidity(type, doc, { schoolYear: input.schoolYear, checkDay: day, birthDate })
+  const now = at(input.checkDay)
+  if (now.valid) {
+    const soon = now.until !== null && daysBetween(input.checkDay, now.until) <= (input.expiringSoonDays ?? 30)
+    return { doc, type, state: soon ? 'expiring' : 'valid', until: now.until, reason: null }
+  }
+  const text = refusalText(type.label, doc.document_date, now)
+  // Valid on the day it was checked (or recorded for another school year) and not any more:
+  // it has expired, a new piece is needed. Invalid from the start: refused.
+  const checkedDay = parisDayOf(doc.checked_at)
+  const lapsed =
+    doc.school_year !== input.schoolYear ||
+    (checkedDay !== null && checkedDay < input.checkDay && checkedDay >= doc.document_date && at(checkedDay).valid)
+  return { doc, type, state: lapsed ? 'missing' : 'refused', until: now.until, reason: text }
+}
+
+const usable = (j: Judged) => j.state === 'valid' || j.state === 'expiring'
+
+/** Which of several judged pieces for one (requirement, person) the checklist shows. */
+function pick(judged: readonly Judged[]): Judged | null {
+  const good = judged.filter(usable)
+  if (good.length > 0) {
+    // The one valid longest (no end first), then the most recent document, then the last recorded.
+    return good.reduce((a, b) => {
+      const ua = a.until ?? '9999-12-31'
+      const ub = b.until ?? '9999-12-31'
+      if (ua !== ub) return ub > ua ? b : a
+      if (a.doc.document_date !== b.doc.document_date) return b.doc.document_date > a.doc.document_date ? b : a
+      return b.doc.created_at >= a.doc.created_at ? b : a
+    })
+  }
+  // None serves: the last one recorded says why.
+  return judged.reduce<Judged | null>((a, b) => {
+    if (a === null) return b
+    if (a.doc.created_at !== b.doc.created_at) return b.doc.created_at > a.doc.created_at ? b : a
+    return b.doc.document_date >= a.doc.document_date ? b : a
+  }, null)
+}
+
+/** The requirement's situations, from its comma list. */
+export function neededFor(req: Pick<RequirementRow, 'needed_for'>): Situation[] {
+  return req.needed_for
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s): s is Situation => (situations as readonly string[]).includes(s))
+}
+
+/**
+ * The checklist of a family's dossier for a school year: one item per required piece (per
+ * the family, each guardian or each child, as the requirement says), in the requirements'
+ * order. A requirement applies when one of its needed_for situations is the family's (for a
+ * child: the family's or the child's own, 'pai' when the child has a PAI; for the family's and
+ * the guardians' pieces: the family's or any child's).
+ *
+ * Each item's state: 'valid' / 'expiring' (the best piece on file; expiring when its last day
+ * is within expiringSoonDays), 'refused' (the agent refused it, the town refuses that kind, or
+ * it was already out of validity when checked, with the reason), 'missing' (nothing on file,
+ * or the piece on file has expired since it was checked or belongs to another school year:
+ * the reason says so). When several pieces are on file for one (requirement, person), a
+ * usable one wins (the one valid longest, then the latest document); else the latest recorded
+ * says why.
+ */
+export function checklist(input: ChecklistInput): ChecklistItem[] {
+  assertSchoolYear(input.schoolYear)
+  assertDay(input.checkDay, 'jour du contrôle')
+  const types = new Map(input.types.map((t) => [t.id, t]))
+  const family = new Set<Situation>(input.situations)
+  const anyChild = new Set<Situation>(family)
+  const childSituations = new Map<string, Set<Situation>>()
+  for (const c of input.children) {
+    const own = new Set<Situation>([...family, ...(c.situations ?? []), ...(c.pai ? (['pai'] as const) : [])])
+    childSituations.set(c.id, own)
+    for (const s of own) anyChild.add(s)
+  }
+  const birthDates = new Map(input.children.map((c) => [c.id, c.birth_date]))
+  const items: ChecklistItem[] = []
+  const requirements = [...input.requirements].filter((r) => r.active).sort((a, b) => a.sort - b.sort || a.id.localeCompare(b.id))
+  for (const req of requirements) {
+    const needs = neededFor(req)
+    const applies = (set: ReadonlySet<Situation>) => needs.some((s) => set.has(s))
+    const targets: (ChecklistPerson | null)[] =
+      req.per === 'family'
+        ? applies(anyChild)
+          ? [null]
+          : []
+        : req.per === 'guardian'
+          ? applies(anyChild)
+            ? [...input.guardians]
+            : []
+          : input.children.filter((c) => applies(childSituations.get(c.id) ?? family))
+    for (const person of targets) {
+      const docs = input.documents.filter(
+        (d) => d.requirement_id === req.id && (person === null ? d.person_id === null && d.family_id === input.familyId : d.person_id === person.id),
+      )
+      const birthDate = person ? (birthDates.get(person.id) ?? null) : null
+      const chosen = pick(docs.map((d) => judge(d, types, req, input, birthDate)))
+      items.push({
+        key: `${req.id}:${person?.id ?? 'famille'}`,
+        requirement_id: req.id,
+        person_id: person?.id ?? null,
+        label: person ? `${req.label} — ${person.name}` : req.label,
+        mandatory: req.mandatory,
+        state: chosen?.state ?? 'missing',
+        until: chosen && usable(chosen) ? chosen.until : null,
+        reason: chosen?.reason ?? null,
+        document: chosen?.doc ?? null,
+        type: chosen?.type ?? null,
+      })
+    }
+  }
+  return items
+}
+
+/** The dossier's status from its checklist: complet when every mandatory piece is valid or expiring. */
+export function dossierStatus(items: readonly Pick<ChecklistItem, 'mandatory' | 'state'>[]): 'incomplet' | 'complet' {
+  return items.every((i) => !i.mandatory || i.state === 'valid' || i.state === 'expiring') ? 'complet' : 'incomplet'
 }
