@@ -69,6 +69,7 @@ interface PersonInput {
 export function addFamily(
   sqlite: Database.Database,
   f: { code: string; name: string; city?: string; members: PersonInput[] },
+  opts: { index?: boolean } = {},
 ): string {
   const familyId = uuidv7()
   sqlite.transaction(() => {
@@ -100,7 +101,7 @@ export function addFamily(
           .run(uuidv7(), personId, school.id, m.level, `${m.level}-A`, '2026-2027')
       }
     }
-    reindexFamilies(sqlite, [familyId])
+    if (opts.index !== false) reindexFamilies(sqlite, [familyId])
   })()
   return familyId
 }

@@ -110,14 +110,22 @@ describe('database open and migrations', () => {
     // The database as version 0002 left it, with a family, its members, a schooling, a booking and an agent.
     const old = await openDatabase({ file, migrationsFolder: olderMigrations(3) })
     addAgents(old.sqlite)
-    const familyId = addFamily(old.sqlite, {
-      code: '12345B',
-      name: 'Lefèvre',
-      members: [
-        { role: 'RL1', firstNames: 'Anne', lastName: 'Lefèvre' },
-        { role: 'enfant', firstNames: 'Léo', lastName: 'Lefèvre', level: 'CP' },
-      ],
-    })
+    const familyId = addFamily(
+      old.sqlite,
+      {
+        code: '12345B',
+        name: 'Lefèvre',
+        members: [
+          { role: 'RL1', firstNames: 'Anne', lastName: 'Lefèvre' },
+          { role: 'enfant', firstNames: 'Léo', lastName: 'Lefèvre', level: 'CP' },
+        ],
+      },
+      // Today's search documents read columns version 0002 did not have: its index row is written as it was then.
+      { index: false },
+    )
+    old.sqlite
+      .prepare(`INSERT INTO family_search (family_id, summary, family, names, other) VALUES (?, '{}', 'lefevre', 'anne lefevre leo', '12345B')`)
+      .run(familyId)
     old.sqlite.exec(`INSERT INTO units (id, label, levels, default_capacity) VALUES ('cantine', 'Cantine', 'tous', 100)`)
     const child = old.sqlite.prepare(`SELECT person_id FROM schoolings`).pluck().get() as string
     const site = old.sqlite.prepare(`SELECT id FROM schools`).pluck().get() as string
@@ -128,8 +136,14 @@ describe('database open and migrations', () => {
       )
       .run(familyId, child, site)
     const tables = ['agents', 'families', 'persons', 'family_members', 'schoolings', 'schools', 'units', 'reservations']
+    // The columns version 0002 had (later versions add some: they are compared on the rows that were there).
+    const columns = Object.fromEntries(
+      tables.map((t) => [t, old.sqlite.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(t) as string[]]),
+    )
     const dump = (db: Database.Database) =>
-      Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY id`).all()]))
+      Object.fromEntries(
+        tables.map((t) => [t, db.prepare(`SELECT ${columns[t]!.map((c) => `"${c}"`).join(', ')} FROM ${t} ORDER BY id`).all()]),
+      )
     const before = dump(old.sqlite)
     old.sqlite.close()
 
