@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { PORTAL_URL_TEXT, portalUrlProblem } from '../sync/portalUrl'
 import type { Result } from './errors'
+import { allAgents, command, query, type EndpointDef } from './define'
 import {
   BookInputSchema,
   BookingOptionsSchema,
@@ -20,46 +21,11 @@ import {
   LoginInputSchema,
   SearchInputSchema,
   SessionStatusSchema,
-  type Role,
 } from './schemas'
 
 export * from './errors'
+export { allAgents, command, query, type Access, type EndpointDef } from './define'
 export * from './schemas'
-
-/**
- * Who may call an endpoint: anybody (login screen), any logged-in agent, or listed roles.
- */
-export type Access = 'public' | 'agent' | readonly Role[]
-
-export interface EndpointDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
-  kind: 'query' | 'command'
-  input: I
-  output: O
-  access: Access
-  /** Commands: append an outbox row (pushed to the portal by the sync engine). */
-  sync?: boolean
-  /** Queries: journal the read (reads of a family's file are audited). */
-  journalRead?: boolean
-  /**
-   * Commands that do network I/O themselves (enrolment, sync on demand): run outside any
-   * transaction, then journaled.
-   */
-  io?: boolean
-}
-
-function query<I extends z.ZodType, O extends z.ZodType>(
-  def: Omit<EndpointDef<I, O>, 'kind' | 'sync'>,
-): EndpointDef<I, O> {
-  return { ...def, kind: 'query' }
-}
-
-function command<I extends z.ZodType, O extends z.ZodType>(
-  def: Omit<EndpointDef<I, O>, 'kind' | 'journalRead'>,
-): EndpointDef<I, O> {
-  return { ...def, kind: 'command' }
-}
-
-const allAgents = 'agent' as const
 
 /**
  * The one contract between the renderer and the core. The preload, the web shell's
