@@ -19,6 +19,7 @@
  * A document dated after the check day is always refused ("postérieur à aujourd'hui": the
  * check day is the day the agent checks it).
  */
+import { parisDay } from './dates'
 import { frenchDay } from './reservations'
 import { addDays, addMonths, assertDay, assertSchoolYear, daysBetween, schoolYearBounds } from './schoolYear'
 
@@ -434,11 +435,10 @@ export interface ChecklistItem {
 
 const lowerFirst = (s: string) => s.charAt(0).toLocaleLowerCase('fr') + s.slice(1)
 
-/** The Paris calendar day of an ISO instant (checked_at), without Node. */
+/** The Paris calendar day of an ISO instant (checked_at), null when unreadable. */
 function parisDayOf(instant: string): string | null {
   const t = Date.parse(instant)
-  if (!Number.isFinite(t)) return null
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(t))
+  return Number.isFinite(t) ? parisDay(new Date(t)) : null
 }
 
 interface Judged {
