@@ -4,7 +4,9 @@ import { Refusal, type HandlersFor } from './router'
 import { attemptLogin } from './services/agents'
 import { getFamilyFile } from './services/families'
 import { countPendingOutbox } from './services/outbox'
-import { searchFamilies } from './services/search'
+import { searchPage } from './services/search'
+import { findDuplicates } from './services/duplicates'
+import { SEARCH_PAGE } from '@shared/contract/search'
 import { bookingOptions, familyOfReservation, listReservations } from './services/reservations'
 import {
   countUnresolvedRejections,
@@ -58,7 +60,8 @@ export const handlers: HandlersFor<typeof contract> = {
     },
   },
   families: {
-    search: (ctx, input) => ({ results: searchFamilies(ctx.sqlite, input.q, input.limit ?? 20) }),
+    search: (ctx, input) => searchPage(ctx.sqlite, input.q, input.limit ?? SEARCH_PAGE),
+    findDuplicates: (ctx, input) => ({ candidates: findDuplicates(ctx.sqlite, input) }),
     get: (ctx, input) => {
       ctx.record('family', input.id)
       return getFamilyFile(ctx.sqlite, input.id)

@@ -10,6 +10,7 @@ import { createRouter } from './router'
 import { handlers, DEMO_AGENTS } from './handlers'
 import { loadSettings, saveSettings, type Settings } from './services/settings'
 import { createAgent } from './services/agents'
+import { ensureSearchIndex } from './services/search'
 import { generateTown } from './demo/generate'
 import type { CoreApi, CoreServices, Session, SyncService } from './types'
 import { createExclusive, type Exclusive } from './exclusive'
@@ -83,6 +84,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     now,
   })
   if (migration.backupFile) log(`[core] sauvegarde avant migration : ${migration.backupFile}`)
+  const reindexed = ensureSearchIndex(sqlite)
+  if (reindexed > 0) log(`[core] index de recherche reconstruit : ${reindexed} familles`)
 
   if (opts.workstationName) saveSettings(sqlite, { workstationName: opts.workstationName })
   if (opts.idleLockSeconds) saveSettings(sqlite, { idleLockSeconds: opts.idleLockSeconds })

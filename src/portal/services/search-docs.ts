@@ -23,7 +23,8 @@ const PAGE = 2_500
 export function createSearchDocsTable(out: Database.Database): void {
   out.exec(
     `CREATE TABLE IF NOT EXISTS search_docs (
-       family_id TEXT PRIMARY KEY, summary TEXT NOT NULL, family TEXT NOT NULL, names TEXT NOT NULL, other TEXT NOT NULL)`,
+       family_id TEXT PRIMARY KEY, summary TEXT NOT NULL, family TEXT NOT NULL, names TEXT NOT NULL, other TEXT NOT NULL,
+       phonetic TEXT NOT NULL)`,
   )
 }
 
@@ -42,6 +43,8 @@ const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve))
  * snapshot file; a family no longer in the file loses its document. Records the version in meta.
  */
 export async function writeSearchDocs(out: Database.Database, familyIds: Iterable<string> | 'all'): Promise<number> {
+  // All of them: the table is made again (a file of an older version has other columns).
+  if (familyIds === 'all') out.exec('DROP TABLE IF EXISTS search_docs')
   createSearchDocsTable(out)
   const ids =
     familyIds === 'all' ? (out.prepare('SELECT id FROM families ORDER BY rowid').pluck().all() as string[]) : [...new Set(familyIds)]
@@ -50,7 +53,8 @@ export async function writeSearchDocs(out: Database.Database, familyIds: Iterabl
   const families = out.prepare(`${SEARCH_FAMILIES_SQL} WHERE id IN (SELECT value FROM json_each(?))`)
   const members = out.prepare(
     `SELECT m.family_id AS familyId, m.role, p.id AS personId, p.first_names AS firstNames, p.last_name AS lastName,
-            p.birth_name AS birthName, p.phone_mobile AS phoneMobile, p.phone_home AS phoneHome, p.phone_work AS phoneWork, p.email
+            p.birth_name AS birthName, p.phone_mobile AS phoneMobile, p.phone_home AS phoneHome, p.phone_work AS phoneWork, p.email,
+            m.forbidden_pick_up AS forbiddenPickUp, p.pai
      FROM family_members m JOIN persons p ON p.id = m.person_id
      WHERE m.family_id IN (SELECT value FROM json_each(?))`,
   )
@@ -58,7 +62,9 @@ export async function writeSearchDocs(out: Database.Database, familyIds: Iterabl
     'SELECT person_id AS personId, level, school_year AS year FROM schoolings WHERE person_id IN (SELECT value FROM json_each(?))',
   )
   const remove = out.prepare('DELETE FROM search_docs WHERE family_id IN (SELECT value FROM json_each(?))')
-  const put = out.prepare('INSERT OR REPLACE INTO search_docs (family_id, summary, family, names, other) VALUES (?, ?, ?, ?, ?)')
+  const put = out.prepare(
+    'INSERT OR REPLACE INTO search_docs (family_id, summary, family, names, other, phonetic) VALUES (?, ?, ?, ?, ?, ?)',
+  )
   const writePage = out.transaction((page: string[]) => {
     const list = JSON.stringify(page)
     remove.run(list)
@@ -77,11 +83,11 @@ export async function writeSearchDocs(out: Database.Database, familyIds: Iterabl
       else byFamily.set(m.familyId, [m])
     }
     for (const family of families.all(list) as FamilyRow[]) {
+      if (family.mergedInto) continue // merged into another file: not searched
       const doc = buildSearchDoc(family, byFamily.get(family.id) ?? [])
-      put.run(family.id, JSON.stringify(doc.summary), doc.family, doc.names, doc.other)
+      put.run(family.id, JSON.stringify(doc.summary), doc.family, doc.names, doc.other, doc.phonetic)
     }
   })
-  if (familyIds === 'all') out.exec('DELETE FROM search_docs')
   for (let i = 0; i < ids.length; i += PAGE) {
     writePage(ids.slice(i, i + PAGE))
     if (i + PAGE < ids.length) await yieldNow()

@@ -16,10 +16,12 @@ import {
   DemoAgentSchema,
   Empty,
   FamilyFileSchema,
-  FamilySummarySchema,
+  DuplicateDraftSchema,
+  DuplicatesOutputSchema,
   IdSchema,
   LoginInputSchema,
   SearchInputSchema,
+  SearchOutputSchema,
   SessionStatusSchema,
 } from './schemas'
 
@@ -46,11 +48,10 @@ export const contract = {
     logout: command({ input: Empty, output: Empty, access: allAgents }),
   },
   families: {
-    search: query({
-      input: SearchInputSchema,
-      output: z.object({ results: z.array(FamilySummarySchema) }),
-      access: allAgents,
-    }),
+    /** The true total, a page of results, and why each family matched; a phonetic and typo pass when few match. */
+    search: query({ input: SearchInputSchema, output: SearchOutputSchema, access: allAgents }),
+    /** Likely existing families while a new one is typed (up to 5, strongest first). */
+    findDuplicates: query({ input: DuplicateDraftSchema, output: DuplicatesOutputSchema, access: allAgents }),
     get: query({
       input: z.strictObject({ id: IdSchema }),
       output: FamilyFileSchema,

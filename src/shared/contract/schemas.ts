@@ -43,20 +43,8 @@ export const LoginInputSchema = z.strictObject({
   password: secret({ max: 256 }),
 })
 
-export const SearchInputSchema = z.strictObject({
-  q: singleLine({ max: 100, trim: false }),
-  limit: z.number().int().min(1).max(50).optional(),
-})
-
-export const FamilySummarySchema = z.object({
-  id: IdSchema,
-  code: z.string(),
-  name: z.string(),
-  guardians: z.array(z.string()),
-  children: z.array(z.string()),
-  city: z.string(),
-})
-export type FamilySummary = z.infer<typeof FamilySummarySchema>
+// The family search and duplicate check (SearchInputSchema, FamilySummarySchema…).
+export * from './search'
 
 export const levels = ['TPS', 'PS', 'MS', 'GS', 'CP', 'CE1', 'CE2', 'CM1', 'CM2'] as const
 export const LevelSchema = z.enum(levels)

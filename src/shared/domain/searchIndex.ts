@@ -1,4 +1,5 @@
 import type { FamilySummary } from '../contract'
+import { phoneticKeys } from './phonetic'
 import { searchTerms } from './searchText'
 
 /**
@@ -11,18 +12,18 @@ import { searchTerms } from './searchText'
  * indexes a snapshot's documents only when their version is its own, and builds them itself
  * otherwise.
  */
-export const SEARCH_DOC_VERSION = 1
+export const SEARCH_DOC_VERSION = 2
 
 /** The members of families with what the documents need (SQLite, shared tables' columns). */
 export const SEARCH_MEMBERS_SQL = `
   SELECT m.family_id AS familyId, m.role, p.id AS personId, p.first_names AS firstNames, p.last_name AS lastName,
          p.birth_name AS birthName, p.phone_mobile AS phoneMobile, p.phone_home AS phoneHome,
-         p.phone_work AS phoneWork, p.email,
+         p.phone_work AS phoneWork, p.email, m.forbidden_pick_up AS forbiddenPickUp, p.pai,
          (SELECT s.level FROM schoolings s WHERE s.person_id = p.id ORDER BY s.school_year DESC LIMIT 1) AS level
   FROM family_members m JOIN persons p ON p.id = m.person_id`
 
 /** The families' own columns the documents need. */
-export const SEARCH_FAMILIES_SQL = 'SELECT id, code, name, city FROM families'
+export const SEARCH_FAMILIES_SQL = 'SELECT id, code, name, city, separated_parents AS separatedParents, merged_into AS mergedInto FROM families'
 
 export interface MemberRow {
   familyId: string
@@ -35,6 +36,10 @@ export interface MemberRow {
   phoneHome: string | null
   phoneWork: string | null
   email: string | null
+  /** family_members.forbidden_pick_up (SQLite 0/1, JSON true/false; null = no). */
+  forbiddenPickUp: number | boolean | null
+  /** persons.pai: the child has a PAI (health plan). */
+  pai: number | boolean | null
   level: string | null
 }
 
@@ -43,6 +48,10 @@ export interface FamilyRow {
   code: string
   name: string
   city: string
+  /** families.separated_parents: a custody ruling applies. */
+  separatedParents: number | boolean | null
+  /** families.merged_into: set once the file was merged into another (then it is not indexed). */
+  mergedInto: string | null
 }
 
 const ROLE_ORDER: Record<MemberRow['role'], number> = { RL1: 0, RL2: 1, enfant: 2, contact: 3 }
@@ -60,6 +69,8 @@ export interface SearchDoc {
   family: string
   names: string
   other: string
+  /** The phonetic keys of every name (src/shared/domain/phonetic.ts), for the second pass. */
+  phonetic: string
 }
 
 /** The document of one family (its members in any order: they are sorted by role, then person). */
@@ -69,19 +80,34 @@ export function buildSearchDoc(family: FamilyRow, members: MemberRow[]): SearchD
   const other: string[] = [family.code, family.city]
   const guardians: string[] = []
   const children: string[] = []
+  const forbidden: string[] = []
+  const pai: string[] = []
+  const keys = new Set<string>(phoneticKeys(family.name))
   for (const m of members) {
     names.push(m.firstNames, m.lastName)
     if (m.birthName) names.push(m.birthName)
+    for (const name of [m.firstNames, m.lastName, m.birthName]) if (name) for (const k of phoneticKeys(name)) keys.add(k)
+    if (m.forbiddenPickUp) forbidden.push(`${m.firstNames} ${m.lastName}`)
+    if (m.pai && m.role === 'enfant') pai.push(m.firstNames)
     for (const phone of [m.phoneMobile, m.phoneHome, m.phoneWork]) if (phone) other.push(phoneDigits(phone))
     if (m.email) other.push(m.email)
     if (m.role === 'RL1' || m.role === 'RL2') guardians.push(`${m.firstNames} ${m.lastName}`)
     else if (m.role === 'enfant') children.push(m.level ? `${m.firstNames} (${m.level})` : m.firstNames)
   }
   return {
-    summary: { id: family.id, code: family.code, name: family.name, guardians, children, city: family.city },
+    summary: {
+      id: family.id,
+      code: family.code,
+      name: family.name,
+      guardians,
+      children,
+      city: family.city,
+      alerts: { forbiddenPickUp: forbidden, pai, custody: Boolean(family.separatedParents) },
+    },
     family: searchTerms(family.name),
     names: searchTerms(names.join(' ')),
     other: other.join(' '),
+    phonetic: [...keys].join(' '),
   }
 }
 

@@ -193,8 +193,8 @@ function indexChunk(core: Core, state: ImportState, chunkRows: number, docs: boo
     if (range.n === 0 || range.last === null) return { rows: 0, state: { ...state, entity: state.entity + 1, lastRowid: 0 } }
     core.sqlite
       .prepare(
-        `INSERT INTO family_search (family_id, summary, family, names, other)
-         SELECT family_id, summary, family, names, other FROM snap.search_docs WHERE rowid > ? AND rowid <= ? ORDER BY rowid`,
+        `INSERT INTO family_search (family_id, summary, family, names, other, phonetic)
+         SELECT family_id, summary, family, names, other, phonetic FROM snap.search_docs WHERE rowid > ? AND rowid <= ? ORDER BY rowid`,
       )
       .run(state.lastRowid, range.last)
     return {
