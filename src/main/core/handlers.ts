@@ -22,6 +22,8 @@ import { DomainError, type SyncStatus } from '@shared/contract'
 import { v7 as uuidv7 } from 'uuid'
 import type { HandlerContext } from './router'
 import { runShared } from './run-shared'
+import { quotientsHandlers } from './areas/quotients'
+import { townHandlers } from './areas/town'
 
 /** Demo agents (demo town only): shown on the login screen when the town is the demo one. */
 export { DEMO_AGENTS }
@@ -129,6 +131,8 @@ export const handlers: HandlersFor<typeof contract> = {
       return { items: listFlags(ctx.sqlite) }
     },
   },
+  quotients: quotientsHandlers,
+  town: townHandlers,
 }
 
 function notEnrolled(ctx: HandlerContext): SyncStatus {

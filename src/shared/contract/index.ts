@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { PORTAL_URL_TEXT, portalUrlProblem } from '../sync/portalUrl'
 import type { Result } from './errors'
 import { allAgents, command, query, type EndpointDef } from './define'
+import { quotientsEndpoints } from './quotients'
+import { townEndpoints } from './town'
 import {
   BookInputSchema,
   BookingOptionsSchema,
@@ -105,6 +107,8 @@ export const contract = {
     /** A responsable settles a flagged fact with a note (shared command flags.resolve, synced). */
     resolveFlag: command({ input: ResolveFlagInputSchema, output: FlagListSchema, access: ['responsable'], sync: true }),
   },
+  quotients: quotientsEndpoints,
+  town: townEndpoints,
 } as const satisfies Record<string, Record<string, EndpointDef>>
 
 export type Contract = typeof contract
