@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { ContractError, FamilySummary } from '@shared/contract'
+import type { ContractError, FamilySearchResult } from '@shared/contract'
 import { api } from '../api'
 
 export const SEARCH_DEBOUNCE_MS = 120
@@ -12,7 +12,9 @@ export const SEARCH_MAX_LENGTH = 100
  */
 export const useSearchStore = defineStore('search', () => {
   const query = ref('')
-  const results = ref<FamilySummary[]>([])
+  const results = ref<FamilySearchResult[]>([])
+  /** How many families match in all (results holds the first page of them). */
+  const total = ref(0)
   /** The (trimmed) query the shown results answer; null when none shown. */
   const resultsFor = ref<string | null>(null)
   const selectedIndex = ref(-1)
@@ -43,6 +45,7 @@ export const useSearchStore = defineStore('search', () => {
     if (trimmed.value === '') {
       requestId++
       results.value = []
+      total.value = 0
       resultsFor.value = null
       selectedIndex.value = -1
       loading.value = false
@@ -74,12 +77,14 @@ export const useSearchStore = defineStore('search', () => {
       loading.value = false
       if (r.ok) {
         results.value = r.data.results
+        total.value = r.data.total
         resultsFor.value = q
         error.value = null
         selectedIndex.value = keepId ? r.data.results.findIndex((f) => f.id === keepId) : -1
       } else {
         error.value = r.error
         results.value = []
+        total.value = 0
         resultsFor.value = q
         selectedIndex.value = -1
       }
@@ -115,6 +120,7 @@ export const useSearchStore = defineStore('search', () => {
     inFlight = null
     query.value = ''
     results.value = []
+    total.value = 0
     resultsFor.value = null
     selectedIndex.value = -1
     loading.value = false
@@ -124,6 +130,7 @@ export const useSearchStore = defineStore('search', () => {
   return {
     query,
     results,
+    total,
     resultsFor,
     selectedIndex,
     loading,
