@@ -791,6 +791,21 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
       }
     }
 
+    // Names the approximate search relies on (issue 8: "legoff" finds Le Goff, "muler" Müller):
+    // a few drafted families take them after the draw, so that no other family changes. Only the
+    // family's own name changes (its members who bear it), never a forced Lefèvre or Jean-Baptiste.
+    for (const [at, to] of [[30, 'Le Goff'], [330, 'Le Goff'], [60, 'Müller']] as const) {
+      const d = drafts[at]
+      if (!d) continue
+      const from = d.rl1.person.lastName
+      if (from === 'Lefèvre' || d.rl1.person.firstNames === 'Jean-Baptiste' || d.rl2?.person.firstNames === 'Jean-Baptiste') continue
+      const people = [d.rl1, d.rl2, ...d.children, ...d.contacts].flatMap((m) => (m ? [m.person] : []))
+      for (const p of people) {
+        if (p.lastName === from) p.lastName = to
+        if (p.birthName === from) p.birthName = to
+      }
+    }
+
     // --- Insert, oldest file first: codes famille and ids grow with time.
     drafts.sort((a, b) => a.createdMs - b.createdMs || a.order - b.order)
 
