@@ -9,6 +9,7 @@ import { buildServer, type ServerOptions } from './http/server'
 import { openPayments, type PaymentsMode } from './payments'
 import { seedDemo, type SeedDemoOptions, type SeedDemoResult } from './services/demo'
 import { SnapshotManager } from './services/snapshots'
+import { seedTownDefaults } from './services/town-defaults'
 import { createEnrolmentCode } from './services/workstations'
 
 /**
@@ -81,6 +82,8 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
   let app: FastifyInstance | null = null
   let snapshots: SnapshotManager | null = null
   try {
+    // The default town data (document requirements and types, town options), once.
+    await seedTownDefaults(database.db)
     const logRef: { app: FastifyInstance | null } = { app: null }
     snapshots = new SnapshotManager(database.db, join(database.dataDir, 'snapshots', database.databaseId), {
       ...(opts.snapshotDebounceMs !== undefined ? { debounceMs: opts.snapshotDebounceMs } : {}),

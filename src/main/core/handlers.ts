@@ -22,6 +22,7 @@ import { DomainError, type SyncStatus } from '@shared/contract'
 import { v7 as uuidv7 } from 'uuid'
 import type { HandlerContext } from './router'
 import { runShared } from './run-shared'
+import { documentsHandlers } from './areas/documents'
 import { quotientsHandlers } from './areas/quotients'
 import { townHandlers } from './areas/town'
 
@@ -133,6 +134,7 @@ export const handlers: HandlersFor<typeof contract> = {
   },
   quotients: quotientsHandlers,
   town: townHandlers,
+  documents: documentsHandlers,
 }
 
 function notEnrolled(ctx: HandlerContext): SyncStatus {

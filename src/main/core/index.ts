@@ -12,6 +12,7 @@ import { loadSettings, saveSettings, type Settings } from './services/settings'
 import { createAgent } from './services/agents'
 import { ensureSearchIndex } from './services/search'
 import { generateTown } from './demo/generate'
+import { ensureTownDefaults } from './demo/town-defaults'
 import type { CoreApi, CoreServices, Session, SyncService } from './types'
 import { createExclusive, type Exclusive } from './exclusive'
 import { SqliteEntityStore } from './sync/store'
@@ -104,6 +105,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       today,
       schoolYear: schoolYearOf(today),
     })
+    ensureTownDefaults(sqlite)
     log(`[core] ville de démonstration créée : ${counts.families} familles en ${Date.now() - started} ms`)
   }
 

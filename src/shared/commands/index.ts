@@ -15,6 +15,7 @@ import {
   type Touched,
 } from './base'
 import { familyCommands } from './families'
+import { documentCommands, dossierBlocksBooking } from './documents'
 import { quotientCommands } from './quotients'
 import { townCommands } from './town'
 
@@ -63,7 +64,9 @@ const book: CommandDef<BookPayload> = {
     { kind: 'count', entity: 'reservations', where: { unit_id: p.unitId, site_id: p.siteId, date: p.date, state: 'reserve' } },
   ],
   async execute(tx, p, ctx) {
-    const { child } = await requireChildOfFamily(tx, p.familyId, p.childId)
+    const { family, child } = await requireChildOfFamily(tx, p.familyId, p.childId)
+    const blocked = await dossierBlocksBooking(tx, p.familyId, family, p.date)
+    if (blocked) reject('DOSSIER_INCOMPLETE', blocked)
     const unit = await tx.get('units', p.unitId)
     if (!unit) reject('UNKNOWN_UNIT', 'Ce service n’existe pas.')
     const site = await tx.get('schools', p.siteId)
@@ -340,6 +343,7 @@ export const commands = {
   ...quotientCommands,
   ...townCommands,
   ...familyCommands,
+  ...documentCommands,
 } as const
 
 export type CommandName = keyof typeof commands

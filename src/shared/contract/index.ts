@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { PORTAL_URL_TEXT, portalUrlProblem } from '../sync/portalUrl'
 import type { Result } from './errors'
 import { allAgents, command, query, type EndpointDef } from './define'
+import { documentsEndpoints } from './documents'
 import { quotientsEndpoints } from './quotients'
 import { townEndpoints } from './town'
 import {
@@ -109,6 +110,7 @@ export const contract = {
   },
   quotients: quotientsEndpoints,
   town: townEndpoints,
+  documents: documentsEndpoints,
 } as const satisfies Record<string, Record<string, EndpointDef>>
 
 export type Contract = typeof contract

@@ -1,0 +1,221 @@
+import { v7 as uuidv7 } from 'uuid'
+import { DomainError, type contract } from '@shared/contract'
+import type { ChecklistItemView, DocumentTownData, DossierView, RecordedDocument } from '@shared/contract/documents'
+import {
+  blockingItems,
+  checklistOf,
+  currentSchoolYear,
+  describeBlocking,
+  dossierId,
+  loadDossier,
+  personName,
+  TOWN_OPTION_BLOCKS_BOOKINGS,
+  townOption,
+} from '@shared/commands/documents'
+import { parisDay } from '@shared/domain/dates'
+import { dossierStatus, type DocumentRow, type DocumentTypeRow, type RequirementRow } from '@shared/domain/documents'
+import type { RecapModel } from '@shared/domain/recap'
+import { frenchDay } from '@shared/domain/reservations'
+import { nextSchoolYear, schoolYearBounds } from '@shared/domain/schoolYear'
+import type { HandlerContext, HandlersFor } from '../router'
+import { runShared } from '../run-shared'
+
+/**
+ * Supporting documents and the Dossier tous services at the counter (issue 8, items 7–9).
+ * Reads go through the shared loader (src/shared/commands/documents.ts: the same reads the
+ * facts make), so that the screen shows exactly what the facts computed.
+ */
+
+type Handlers = HandlersFor<{ documents: typeof contract.documents }>['documents']
+
+const today = (ctx: HandlerContext) => parisDay(ctx.now)
+
+function invalid(path: string, message: string): DomainError {
+  return new DomainError('INVALID_INPUT', message, { issues: [{ path, message }] })
+}
+
+/** The family's dossier for a school year, as the screen shows it. */
+export async function dossierView(ctx: HandlerContext, familyId: string, schoolYear: string): Promise<DossierView> {
+  const tx = ctx.store.commandTx()
+  const checkDay = today(ctx)
+  const data = await loadDossier(tx, familyId, schoolYear, checkDay)
+  if (!data) throw new DomainError('NOT_FOUND', `No family ${familyId}`)
+  const items = checklistOf(data)
+  const requirements = new Map(data.input.requirements.map((r) => [r.id, r]))
+  const types = new Map(data.input.types.map((t) => [t.id, t]))
+  const whose = (personId: string | null): string => {
+    if (personId === null) return 'Famille'
+    const p = data.persons.get(personId) ?? null
+    return p ? personName(p) : 'Personne d’une autre famille'
+  }
+  const recorded = (d: DocumentRow): RecordedDocument => ({
+    id: d.id,
+    requirementId: d.requirement_id,
+    personId: d.person_id,
+    typeId: d.type_id,
+    typeLabel: types.get(d.type_id)?.label ?? d.type_id,
+    whose: whose(d.person_id),
+    documentDate: d.document_date,
+    validUntil: d.valid_until,
+    status: d.status,
+    refusalReason: d.refusal_reason,
+    storage: d.storage,
+    scanName: d.scan_name,
+    schoolYear: d.school_year,
+    checkedAt: d.checked_at,
+  })
+  const start = schoolYearBounds(schoolYear).start
+  const itemViews: ChecklistItemView[] = items.map((i) => ({
+    key: i.key,
+    requirementId: i.requirement_id,
+    personId: i.person_id,
+    label: requirements.get(i.requirement_id)?.label ?? i.label,
+    whose: whose(i.person_id),
+    mandatory: i.mandatory,
+    state: i.state,
+    until: i.until,
+    reason: i.reason,
+    expiresBeforeStart: (i.state === 'valid' || i.state === 'expiring') && i.until !== null && i.until < start,
+    document: i.document ? recorded(i.document) : null,
+  }))
+  const validator = data.dossier?.validated_by ? await tx.get('agents', String(data.dossier.validated_by)) : null
+  const people: DossierView['people'] = []
+  for (const [id, p] of data.persons) {
+    const role = data.roles.get(id)
+    if (role === 'RL1' || role === 'RL2' || role === 'enfant') people.push({ id, name: personName(p), role })
+  }
+  people.sort((a, b) => (a.role === b.role ? 0 : a.role < b.role ? -1 : 1))
+  return {
+    familyId,
+    familyName: String(data.family.name ?? ''),
+    schoolYear,
+    nextSchoolYear: nextSchoolYear(schoolYear),
+    checkDay,
+    status: (data.dossier?.status as DossierView['status'] | undefined) ?? dossierStatus(items),
+    opened: data.dossier !== null,
+    validatedBy: validator ? String(validator.display_name) : data.dossier?.validated_by ? String(data.dossier.validated_by) : null,
+    validatedAt: data.dossier?.validated_at ? String(data.dossier.validated_at) : null,
+    blocking: blockingItems(items).map((i) => `${requirements.get(i.requirement_id)?.label ?? i.label}${i.person_id ? ` — ${whose(i.person_id)}` : ''} (${i.state === 'refused' ? 'refusée' : 'manquante'})`),
+    items: itemViews,
+    documents: [...data.input.documents].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0)).map(recorded),
+    people,
+    blocksBookings: (await townOption(tx, TOWN_OPTION_BLOCKS_BOOKINGS)) === 'true',
+  }
+}
+
+/** The recap model of a dossier view (what the PDF prints). */
+export function recapModel(ctx: HandlerContext, view: DossierView, family: { code: string; address: string[] }): RecapModel {
+  return {
+    townName: ctx.settings.townName,
+    familyName: view.familyName,
+    codeFamille: family.code,
+    schoolYear: view.schoolYear,
+    printedAt: ctx.now.toISOString(),
+    agentInitials: ctx.agent?.initials ?? '',
+    addressLines: family.address,
+    items: view.items.map((i) => ({
+      label: i.label,
+      whose: i.whose,
+      state: i.state,
+      documentDate: i.document?.documentDate ?? null,
+      validUntil: i.until,
+      reason: i.reason,
+      storage: i.document?.storage ?? null,
+      mandatory: i.mandatory,
+    })),
+    dossierStatus: view.status,
+    validatedBy: view.validatedBy,
+    validatedAt: view.validatedAt,
+  }
+}
+
+function requireFamily(ctx: HandlerContext, familyId: string) {
+  const family = ctx.store.getSync('families', familyId)
+  if (!family) throw new DomainError('NOT_FOUND', `No family ${familyId}`)
+  return family
+}
+
+export const documentsHandlers: Handlers = {
+  checklist: async (ctx, input) => {
+    ctx.record('family', input.familyId)
+    return dossierView(ctx, input.familyId, input.schoolYear ?? currentSchoolYear(today(ctx)))
+  },
+  types: (ctx): DocumentTownData => {
+    const requirements = (ctx.store.findSync('document_requirements', { active: true }) as unknown as RequirementRow[]).sort((a, b) => a.sort - b.sort || a.id.localeCompare(b.id))
+    const types = (ctx.store.findSync('document_types', { active: true }) as unknown as DocumentTypeRow[]).sort((a, b) => a.sort - b.sort || a.id.localeCompare(b.id))
+    return {
+      requirements: requirements.map((r) => ({ id: r.id, label: r.label, per: r.per, mandatory: r.mandatory, sort: r.sort })),
+      types: types.map((t) => ({
+        id: t.id,
+        label: t.label,
+        requirementId: t.requirement_id,
+        ruleKind: t.rule_kind,
+        ruleValue: t.rule_value,
+        ruleDay: t.rule_day,
+        accepted: t.accepted,
+        keepScan: t.keep_scan,
+        sort: t.sort,
+      })),
+    }
+  },
+  record: async (ctx, input) => {
+    requireFamily(ctx, input.familyId)
+    // Checked here, at the field, before anything is saved (the portal flags what still gets through).
+    const day = today(ctx)
+    if (input.documentDate > day) {
+      throw invalid('documentDate', `La date du document (${frenchDay(input.documentDate)}) est postérieure à aujourd’hui (${frenchDay(day)}) : vérifiez-la.`)
+    }
+    const requirement = ctx.store.getSync('document_requirements', input.requirementId)
+    if (!requirement) throw invalid('requirementId', 'Pièce demandée inconnue : choisissez-la dans la liste.')
+    const type = ctx.store.getSync('document_types', input.typeId)
+    if (!type || type.requirement_id !== input.requirementId) throw invalid('typeId', `Ce type de document ne justifie pas : ${String(requirement.label)}.`)
+    const per = String(requirement.per)
+    if (per === 'family' && input.personId !== null) throw invalid('personId', `${String(requirement.label)} : c’est une pièce de la famille, pas d’une personne.`)
+    if (per !== 'family') {
+      const link = input.personId ? ctx.store.findSync('family_members', { family_id: input.familyId, person_id: input.personId }) : []
+      const role = link[0] ? String(link[0].role) : null
+      const ok = per === 'child' ? role === 'enfant' : role === 'RL1' || role === 'RL2'
+      if (!ok) throw invalid('personId', `${String(requirement.label)} : choisissez ${per === 'child' ? 'l’enfant' : 'le responsable'} à qui est la pièce.`)
+    }
+    if (input.storage === 'scan' && type.keep_scan === 'never') {
+      throw invalid('scan', `${String(type.label)} : la commune n’en garde pas de copie ; choisissez « Vu au guichet ».`)
+    }
+    if (input.validUntil && input.validUntil < input.documentDate) {
+      throw invalid('validUntil', 'La date de fin de validité est antérieure à la date du document.')
+    }
+    const id = uuidv7({ msecs: ctx.now.getTime() })
+    ctx.record('document', id)
+    await runShared(ctx, 'documents.record', { ...input, id, validUntil: input.validUntil ?? null, refusalReason: input.refusalReason ?? null })
+    return dossierView(ctx, input.familyId, input.schoolYear)
+  },
+  validate: async (ctx, input) => {
+    requireFamily(ctx, input.familyId)
+    ctx.record('dossier', dossierId(input.familyId, input.schoolYear))
+    const data = await loadDossier(ctx.store.commandTx(), input.familyId, input.schoolYear, today(ctx))
+    const items = data ? checklistOf(data) : []
+    if (blockingItems(items).length > 0) {
+      const reason = `Le dossier ${input.schoolYear} ne peut pas être validé tant qu’il est incomplet : ${describeBlocking(items)}.`
+      throw new DomainError('RULE_REJECTED', reason, { rule: 'DOSSIER_INCOMPLETE', reason })
+    }
+    await runShared(ctx, 'dossiers.validate', input)
+    return dossierView(ctx, input.familyId, input.schoolYear)
+  },
+  renew: async (ctx, input) => {
+    requireFamily(ctx, input.familyId)
+    const schoolYear = nextSchoolYear(input.fromSchoolYear)
+    ctx.record('dossier', dossierId(input.familyId, schoolYear))
+    await runShared(ctx, 'dossiers.renew', { ...input, schoolYear })
+    return dossierView(ctx, input.familyId, schoolYear)
+  },
+  recap: async (ctx, input) => {
+    const family = requireFamily(ctx, input.familyId)
+    ctx.record('family', input.familyId)
+    const view = await dossierView(ctx, input.familyId, input.schoolYear)
+    const text = (v: unknown) => (v === null || v === undefined ? '' : String(v))
+    const address = [text(family.address_line1), text(family.address_line2), `${text(family.postcode)} ${text(family.city)}`.trim()].filter((l) => l !== '')
+    // Loaded on the first printout (pdf-lib is not needed before).
+    const { renderRecapPdf } = await import('../services/recap-pdf')
+    const bytes = await renderRecapPdf(recapModel(ctx, view, { code: text(family.code), address }))
+    return { pdfBase64: Buffer.from(bytes).toString('base64'), fileName: `recapitulatif-${text(family.code)}-${input.schoolYear}.pdf` }
+  },
+}

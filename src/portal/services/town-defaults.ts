@@ -1,0 +1,32 @@
+import { DEFAULT_DOCUMENT_REQUIREMENTS, DEFAULT_DOCUMENT_TYPES, DEFAULT_TOWN_OPTIONS, DEFAULTS_UPDATED_AT } from '@shared/domain/documentDefaults'
+import type { Row } from '@shared/sync/entities'
+import type { PortalDb } from '../db/client'
+import { EntityStore } from '../db/store'
+
+/**
+ * The town data a new portal starts with (src/shared/domain/documentDefaults.ts): the document
+ * requirements and types when their tables are empty, and each town option the portal does not
+ * have yet. Written through the change log, so that workstations receive them by pull or in
+ * their bootstrap snapshot like any other row. A responsable's later edits are never
+ * overwritten: a table the town already filled is left alone, an option already set is kept.
+ * Runs at every start (a no-op once seeded); two portals starting at once on one database
+ * take the change-log lock one after the other.
+ */
+export async function seedTownDefaults(db: PortalDb): Promise<{ rows: number }> {
+  return EntityStore.transaction(db, { commandId: null, workstationId: null }, async (store) => {
+    let written = 0
+    if ((await store.count('document_requirements', {})) === 0) {
+      written += await store.insertMany('document_requirements', DEFAULT_DOCUMENT_REQUIREMENTS as unknown as Row[])
+      if ((await store.count('document_types', {})) === 0) {
+        written += await store.insertMany('document_types', DEFAULT_DOCUMENT_TYPES as unknown as Row[])
+      }
+    }
+    const options = await store.find('town_options', {})
+    const have = new Set(options.map((o) => String(o.id)))
+    const missing = Object.entries(DEFAULT_TOWN_OPTIONS)
+      .filter(([id]) => !have.has(id))
+      .map(([id, value]): Row => ({ id, value, updated_at: DEFAULTS_UPDATED_AT }))
+    if (missing.length > 0) written += await store.insertMany('town_options', missing)
+    return { rows: written }
+  })
+}
