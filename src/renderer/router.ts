@@ -5,6 +5,7 @@ import SearchView from './views/SearchView.vue'
 import FamilyView from './views/FamilyView.vue'
 import RejectionsView from './views/RejectionsView.vue'
 import WorkstationView from './views/WorkstationView.vue'
+import TownSettingsView from './views/TownSettingsView.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -23,6 +24,7 @@ export const router = createRouter({
     { path: '/a-traiter', name: 'rejections', component: RejectionsView },
     { path: '/rejets', redirect: '/a-traiter' },
     { path: '/poste', name: 'workstation', component: WorkstationView },
+    { path: '/parametres', name: 'town-settings', component: TownSettingsView },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ],
 })

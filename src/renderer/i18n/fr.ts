@@ -2,7 +2,11 @@
  * French texts of the counter application. vue-i18n message syntax: `{name}` interpolates,
  * `|` separates plural forms, `@` starts a linked message (write `{'@'}` for a literal one).
  */
+import { quotientFr, townFr } from './town'
+
 export const fr = {
+  quotient: quotientFr,
+  town: townFr,
   app: {
     title: 'Guichet Famille',
     skipToContent: 'Aller au contenu',
