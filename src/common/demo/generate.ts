@@ -830,6 +830,7 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
         phone_work: p.phoneWork,
         email: p.email,
         profession: p.profession,
+        pai: false,
         created_at: at,
         updated_at: at,
       })
@@ -866,6 +867,12 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
         caisse: f.caisse,
         allocataire_number: f.allocataireNumber,
         paperless_invoices: f.paperless,
+        resident: f.address.city === TOWN.city,
+        separated_parents: false,
+        hosted: false,
+        consent_qf_api: false,
+        consent_image: false,
+        consent_emergency_care: false,
         created_at: new Date(f.createdMs).toISOString(),
         updated_at: new Date(updatedMs).toISOString(),
       })
