@@ -25,6 +25,7 @@ import { runShared } from './run-shared'
 import { documentsHandlers } from './areas/documents'
 import { quotientsHandlers } from './areas/quotients'
 import { townHandlers } from './areas/town'
+import { scansHandlers } from './areas/scans'
 
 /** Demo agents (demo town only): shown on the login screen when the town is the demo one. */
 export { DEMO_AGENTS }
@@ -135,6 +136,7 @@ export const handlers: HandlersFor<typeof contract> = {
   quotients: quotientsHandlers,
   town: townHandlers,
   documents: documentsHandlers,
+  scans: scansHandlers,
 }
 
 function notEnrolled(ctx: HandlerContext): SyncStatus {

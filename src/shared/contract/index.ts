@@ -5,6 +5,7 @@ import { allAgents, command, query, type EndpointDef } from './define'
 import { documentsEndpoints } from './documents'
 import { quotientsEndpoints } from './quotients'
 import { townEndpoints } from './town'
+import { scansEndpoints } from './scans'
 import {
   BookInputSchema,
   BookingOptionsSchema,
@@ -111,6 +112,7 @@ export const contract = {
   quotients: quotientsEndpoints,
   town: townEndpoints,
   documents: documentsEndpoints,
+  scans: scansEndpoints,
 } as const satisfies Record<string, Record<string, EndpointDef>>
 
 export type Contract = typeof contract
