@@ -26,17 +26,68 @@ test.describe('login', () => {
     await expect(page.getByRole('button', { name: 'Se connecter' })).toBeVisible()
   })
 
-  test('slows down repeated failures with a clear message', async ({ page, shell }) => {
+  test('slows down repeated failures: counts the wait down, then accepts the right password', async ({ page, shell }) => {
     await page.goto(shell.url)
     await page.getByLabel('Identifiant').fill('regie')
+    const submit = page.getByRole('button', { name: 'Se connecter' })
     for (let i = 0; i < 3; i++) {
       await page.getByLabel('Mot de passe').fill(`faux-${i}`)
-      await page.getByRole('button', { name: 'Se connecter' }).click()
-      await expect(page.getByRole('alert')).toBeVisible()
+      await submit.click()
+      await expect(page.getByRole('alert')).toContainText('Identifiant ou mot de passe incorrect')
     }
-    await page.getByLabel('Mot de passe').fill('faux-4')
-    await page.getByRole('button', { name: 'Se connecter' }).click()
-    await expect(page.getByRole('alert')).toContainText(/Réessayez dans \d+ secondes?/)
+    // The third failure imposes a wait: counted down, the button waits, nothing else does.
+    const wait = page.getByTestId('login-wait')
+    await expect(wait).toContainText(/Réessayez dans [12] s/)
+    await expect(submit).toBeDisabled()
+    await expect(page.getByLabel('Mot de passe')).toBeEditable()
+    await page.getByLabel('Mot de passe').fill('regie2026')
+    // Said once for screen readers, not every second.
+    await expect(page.getByTestId('login-wait-live')).toHaveText("Trop d'essais infructueux. Réessayez dans 2 secondes.")
+    await expect(page.getByTestId('login-wait-live')).toHaveAttribute('aria-live', 'polite')
+
+    // Once the wait is over, the right password typed during it is accepted at once.
+    await expect(submit).toBeEnabled({ timeout: 10_000 })
+    await expect(wait).toHaveCount(0)
+    await expect(page.getByTestId('login-wait-live')).toHaveText('Vous pouvez réessayer.')
+    await page.getByLabel('Mot de passe').press('Enter')
+    await expect(page.getByLabel('Rechercher une famille')).toBeVisible()
+    await page.getByRole('button', { name: 'Déconnexion' }).click()
+    await expect(submit).toBeVisible()
+  })
+
+  test('an attempt during the wait (window reloaded) is told how long to wait, then the right password passes', async ({ page, shell }) => {
+    await page.goto(shell.url)
+    await page.getByLabel('Identifiant').fill('responsable')
+    const submit = page.getByRole('button', { name: 'Se connecter' })
+    const wait = page.getByTestId('login-wait')
+    for (let i = 0; i < 4; i++) {
+      await expect(submit).toBeEnabled({ timeout: 10_000 })
+      await page.getByLabel('Mot de passe').fill(`faux-${i}`)
+      await submit.click()
+      await expect(page.getByRole('alert')).toContainText('Identifiant ou mot de passe incorrect')
+    }
+    await expect(wait).toContainText(/Réessayez dans [1-4] s/) // the fourth failure: 4 s
+    // A new window knows nothing of the wait: the core says it.
+    await page.reload()
+    await page.getByLabel('Identifiant').fill('responsable')
+    await page.getByLabel('Mot de passe').fill('responsable2026')
+    await submit.click()
+    await expect(page.getByRole('alert')).toContainText("Trop d'essais infructueux.")
+    await expect(page.getByRole('alert')).not.toContainText(/\d/)
+    await expect(wait).toContainText(/Réessayez dans [1-4] s/)
+    await expect(submit).toBeDisabled()
+    // Another login is not made to wait.
+    await page.getByLabel('Identifiant').fill('accueil')
+    await expect(submit).toBeEnabled()
+    await page.getByLabel('Identifiant').fill('responsable')
+    await expect(submit).toBeDisabled()
+
+    await expect(submit).toBeEnabled({ timeout: 10_000 })
+    // The "too many attempts" message goes with the wait.
+    await expect(page.getByTestId('login-error')).not.toContainText("Trop d'essais")
+    await submit.click()
+    await expect(page.getByLabel('Rechercher une famille')).toBeVisible()
+    await page.getByRole('button', { name: 'Déconnexion' }).click()
   })
 
   test('bad input gets a French message and keeps what was typed', async ({ page, shell }) => {

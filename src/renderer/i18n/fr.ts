@@ -30,6 +30,10 @@ export const fr = {
     expired: 'Votre session a pris fin. Reconnectez-vous.',
     loggedOut: 'Vous êtes déconnecté.',
     retryStatus: 'Réessayer',
+    throttled: "Trop d'essais infructueux.",
+    throttleWait: 'Réessayez dans {n} s',
+    throttleAnnounce: "Trop d'essais infructueux. Réessayez dans {n} secondes.",
+    throttleOver: 'Vous pouvez réessayer.',
     demo: {
       heading: 'Comptes de démonstration',
       hint: 'Cliquez sur une ligne pour remplir le formulaire.',
@@ -39,6 +43,13 @@ export const fr = {
       use: 'Utiliser',
       useAccount: 'Remplir avec le compte {login}',
     },
+  },
+  idle: {
+    title: 'Session bientôt verrouillée',
+    body: 'Sans activité, la session sera verrouillée dans {n} s. Ce que vous avez saisi sera conservé jusqu’à votre reconnexion.',
+    bodyAnnounce: 'Sans activité, la session sera bientôt verrouillée. Ce que vous avez saisi sera conservé jusqu’à votre reconnexion.',
+    stay: 'Rester connecté',
+    hint: 'Ou appuyez sur n’importe quelle touche.',
   },
   search: {
     heading: 'Recherche de familles',

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { AgentView, ContractError, Result, SessionStatus } from '@shared/contract'
 import { api, onAuthLost, type AuthLostCode } from '../api'
+import { captureDraft, discardDraft } from '../lib/lockDraft'
 import { useFamilyStore } from './family'
 import { useSearchStore } from './search'
 
@@ -10,7 +11,9 @@ export type LoginNotice = 'locked' | 'expired' | 'loggedOut' | null
 
 /** At most one keep-alive ping per this many ms while the agent is active. */
 export const PING_INTERVAL_MS = 30_000
-const IDLE_CHECK_MS = 1_000
+const IDLE_CHECK_MS = 500
+/** The warning shows this long before the idle lock (half the delay when the delay is short). */
+export const IDLE_WARNING_SECONDS = 30
 const ACTIVITY_EVENTS = ['keydown', 'mousedown', 'mousemove', 'wheel', 'touchstart'] as const
 
 export const useSessionStore = defineStore('session', () => {
@@ -24,6 +27,8 @@ export const useSessionStore = defineStore('session', () => {
 
   const isAuthenticated = computed(() => agent.value !== null)
   const idleLockSeconds = computed(() => status.value?.idleLockSeconds ?? 600)
+  /** Seconds left before the idle lock while the warning shows, else null. */
+  const idleWarningSeconds = ref<number | null>(null)
 
   // Activity tracking: plain variables, not reactive (mousemove fires often).
   let lastActivity = Date.now()
@@ -77,6 +82,8 @@ export const useSessionStore = defineStore('session', () => {
 
   async function logout(): Promise<void> {
     stopTracking()
+    // A deliberate logout keeps nothing of what was typed.
+    discardDraft()
     clearSensitiveState()
     agent.value = null
     notice.value = 'loggedOut'
@@ -103,6 +110,9 @@ export const useSessionStore = defineStore('session', () => {
 
   function endSession(reason: LoginNotice): void {
     stopTracking()
+    // Locked or expired under the agent's hands: keep what was being typed (in memory only, see
+    // lib/lockDraft.ts) for the same agent's next login, before the screen is emptied.
+    if (agent.value && (reason === 'locked' || reason === 'expired')) captureDraft(agent.value.id)
     clearSensitiveState()
     agent.value = null
     notice.value = reason
@@ -116,7 +126,10 @@ export const useSessionStore = defineStore('session', () => {
   function onActivity(): void {
     const now = Date.now()
     lastActivity = now
-    if (now - lastPing >= PING_INTERVAL_MS) {
+    // Any key, click or movement while the warning shows keeps the session (and tells the core).
+    const warned = idleWarningSeconds.value !== null
+    if (warned) idleWarningSeconds.value = null
+    if (warned || now - lastPing >= PING_INTERVAL_MS) {
       lastPing = now
       void ping()
     }
@@ -133,7 +146,18 @@ export const useSessionStore = defineStore('session', () => {
 
   function checkIdle(): void {
     if (!agent.value) return
-    if (Date.now() - lastActivity >= idleLockSeconds.value * 1000) void lockForIdle()
+    const leftMs = idleLockSeconds.value * 1000 - (Date.now() - lastActivity)
+    if (leftMs <= 0) {
+      void lockForIdle()
+      return
+    }
+    const warnMs = Math.min(IDLE_WARNING_SECONDS, idleLockSeconds.value / 2) * 1000
+    idleWarningSeconds.value = leftMs <= warnMs ? Math.ceil(leftMs / 1000) : null
+  }
+
+  /** The warning's « Rester connecté ». */
+  function stayConnected(): void {
+    onActivity()
   }
 
   function startTracking(): void {
@@ -156,6 +180,7 @@ export const useSessionStore = defineStore('session', () => {
     }
     if (idleTimer !== undefined) clearInterval(idleTimer)
     idleTimer = undefined
+    idleWarningSeconds.value = null
   }
 
   onAuthLost((code) => handleAuthLost(code))
@@ -169,11 +194,13 @@ export const useSessionStore = defineStore('session', () => {
     lastLogin,
     isAuthenticated,
     idleLockSeconds,
+    idleWarningSeconds,
     ensureInitialized,
     refreshStatus,
     login,
     logout,
     lockForIdle,
+    stayConnected,
     handleAuthLost,
   }
 })
