@@ -3,10 +3,13 @@
  * `|` separates plural forms, `@` starts a linked message (write `{'@'}` for a literal one).
  */
 import { quotientFr, townFr } from './town'
+import { documentsFr, dossierFr } from './documents'
 
 export const fr = {
   quotient: quotientFr,
   town: townFr,
+  documents: documentsFr,
+  dossier: dossierFr,
   app: {
     title: 'Guichet Famille',
     skipToContent: 'Aller au contenu',

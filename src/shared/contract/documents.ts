@@ -76,7 +76,7 @@ export const DossierViewSchema = z.object({
   /** Every piece recorded for the family and its children, latest first. */
   documents: z.array(RecordedDocumentSchema),
   /** Whose a piece can be (the form's select): the family, each guardian, each child. */
-  people: z.array(z.object({ id: z.string(), name: z.string(), role: z.enum(['RL1', 'RL2', 'enfant']) })),
+  people: z.array(z.object({ id: z.string(), name: z.string(), role: z.enum(['RL1', 'RL2', 'enfant']), birthDate: z.string().nullable() })),
   /** The town option: an incomplete dossier blocks new bookings. */
   blocksBookings: z.boolean(),
 })

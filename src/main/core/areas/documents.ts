@@ -82,7 +82,7 @@ export async function dossierView(ctx: HandlerContext, familyId: string, schoolY
   const people: DossierView['people'] = []
   for (const [id, p] of data.persons) {
     const role = data.roles.get(id)
-    if (role === 'RL1' || role === 'RL2' || role === 'enfant') people.push({ id, name: personName(p), role })
+    if (role === 'RL1' || role === 'RL2' || role === 'enfant') people.push({ id, name: personName(p), role, birthDate: p.birth_date ? String(p.birth_date) : null })
   }
   people.sort((a, b) => (a.role === b.role ? 0 : a.role < b.role ? -1 : 1))
   return {
