@@ -99,7 +99,7 @@ export function matchReasons(q: string, family: ReasonFamily, members: readonly 
     for (const m of members) if (m.phones.some((p) => phoneDigits(p).startsWith(digits))) add(`téléphone ${memberLabel(m).of}`)
     return out.slice(0, 3)
   }
-  const familyWords = words(family.name)
+  const familyWords = [...words(family.name), compact(family.name)]
   const codeWords = words(family.code)
   const cityWords = words(family.city)
   for (const w of foldForSearch(trimmed).split(' ').filter(Boolean).slice(0, 8)) {
@@ -111,13 +111,13 @@ export function matchReasons(q: string, family: ReasonFamily, members: readonly 
       add('nom de famille')
       continue
     }
-    const birth = members.find((m) => m.birthName && startsAny(words(m.birthName), w))
-    if (birth && !members.some((m) => startsAny(words(`${m.firstNames} ${m.lastName}`), w))) {
+    const birth = members.find((m) => m.birthName && startsAny([...words(m.birthName), compact(m.birthName)], w))
+    if (birth && !members.some((m) => startsAny(personWords(m), w))) {
       const label = memberLabel(birth)
       add(`via ${label.the}, ${birth.sex === 'M' ? 'né' : 'née'} ${birth.birthName}`)
       continue
     }
-    const byName = members.find((m) => startsAny(words(`${m.firstNames} ${m.lastName}`), w))
+    const byName = members.find((m) => startsAny(personWords(m), w))
     if (byName) {
       add(viaName(byName))
       continue
@@ -162,6 +162,11 @@ export function matchReasons(q: string, family: ReasonFamily, members: readonly 
     }
   }
   return out.slice(0, 3)
+}
+
+/** A member's first and last names' words, and the last name written in one ("legoff"). */
+function personWords(m: ReasonMember): string[] {
+  return [...words(`${m.firstNames} ${m.lastName}`), compact(m.lastName)]
 }
 
 function compact(name: string): string {

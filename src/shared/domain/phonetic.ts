@@ -61,11 +61,22 @@ export function typoBudget(length: number): number {
   return length < 5 ? 0 : length < 8 ? 1 : 2
 }
 
-/** True when `a` and `b` (folded words) are within the typo budget of the shorter one. */
+/** True when `b` is `a` with two neighbouring letters swapped ("garcai" / "garcia"). */
+function swappedOnce(a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  let i = 0
+  while (i < a.length && a[i] === b[i]) i++
+  return i + 1 < a.length && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2)
+}
+
+/**
+ * True when `a` and `b` (folded words) are within the typo budget of the shorter one: letters
+ * added, dropped or replaced (Levenshtein), two neighbouring letters swapped counting as one.
+ */
 export function withinTypos(a: string, b: string): boolean {
   const budget = typoBudget(Math.min(a.length, b.length))
   if (budget === 0 || Math.abs(a.length - b.length) > budget) return false
-  return distance(a, b) <= budget
+  return distance(a, b) <= budget || swappedOnce(a, b)
 }
 
 export type NameCloseness = 'same' | 'phonetic' | 'typo' | null

@@ -1,5 +1,5 @@
 import type { FamilySummary } from '../contract'
-import { phoneticKeys } from './phonetic'
+import { compactName, phoneticKeys } from './phonetic'
 import { searchTerms } from './searchText'
 
 /**
@@ -86,6 +86,8 @@ export function buildSearchDoc(family: FamilyRow, members: MemberRow[]): SearchD
   for (const m of members) {
     names.push(m.firstNames, m.lastName)
     if (m.birthName) names.push(m.birthName)
+    // A name of several words is also found written in one ("legoff" finds Le Goff).
+    for (const name of [m.lastName, m.birthName]) if (name && /\s/.test(name.trim())) names.push(compactName(name))
     for (const name of [m.firstNames, m.lastName, m.birthName]) if (name) for (const k of phoneticKeys(name)) keys.add(k)
     if (m.forbiddenPickUp) forbidden.push(`${m.firstNames} ${m.lastName}`)
     if (m.pai && m.role === 'enfant') pai.push(m.firstNames)
@@ -104,7 +106,7 @@ export function buildSearchDoc(family: FamilyRow, members: MemberRow[]): SearchD
       city: family.city,
       alerts: { forbiddenPickUp: forbidden, pai, custody: Boolean(family.separatedParents) },
     },
-    family: searchTerms(family.name),
+    family: searchTerms(/\s/.test(family.name.trim()) ? `${family.name} ${compactName(family.name)}` : family.name),
     names: searchTerms(names.join(' ')),
     other: other.join(' '),
     phonetic: [...keys].join(' '),

@@ -102,7 +102,10 @@ describe('search: the phonetic and typo second pass', () => {
   })
 
   it('"legoff" finds Le Goff; "muler" finds Müller; "bertrnad" (a typo) finds Bertrand', async () => {
-    expect((await search('legoff')).results.map((f) => f.id)).toEqual([ids.legoff])
+    // A name of several words is indexed written in one too: an exact match.
+    expect((await search('legoff')).results.map((f) => [f.id, f.approx, f.why])).toEqual([[ids.legoff, false, ['nom de famille']]])
+    expect((await search('garcai')).results).toEqual([]) // nobody near
+    expect((await search('bertrnad')).total).toBe(1)
     expect((await search('muler')).results.map((f) => f.id)).toEqual([ids.muller])
     const typo = await search('bertrnad')
     expect(typo.results.map((f) => f.id)).toEqual([ids.bertrand])

@@ -19,6 +19,8 @@ describe('French phonetic key and typo tolerance (issue 8)', () => {
     // Typos.
     ['lefevbre', 'Lefebvre', 'typo'],
     ['bertrnad', 'Bertrand', 'typo'],
+    ['garcai', 'Garcia', 'typo'],
+    ['garnier', 'Granier', 'typo'],
   ])('"%s" ~ "%s": %s', (typed, name, expected) => {
     expect(nameCloseness(typed, name)).toBe(expected)
   })

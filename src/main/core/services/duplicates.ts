@@ -4,6 +4,7 @@ import { compactName, nameCloseness, phoneticKey, typoBudget, withinTypos } from
 import { phoneDigits } from '@shared/domain/searchIndex'
 import { foldForSearch } from '@shared/domain/searchText'
 import { isCalendarDay } from '@shared/validation/text'
+import { nameTerms, prepared } from './search'
 
 /**
  * Likely existing families while the agent types a new one (issue 8, "duplicates before
@@ -52,13 +53,8 @@ function nameAlternatives(sqlite: Database.Database, name: string): string[] {
   for (const w of foldForSearch(name).split(' ').filter((x) => x.length >= 2)) out.push(`{family names} : "${w}"`)
   const budget = typoBudget(c.length)
   if (budget > 0) {
-    const close = (
-      sqlite
-        .prepare(`SELECT DISTINCT term FROM family_search_terms WHERE col IN ('family', 'names') AND length(term) BETWEEN ? AND ?`)
-        .pluck()
-        .all(c.length - budget, c.length + budget) as string[]
-    )
-      .filter((t) => t !== c && !/\d/.test(t) && withinTypos(t, c))
+    const close = nameTerms(sqlite, prepared(sqlite), c.length - budget, c.length + budget)
+      .filter((t) => t !== c && withinTypos(t, c))
       .slice(0, 12)
     for (const t of close) out.push(`{family names} : "${t}"`)
   }
@@ -172,8 +168,9 @@ export function findDuplicates(sqlite: Database.Database, draft: DuplicateDraft)
             const closeness = nameCloseness(name, typed)
             if (!closeness) continue
             const sameFirst = g.firstNames ? sameFirstNames(m.firstNames, g.firstNames) : false
+            const born = name === m.lastName ? '' : `, ${m.sex === 'M' ? 'né' : 'née'} ${name}`
             const r = sameFirst
-              ? { score: SCORE.sameGuardian, text: `même responsable : ${m.firstNames} ${m.lastName}` }
+              ? { score: SCORE.sameGuardian, text: `même responsable : ${m.firstNames} ${m.lastName}${born}` }
               : closeness === 'same'
                 ? { score: SCORE.guardianName, text: `même nom : ${name}` }
                 : { score: SCORE.closeGuardianName, text: `nom proche : ${typed.trim()} / ${name}` }

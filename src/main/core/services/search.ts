@@ -133,13 +133,14 @@ export function exactMatchQuery(q: string): string | null {
 export const SEARCH_SQL = 'SELECT family_id AS id, summary FROM family_search WHERE family_search MATCH ? ORDER BY rank LIMIT ?'
 const COUNT_SQL = 'SELECT count(*) FROM family_search WHERE family_search MATCH ?'
 /** Words the agent may have mistyped are compared with the indexed name words of about their length. */
-const TERMS_SQL = `SELECT DISTINCT term FROM family_search_terms WHERE col IN ('family', 'names') AND length(term) BETWEEN ? AND ?`
+const TERMS_SQL = `SELECT DISTINCT term FROM family_search_terms WHERE col IN ('family', 'names')`
 /** At most this many second-pass candidates are read to rank them (the count is exact). */
-const APPROX_READ = 200
+const APPROX_READ = 50
 /** At most this many close words stand for one mistyped word. */
 const MAX_TYPO_TERMS = 12
 
-interface Statements {
+export interface Statements {
+  mark: Database.Statement
   page: Database.Statement
   count: Database.Statement
   terms: Database.Statement
@@ -149,10 +150,11 @@ interface Statements {
 
 const statements = new WeakMap<Database.Database, Statements>()
 
-function prepared(sqlite: Database.Database): Statements {
+export function prepared(sqlite: Database.Database): Statements {
   let s = statements.get(sqlite)
   if (!s) {
     s = {
+      mark: sqlite.prepare('SELECT max(rowid) FROM family_search').pluck(),
       page: sqlite.prepare(SEARCH_SQL),
       count: sqlite.prepare(COUNT_SQL).pluck(),
       terms: sqlite.prepare(TERMS_SQL).pluck(),
@@ -168,6 +170,32 @@ function prepared(sqlite: Database.Database): Statements {
     statements.set(sqlite, s)
   }
   return s
+}
+
+/**
+ * The indexed name words (columns family and names, no digits) by length, read once and kept
+ * while the index's highest rowid stays the same (every write of a family's row gives it a new
+ * rowid; a word left over from a deleted row only adds an alternative that matches nothing).
+ */
+const termCache = new WeakMap<Database.Database, { mark: number; byLength: Map<number, string[]> }>()
+
+export function nameTerms(sqlite: Database.Database, st: Statements, minLength: number, maxLength: number): string[] {
+  const mark = (st.mark.get() as number | null) ?? 0
+  let cache = termCache.get(sqlite)
+  if (!cache || cache.mark !== mark) {
+    const byLength = new Map<number, string[]>()
+    for (const term of st.terms.all() as string[]) {
+      if (/\d/.test(term)) continue
+      const list = byLength.get(term.length)
+      if (list) list.push(term)
+      else byLength.set(term.length, [term])
+    }
+    cache = { mark, byLength }
+    termCache.set(sqlite, cache)
+  }
+  const out: string[] = []
+  for (let n = minLength; n <= maxLength; n++) out.push(...(cache.byLength.get(n) ?? []))
+  return out
 }
 
 /**
@@ -192,8 +220,8 @@ export function approxMatchQuery(sqlite: Database.Database, q: string): string |
     }
     const budget = typoBudget(w.length)
     if (budget > 0 && !st.exists.get(`{family names} : "${w}"*`)) {
-      const close = (st.terms.all(w.length - budget, w.length + budget) as string[])
-        .filter((t) => !/\d/.test(t) && withinTypos(t, w))
+      const close = nameTerms(sqlite, st, w.length - budget, w.length + budget)
+        .filter((t) => withinTypos(t, w))
         .slice(0, MAX_TYPO_TERMS)
       for (const t of close) alternatives.push(`{family names} : "${t}"`)
       if (close.length > 0) widened = true
