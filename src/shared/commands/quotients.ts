@@ -97,6 +97,8 @@ export function quotientIssues(p: QuotientPayload): Array<Pick<RaisedFlag, 'code
 
 const record: CommandDef<QuotientPayload> = {
   kind: 'fact',
+  // Recorded at the counter (a family's own page does not set its QF).
+  channels: ['guichet'],
   payload: QuotientPayload,
   touches: (p) => [{ entity: 'quotients', id: p.id }],
   reads: (): ReadHint[] => [],
