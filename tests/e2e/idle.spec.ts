@@ -92,6 +92,10 @@ test('after the lock, the same agent gets the same screen back with what was bei
   const form = page.getByRole('form', { name: 'Nouvelle réservation' })
   await form.getByLabel('Service').selectOption({ label: 'Restauration scolaire' })
   await form.getByLabel('Date').fill('2027-03-12')
+  // And a guardian's phone being changed, in a form opened by a button.
+  const card = page.getByTestId('guardian').first()
+  await card.getByRole('button', { name: /^Modifier les coordonnées/ }).click()
+  await card.getByLabel('Téléphone portable').fill('06 99 88 77 66')
 
   await waitForLock(page)
   // Nothing of it on the locked screen.
@@ -104,6 +108,11 @@ test('after the lock, the same agent gets the same screen back with what was bei
   const back = page.getByRole('form', { name: 'Nouvelle réservation' })
   await expect(back.getByLabel('Date')).toHaveValue('2027-03-12')
   await expect(back.getByLabel('Service').locator('option:checked')).toHaveText('Restauration scolaire')
+  const cardBack = page.getByTestId('guardian').first()
+  await expect(cardBack.getByLabel('Téléphone portable')).toHaveValue('06 99 88 77 66')
+  // The restored form saves like the one left open.
+  await cardBack.getByRole('button', { name: 'Enregistrer' }).click()
+  await expect(cardBack.getByTestId('guardian-phones')).toContainText('06 99 88 77 66')
 })
 
 test('another agent logging in after the lock does not get what was typed', async ({ page, shell }) => {
