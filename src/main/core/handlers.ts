@@ -26,6 +26,7 @@ import { documentsHandlers } from './areas/documents'
 import { quotientsHandlers } from './areas/quotients'
 import { townHandlers } from './areas/town'
 import { scansHandlers } from './areas/scans'
+import { familyFileHandlers } from './areas/families'
 
 /** Demo agents (demo town only): shown on the login screen when the town is the demo one. */
 export { DEMO_AGENTS }
@@ -82,6 +83,7 @@ export const handlers: HandlersFor<typeof contract> = {
       await runShared(ctx, 'families.updateContacts', before ? { ...input, before } : input)
       return getFamilyFile(ctx.sqlite, input.familyId)
     },
+    ...familyFileHandlers,
   },
   reservations: {
     options: (ctx) => bookingOptions(ctx.sqlite),

@@ -4,7 +4,7 @@ import { entityEnums } from '../sync/entities'
 import { codeFamilleNumber, isValidCodeFamille } from '../domain/codeFamille'
 import { isSchoolYear } from '../domain/schoolYear'
 import { foldForSearch } from '../domain/searchText'
-import { CalendarDay, singleLine } from '../validation/text'
+import { CalendarDay, lineCheck, singleLine } from '../validation/text'
 import { PhoneNumber } from '../validation/phone'
 import { derivedId } from './ids'
 import type { CommandContext, CommandDef, CommandTx, RaisedFlag, ReadHint } from './base'
@@ -23,7 +23,7 @@ import { CommandRejection, checkSeriesNumber, SERIES } from './base'
  */
 
 const Id = z.uuid()
-const Name = singleLine({ min: 1, max: 80 })
+const Name = z.string().trim().min(1, 'champ obligatoire').max(80, '80 caractères au plus').superRefine(lineCheck)
 const OptText = (max: number) =>
   singleLine({ max })
     .transform((s) => (s === '' ? null : s))
@@ -44,7 +44,7 @@ export const PersonFields = z.strictObject({
   birthCommune: OptText(80),
   birthCountry: OptText(80),
   address: z
-    .strictObject({ line1: singleLine({ min: 1, max: 120 }), line2: OptText(120), postcode: Postcode, city: Name })
+    .strictObject({ line1: z.string().trim().min(1, 'champ obligatoire').max(120).superRefine(lineCheck), line2: OptText(120), postcode: Postcode, city: Name })
     .nullable(),
   phoneMobile: Phone,
   phoneHome: Phone,
@@ -96,7 +96,7 @@ export const InscriptionInput = z.strictObject({
 /** The family's own fields. */
 export const FamilyFields = z.strictObject({
   name: Name,
-  address: z.strictObject({ line1: singleLine({ min: 1, max: 120 }), line2: OptText(120), postcode: Postcode, city: Name }),
+  address: z.strictObject({ line1: z.string().trim().min(1, 'champ obligatoire').max(120).superRefine(lineCheck), line2: OptText(120), postcode: Postcode, city: Name }),
   caisse: z.enum(entityEnums.families.caisse).nullable(),
   allocataireNumber: z
     .string()
@@ -310,9 +310,6 @@ const createFamily: CommandDef<CreateFamilyPayload> = {
     }
     for (const s of p.schoolings) await checkSchoolAndUnit(tx, { schoolId: s.schoolId })
     for (const i of p.inscriptions) await checkSchoolAndUnit(tx, { unitId: i.unitId, siteId: i.siteId })
-    for (const m of p.members) {
-      if (m.person && !(await tx.get('persons', m.personId))) await tx.put('persons', personRow(m.personId, m.person, ctx.at))
-    }
     await tx.put('families', {
       id: p.familyId,
       code: p.code,

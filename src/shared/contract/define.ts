@@ -1,5 +1,9 @@
-import type { z } from 'zod'
+import { z } from 'zod'
 import type { Role } from './schemas'
+
+// Zod's own messages (a required field left empty, a number too big…) in French: the counter
+// shows them at the field. Our schemas give their own French messages where they matter.
+z.config(z.locales.fr())
 
 /**
  * The building blocks of the contract (src/shared/contract/index.ts). Each area declares its

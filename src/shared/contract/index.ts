@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { PORTAL_URL_TEXT, portalUrlProblem } from '../sync/portalUrl'
 import type { Result } from './errors'
 import { allAgents, command, query, type EndpointDef } from './define'
+import { familyFileEndpoints } from './enrolment'
 import { documentsEndpoints } from './documents'
 import { quotientsEndpoints } from './quotients'
 import { townEndpoints } from './town'
@@ -32,6 +33,7 @@ import {
 export * from './errors'
 export { allAgents, command, query, type Access, type EndpointDef } from './define'
 export * from './schemas'
+export * from './enrolment'
 
 /**
  * The one contract between the renderer and the core. The preload, the web shell's
@@ -63,6 +65,7 @@ export const contract = {
       journalRead: true,
     }),
     updateContacts: command({ input: UpdateContactsInputSchema, output: FamilyFileSchema, access: allAgents, sync: true }),
+    ...familyFileEndpoints,
   },
   reservations: {
     options: query({ input: Empty, output: BookingOptionsSchema, access: allAgents }),

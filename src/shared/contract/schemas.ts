@@ -56,8 +56,43 @@ const PhonesSchema = z.object({
   work: z.string().nullable(),
 })
 
+const AddressSchema = z.object({
+  line1: z.string(),
+  line2: z.string().nullable(),
+  postcode: z.string(),
+  city: z.string(),
+})
+
+/** A person's own fields as stored (the edit forms start from them). */
+export const PersonViewSchema = z.object({
+  civility: z.enum(['M.', 'Mme']).nullable(),
+  lastName: z.string(),
+  birthName: z.string().nullable(),
+  firstNames: z.string(),
+  sex: z.enum(['F', 'M']).nullable(),
+  birthDate: DaySchema.nullable(),
+  birthCommune: z.string().nullable(),
+  birthCountry: z.string().nullable(),
+  /** Null: the family's address. */
+  address: AddressSchema.nullable(),
+  phones: PhonesSchema,
+  email: z.string().nullable(),
+  profession: z.string().nullable(),
+  employer: z.string().nullable(),
+  pai: z.boolean(),
+})
+export type PersonView = z.infer<typeof PersonViewSchema>
+
+const AuthorisationsSchema = z.object({
+  legalGuardian: z.boolean(),
+  emergencyContact: z.boolean(),
+  mayPickUp: z.boolean(),
+  forbiddenPickUp: z.boolean(),
+})
+
 export const GuardianSchema = z.object({
   personId: IdSchema,
+  memberId: IdSchema,
   role: z.enum(['RL1', 'RL2']),
   civility: z.enum(['M.', 'Mme']).nullable(),
   firstNames: z.string(),
@@ -68,14 +103,38 @@ export const GuardianSchema = z.object({
   email: z.string().nullable(),
   profession: z.string().nullable(),
   legalGuardian: z.boolean(),
+  relation: z.string().nullable(),
+  person: PersonViewSchema,
+  authorisations: AuthorisationsSchema,
+})
+
+export const SchoolingViewSchema = z.object({
+  id: IdSchema,
+  schoolId: IdSchema,
+  schoolName: z.string(),
+  level: LevelSchema,
+  className: z.string().nullable(),
+  schoolYear: z.string(),
+})
+
+export const InscriptionViewSchema = z.object({
+  id: IdSchema,
+  unitId: z.string(),
+  unitLabel: z.string(),
+  siteId: IdSchema,
+  siteName: z.string(),
+  schoolYear: z.string(),
+  status: z.enum(['active', 'terminee']),
 })
 
 export const ChildSchema = z.object({
   personId: IdSchema,
+  memberId: IdSchema,
   firstNames: z.string(),
   lastName: z.string(),
   birthDate: DaySchema.nullable(),
   sex: z.enum(['F', 'M']).nullable(),
+  /** The latest school year's. */
   schooling: z
     .object({
       schoolName: z.string(),
@@ -84,10 +143,19 @@ export const ChildSchema = z.object({
       schoolYear: z.string(),
     })
     .nullable(),
+  schoolings: z.array(SchoolingViewSchema),
+  inscriptions: z.array(InscriptionViewSchema),
+  pai: z.boolean(),
+  /** Other family files this child belongs to (shared custody). */
+  otherFamilies: z.array(z.object({ id: IdSchema, code: z.string(), name: z.string() })),
+  relation: z.string().nullable(),
+  person: PersonViewSchema,
+  authorisations: AuthorisationsSchema,
 })
 
 export const ContactSchema = z.object({
   personId: IdSchema,
+  memberId: IdSchema,
   firstNames: z.string(),
   lastName: z.string(),
   relation: z.string().nullable(),
@@ -95,20 +163,39 @@ export const ContactSchema = z.object({
   emergencyContact: z.boolean(),
   mayPickUp: z.boolean(),
   forbiddenPickUp: z.boolean(),
+  person: PersonViewSchema,
+  authorisations: AuthorisationsSchema,
 })
+
+/** What the agent must see first on the file: who must not pick up, health plans, custody. */
+export const SafetyAlertSchema = z.object({
+  kind: z.enum(['forbidden_pick_up', 'pai', 'custody']),
+  /** French. */
+  text: z.string(),
+  personId: IdSchema.nullable(),
+})
+export type SafetyAlert = z.infer<typeof SafetyAlertSchema>
 
 export const FamilyFileSchema = z.object({
   id: IdSchema,
   code: z.string(),
   name: z.string(),
-  address: z.object({
-    line1: z.string(),
-    line2: z.string().nullable(),
-    postcode: z.string(),
-    city: z.string(),
-  }),
-  allocataire: z.object({ caisse: z.enum(['CAF', 'MSA']), number: z.string() }).nullable(),
+  address: AddressSchema,
+  allocataire: z.object({ caisse: z.enum(['CAF', 'MSA', 'autre']), number: z.string() }).nullable(),
+  caisse: z.enum(['CAF', 'MSA', 'autre']).nullable(),
+  allocataireNumber: z.string().nullable(),
   paperlessInvoices: z.boolean(),
+  resident: z.boolean(),
+  separatedParents: z.boolean(),
+  hosted: z.boolean(),
+  consentQfApi: z.boolean(),
+  consentImage: z.boolean(),
+  consentEmergencyCare: z.boolean(),
+  payerPersonId: IdSchema.nullable(),
+  payerName: z.string().nullable(),
+  /** Set when a responsable merged this file into another one. */
+  mergedInto: z.object({ id: IdSchema, code: z.string(), name: z.string() }).nullable(),
+  alerts: z.array(SafetyAlertSchema),
   guardians: z.array(GuardianSchema),
   children: z.array(ChildSchema),
   contacts: z.array(ContactSchema),

@@ -22,13 +22,37 @@ function resa(date: string, childName = 'Léa', unitLabel = 'Restauration scolai
 }
 
 function child(level: Level, schoolName = 'École élémentaire Jules Ferry'): Child {
+  const authorisations = { legalGuardian: false, emergencyContact: false, mayPickUp: false, forbiddenPickUp: false }
   return {
     personId: ID,
+    memberId: ID,
     firstNames: 'Léa',
     lastName: 'Martin',
     birthDate: null,
     sex: 'F',
     schooling: { schoolName, level, className: null, schoolYear: '2026-2027' },
+    schoolings: [],
+    inscriptions: [],
+    pai: false,
+    otherFamilies: [],
+    relation: null,
+    authorisations,
+    person: {
+      civility: null,
+      lastName: 'Martin',
+      birthName: null,
+      firstNames: 'Léa',
+      sex: 'F',
+      birthDate: null,
+      birthCommune: null,
+      birthCountry: null,
+      address: null,
+      phones: { mobile: null, home: null, work: null },
+      email: null,
+      profession: null,
+      employer: null,
+      pai: false,
+    },
   }
 }
 
