@@ -8,8 +8,8 @@ export default defineConfig({
   main: {
     resolve: { alias },
     build: {
-      // uuid ships ESM only: bundle it so the CommonJS main bundle never require()s ESM.
-      externalizeDeps: { exclude: ['uuid'] },
+      // uuid and file-type ship ESM only: bundle them so the CommonJS main bundle never require()s ESM.
+      externalizeDeps: { exclude: ['uuid', 'file-type'] },
       rollupOptions: {
         input: {
           // The Electron shell and the web shell share the same core, run by a core host

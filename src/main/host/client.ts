@@ -21,6 +21,11 @@ export interface HostHandle {
 export interface CoreHost {
   /** One contract call on the host's counter session. Never throws; a dead host answers TRANSPORT at once. */
   call(ns: string, method: string, input: unknown): Promise<Result<unknown>>
+  /**
+   * Imports the file at `path` as a scan (host message 'scan'): the host reads, sniffs, hashes
+   * and stores it; answers Result<ScanRef>. Never throws; a dead host answers TRANSPORT at once.
+   */
+  importScan(path: string, name: string): Promise<Result<unknown>>
   state(): HostState
   /** Why the host failed to start, or why it last stopped. */
   lastError(): string | null
@@ -150,21 +155,29 @@ export function createCoreHost(opts: CoreHostOptions): CoreHost {
 
   spawn()
 
+  /** Sends one request that the host answers with a 'result' of the same id. */
+  const request = (message: (id: number) => ToHost): Promise<Result<unknown>> => {
+    const h = handle
+    if (stopping || current === 'stopped' || current === 'failed') return Promise.resolve(hostUnavailable('stopped'))
+    if (!h || current === 'restarting') return Promise.resolve(hostUnavailable('restarting'))
+    const id = nextId++
+    return new Promise<Result<unknown>>((resolve) => {
+      pending.set(id, resolve)
+      try {
+        h.send(message(id))
+      } catch {
+        pending.delete(id)
+        resolve(hostUnavailable('restarting'))
+      }
+    })
+  }
+
   return {
     call(ns, method, input) {
-      const h = handle
-      if (stopping || current === 'stopped' || current === 'failed') return Promise.resolve(hostUnavailable('stopped'))
-      if (!h || current === 'restarting') return Promise.resolve(hostUnavailable('restarting'))
-      const id = nextId++
-      return new Promise<Result<unknown>>((resolve) => {
-        pending.set(id, resolve)
-        try {
-          h.send({ type: 'call', id, ns, method, input })
-        } catch {
-          pending.delete(id)
-          resolve(hostUnavailable('restarting'))
-        }
-      })
+      return request((id) => ({ type: 'call', id, ns, method, input }))
+    },
+    importScan(path, name) {
+      return request((id) => ({ type: 'scan', id, path, name }))
     },
     state: () => current,
     lastError: () => error,

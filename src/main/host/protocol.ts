@@ -30,6 +30,13 @@ export type HostState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stoppe
 export type ToHost =
   | { type: 'start'; config: HostConfig }
   | { type: 'call'; id: number; ns: string; method: string; input: unknown }
+  /**
+   * Imports the file at `path` as a scan (checked by content, ≤ 10 MiB, stored by hash in the
+   * data folder); answered by a 'result' of the same id (Result<ScanRef>). Sent by the shells
+   * only: the web shell's upload route (a temp file it wrote) and the Electron main process (a
+   * path the preload took from a File the agent picked). Never reachable from a renderer's port.
+   */
+  | { type: 'scan'; id: number; path: string; name: string }
   | { type: 'stop' }
   /** Electron: a MessagePort for a window travels with this message. */
   | { type: 'connect' }

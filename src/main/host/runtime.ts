@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs'
-import type { Result } from '@shared/contract'
+import { isAbsolute } from 'node:path'
+import { DomainError, type Result } from '@shared/contract'
 import { createCore, type Core, type CoreOptions } from '../core'
 import { databaseFile } from '../core/paths'
 import type { TokenStore } from '../core/sync/token'
 import { startWorkstation, type StartPortal, type Workstation } from '../core/sync/workstation'
 import type { Session } from '../core/types'
+import { IDLE_GRACE_SECONDS, toContractError } from '../core/router'
+import { importScanFile } from '../core/services/scans'
 import { failure, hostUnavailable, toWireResult, type HostConfig } from './protocol'
 import { safeErrorMessage } from '../../common/redact'
 
@@ -31,6 +34,8 @@ export interface HostRuntime {
   readonly ready: Promise<{ portalUrl: string | null }>
   /** One contract call on the counter's session: waits for ready; never throws. */
   call(ns: string, method: string, input: unknown): Promise<Result<unknown>>
+  /** Imports the file at `path` as a scan into the data folder (an agent must be logged in); never throws. */
+  importScan(path: string, name: string): Promise<Result<unknown>>
   /** Stops the sync engine and the portal (10 s at most), then closes the session and the core. */
   stop(): Promise<void>
 }
@@ -117,6 +122,27 @@ export function startHostRuntime(config: HostConfig, deps: HostRuntimeDeps): Hos
         return toWireResult(await core.call(session, ns, method, input))
       } catch {
         return failure('INTERNAL', 'Unexpected error in the core host.')
+      }
+    },
+    async importScan(path, name) {
+      try {
+        await ready
+      } catch {
+        return hostUnavailable('stopped')
+      }
+      if (stopping || !core || !session) return hostUnavailable('stopped')
+      if (!session.agentId) return failure('NOT_AUTHENTICATED', 'No agent logged in')
+      // The router expires an idle session on its next call; an upload does not keep it alive.
+      if (core.now().getTime() - session.lastActivity > (core.settings().idleLockSeconds + IDLE_GRACE_SECONDS) * 1000) {
+        return failure('SESSION_LOCKED', 'Session locked after inactivity')
+      }
+      if (!isAbsolute(path) || path.includes('\0') || path.length > 4096) return failure('INVALID_INPUT', 'An absolute file path is expected')
+      try {
+        return { ok: true, data: await importScanFile(core.dataDir, path, name) }
+      } catch (error) {
+        if (error instanceof DomainError) return { ok: false, error: toContractError(error) }
+        log(`[scans] import : ${message(error)}`)
+        return failure('INTERNAL', 'Unexpected error while importing a scan.')
       }
     },
     stop() {

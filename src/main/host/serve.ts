@@ -111,6 +111,12 @@ export function createHostServer(deps: HostServerDeps): HostServer {
           void runtime.call(call.ns, call.method, call.input).then((result) => deps.send({ type: 'result', id: call.id, result }))
           return
         }
+        case 'scan': {
+          const { id, path, name } = message
+          if (typeof id !== 'number' || !Number.isSafeInteger(id) || typeof path !== 'string' || typeof name !== 'string' || !runtime) return
+          void runtime.importScan(path, name).then((result) => deps.send({ type: 'result', id, result }))
+          return
+        }
         case 'connect':
           for (const port of transferred) {
             if (stopping) port.close()

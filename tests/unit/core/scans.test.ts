@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { MAX_SCAN_BYTES, tooBigText } from '@shared/contract/scans'
+import { MAX_SCAN_BYTES, tooBigText, type ScannerFolder } from '@shared/contract/scans'
 import { cleanScanName, importScanFile, readScan, scansDir, storeScan } from '../../../src/main/core/services/scans'
 import { AGENTS, addAgents, count, makeCore, tempDir } from '../../helpers/core'
 import { JPEG_HEAD, PNG_1x1, TEXT_FILE, pdfBytes } from '../../helpers/scan-files'
@@ -140,7 +140,7 @@ describe('the scanner folder through the contract', () => {
     mkdirSync(join(folder, 'archive'))
     const set = await core.call(responsable, 'scans', 'setScannerFolder', { folder })
     expect(set).toMatchObject({ ok: true, data: { folder, problem: null } })
-    const listed = await core.call(accueil, 'scans', 'scannerFolder', {})
+    const listed = (await core.call(accueil, 'scans', 'scannerFolder', {})) as { ok: true; data: ScannerFolder }
     expect(listed.ok && listed.data.files.map((f) => [f.name, f.problem, f.modifiedAt])).toEqual([
       ['SCAN_0002.jpg', null, '2026-11-27T10:00:00.000Z'],
       ['notes.txt', 'Ni PDF, ni JPEG, ni PNG.', '2026-11-27T09:00:00.000Z'],
@@ -152,7 +152,7 @@ describe('the scanner folder through the contract', () => {
     expect(count(core.sqlite, 'journal', `action = 'scans.importFromScanner' AND outcome = 'ok' AND entity_id = '${sha(older)}'`)).toBe(1)
     // No outbox row: the scan stays on the workstation (the documents row carries its hash).
     expect(count(core.sqlite, 'outbox')).toBe(0)
-    const read = await core.call(accueil, 'scans', 'read', { sha256: sha(older) })
+    const read = (await core.call(accueil, 'scans', 'read', { sha256: sha(older) })) as { ok: true; data: { dataBase64: string } }
     expect(read.ok && Buffer.from(read.data.dataBase64, 'base64').equals(Buffer.from(older))).toBe(true)
     expect(count(core.sqlite, 'journal', `action = 'scans.read' AND entity_id = '${sha(older)}'`)).toBe(1)
     expect(await core.call(accueil, 'scans', 'read', { sha256: 'a'.repeat(64) })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
@@ -175,7 +175,7 @@ describe('the scanner folder through the contract', () => {
       ok: false,
       error: { code: 'RULE_REJECTED', details: { rule: 'SCAN_UNREADABLE' } },
     })
-    const listed = await core.call(accueil, 'scans', 'scannerFolder', {})
+    const listed = (await core.call(accueil, 'scans', 'scannerFolder', {})) as { ok: true; data: ScannerFolder }
     expect(listed.ok && listed.data.files).toEqual([])
     expect(existsSync(join(core.dir, 'scans')) ? readdirSync(join(core.dir, 'scans')) : []).toEqual([])
   })

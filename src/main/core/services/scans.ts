@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto'
 import { lstatSync, readdirSync } from 'node:fs'
 import { lstat, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileTypeFromBuffer } from 'file-type/core'
 import { DomainError } from '@shared/contract'
 import {
   MAX_SCAN_BYTES,
@@ -73,6 +72,13 @@ export function extensionOf(name: string): string {
   return dot > 0 ? base.slice(dot + 1).toLowerCase() : ''
 }
 
+/**
+ * file-type is ESM only and its "exports" have no require() target: a dynamic import() loads it
+ * from the CommonJS core host under tsx (tests, dev) and from the bundle (electron-vite bundles it).
+ */
+let fileTypeModule: Promise<typeof import('file-type/core')> | null = null
+const fileType = () => (fileTypeModule ??= import('file-type/core'))
+
 const typeWord: Record<ScanMime, string> = { 'application/pdf': 'un PDF', 'image/jpeg': 'une image JPEG', 'image/png': 'une image PNG' }
 
 function mimeOfExtension(ext: string): ScanMime | null {
@@ -87,6 +93,7 @@ function mimeOfExtension(ext: string): ScanMime | null {
 export async function sniffScan(bytes: Uint8Array, name: string): Promise<ScanMime> {
   if (bytes.length === 0) throw refuse('SCAN_EMPTY', `« ${name} » est vide.`)
   if (bytes.length > MAX_SCAN_BYTES) throw refuse('SCAN_TOO_BIG', tooBigText(bytes.length))
+  const { fileTypeFromBuffer } = await fileType()
   const found = await fileTypeFromBuffer(bytes)
   const mime = found && (scanMimes as readonly string[]).includes(found.mime) ? (found.mime as ScanMime) : null
   const ext = extensionOf(name)
