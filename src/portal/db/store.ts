@@ -448,7 +448,12 @@ export class EntityStore implements CommandTx {
   private async flush(entity?: EntityName, final = false): Promise<void> {
     const scope = this.scope
     if (!scope || scope.buffer.size === 0) return
-    const pending = [...scope.buffer.entries()].filter(([, w]) => entity === undefined || w.entity === entity)
+    // The buffered writes up to the table's last one, in write order: writing one table's rows
+    // alone could insert a row before the row it points to (a family member before its family).
+    const all = [...scope.buffer.entries()]
+    let last = -1
+    for (let i = all.length - 1; i >= 0 && last < 0; i--) if (entity === undefined || all[i]![1].entity === entity) last = i
+    const pending = all.slice(0, last + 1)
     if (pending.length === 0) return
     if (!final && !scope.savepoint) {
       await fastRows(this.tx, sql.raw(`SAVEPOINT store_${this.savepoints}`))
