@@ -82,8 +82,6 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
   let app: FastifyInstance | null = null
   let snapshots: SnapshotManager | null = null
   try {
-    // The default town data (document requirements and types, town options), once.
-    await seedTownDefaults(database.db)
     const logRef: { app: FastifyInstance | null } = { app: null }
     snapshots = new SnapshotManager(database.db, join(database.dataDir, 'snapshots', database.databaseId), {
       ...(opts.snapshotDebounceMs !== undefined ? { debounceMs: opts.snapshotDebounceMs } : {}),
@@ -91,6 +89,10 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
       onBuilt: (s, ms) => logRef.app?.log.info({ seq: s.seq, rows: s.rows, bytes: s.bytes, ms: Math.round(ms) }, 'instantané construit'),
     })
     await snapshots.init()
+    // The default town data (document requirements and types, town options), once. After init:
+    // a new portal builds its first snapshot on demand (with the whole town), not from these rows alone.
+    const seeded = await seedTownDefaults(database.db)
+    if (seeded.rows > 0 && snapshots.latest()) snapshots.changed()
     const snap = snapshots
     const payments = openPayments({
       mode: opts.payments,
