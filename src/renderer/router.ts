@@ -6,6 +6,7 @@ import FamilyView from './views/FamilyView.vue'
 import RejectionsView from './views/RejectionsView.vue'
 import WorkstationView from './views/WorkstationView.vue'
 import TownSettingsView from './views/TownSettingsView.vue'
+import NewFamilyView from './views/NewFamilyView.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -20,6 +21,7 @@ export const router = createRouter({
   routes: [
     { path: '/connexion', name: 'login', component: LoginView, meta: { public: true } },
     { path: '/', name: 'search', component: SearchView },
+    { path: '/familles/nouvelle', name: 'new-family', component: NewFamilyView },
     { path: '/familles/:id', name: 'family', component: FamilyView, props: true },
     { path: '/a-traiter', name: 'rejections', component: RejectionsView },
     { path: '/rejets', redirect: '/a-traiter' },

@@ -4,12 +4,14 @@
  */
 import { quotientFr, townFr } from './town'
 import { documentsFr, dossierFr } from './documents'
+import { enrolFr } from './enrol'
 
 export const fr = {
   quotient: quotientFr,
   town: townFr,
   documents: documentsFr,
   dossier: dossierFr,
+  enrol: enrolFr,
   app: {
     title: 'Guichet Famille',
     skipToContent: 'Aller au contenu',
