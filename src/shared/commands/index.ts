@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Row, Value } from '../sync/entities'
 import { capacityFor, checkCapacity, frenchDay, type CapacityRow } from '../domain/reservations'
 import { derivedId } from './ids'
+import { PhoneNumber, toE164 } from '../validation/phone'
 import { CalendarDay, describeIssue, displayPath, displayText, findUnsafeText, freeText, singleLine } from '../validation/text'
 export { derivedId } from './ids'
 import {
@@ -23,9 +24,8 @@ export * from './base'
 
 const Id = z.uuid()
 const Day = CalendarDay
-const Phone = singleLine({ max: 30 })
-  .regex(/^[+\d][\d .-]{5,}$/, 'numéro de téléphone invalide')
-  .nullable()
+/** A phone number (libphonenumber-js): stored in E.164; "1-----" or "0000000" are refused. */
+const Phone = PhoneNumber.nullable()
 /** z.email's pattern (ASCII, no space) already refuses NUL, controls and lone surrogates. */
 const Email = z.email('adresse e-mail invalide').max(120).nullable()
 
@@ -189,7 +189,8 @@ const updateContacts: CommandDef<ContactsPayload> = {
       const current = text(person[f.column])
       if (p.before) {
         const read = p.before[f.key]
-        if (wanted === read) continue // the counter did not change this field
+        // The counter did not change this field (a number stored before E.164 came in reads the same).
+        if (wanted === read || (read !== null && f.key !== 'email' && toE164(read) === wanted)) continue
         if (current !== read && current !== wanted) conflicts.push({ field: f.column, counterRead: read, portal: current, counter: wanted })
       } else if (wanted === current) {
         continue
