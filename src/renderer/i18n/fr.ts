@@ -5,6 +5,7 @@
 import { quotientFr, townFr } from './town'
 import { documentsFr, dossierFr } from './documents'
 import { enrolFr } from './enrol'
+import { familyEditFr, historyFr, mergeFr } from './familyEdit'
 
 export const fr = {
   quotient: quotientFr,
@@ -12,6 +13,8 @@ export const fr = {
   documents: documentsFr,
   dossier: dossierFr,
   enrol: enrolFr,
+  history: historyFr,
+  merge: mergeFr,
   app: {
     title: 'Guichet Famille',
     skipToContent: 'Aller au contenu',
@@ -140,6 +143,7 @@ export const fr = {
     forbiddenPickUp: 'Interdit de venir chercher l’enfant',
     noAuthorisation: 'Aucune',
     sex: { F: 'Fille', M: 'Garçon' },
+    edit: familyEditFr,
   },
   nav: {
     label: 'Navigation principale',
