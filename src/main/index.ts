@@ -5,10 +5,11 @@
 // ./shell and ./host (unit-tested with a mocked electron) and ./core (tested under Node).
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, session as electronSession, utilityProcess, type MessagePortMain } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, session as electronSession, shell, utilityProcess, type MessagePortMain } from 'electron'
 import { createCoreHost, type CoreHost, type HostHandle } from './host/client'
 import type { FromHost, HostConfig } from './host/protocol'
 import { registerHostPorts } from './shell/host-ports'
+import { registerShellFiles } from './shell/files'
 import { createSenderCheck } from './shell/ipc'
 import { electronNativeBindingPath } from './shell/native.mjs'
 import { originOf } from './shell/origin'
@@ -132,6 +133,14 @@ function start(): void {
     host: started,
     getWindow: () => mainWindow,
     isTrustedSender: createSenderCheck(() => mainWindow, appOrigin),
+  })
+  // Scans the agent picks (a path, relayed to the core host) and PDFs to open (system viewer).
+  registerShellFiles({
+    ipcMain,
+    host: started,
+    isTrustedSender: createSenderCheck(() => mainWindow, appOrigin),
+    pdfDir: join(app.getPath('temp'), 'guichet-famille-pdf'),
+    openPath: (path) => shell.openPath(path),
   })
   // The window opens at once: the renderer shows "Démarrage…" until the core host answers
   // (on a first start, the embedded portal is seeded and the workstation enrolled meanwhile).

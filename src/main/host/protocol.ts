@@ -112,3 +112,12 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 export const HOST_PORT_REQUEST = 'guichet:host-port-request'
 export const HOST_PORT_CHANNEL = 'guichet:host-port'
 export const HOST_STATE_CHANNEL = 'guichet:host-state'
+
+/**
+ * Electron channels for files (ipcRenderer.invoke ⇄ ipcMain.handle, ./../shell/files.ts): the
+ * preload asks the main process to import a scan at a path (taken with webUtils.getPathForFile
+ * from a File the agent picked; the main process relays it to the core host as 'scan'), and to
+ * open a PDF the core produced with the system's PDF viewer.
+ */
+export const SCAN_IMPORT_CHANNEL = 'guichet:scan-import'
+export const PDF_OPEN_CHANNEL = 'guichet:pdf-open'

@@ -60,7 +60,7 @@ describe('the built preload bundle', () => {
       throw new Error(`a sandboxed preload cannot require ${name}`)
     }
     runInNewContext(bundle, { require: sandboxRequire, module, exports: module.exports, console })
-    expect(exposed.map(([key]) => key)).toEqual(['guichet'])
+    expect(exposed.map(([key]) => key)).toEqual(['guichet', 'guichetFiles'])
     const api = exposed[0]![1]
     expect(Object.entries(api).flatMap(([ns, m]) => Object.keys(m).map((k) => `${ns}.${k}`)).sort()).toEqual(
       endpointList.map(([ns, m]) => `${ns}.${m}`).sort(),

@@ -17,15 +17,15 @@ const electron = vi.hoisted(() => {
     },
   }
 })
-vi.mock('electron', () => ({ contextBridge: electron.contextBridge, ipcRenderer: electron.ipcRenderer }))
+vi.mock('electron', () => ({ contextBridge: electron.contextBridge, ipcRenderer: electron.ipcRenderer, webUtils: { getPathForFile: vi.fn() } }))
 
 let exposed: Record<string, Record<string, unknown>>
 
 beforeAll(async () => {
   await import('../../../src/preload/index')
-  expect(electron.contextBridge.exposeInMainWorld).toHaveBeenCalledTimes(1)
-  const [key, api] = electron.contextBridge.exposeInMainWorld.mock.calls[0]!
-  expect(key).toBe('guichet')
+  // window.guichet (the contract) and window.guichetFiles (tests/unit/shell/preload-scans.test.ts).
+  expect(electron.contextBridge.exposeInMainWorld.mock.calls.map(([key]) => key)).toEqual(['guichet', 'guichetFiles'])
+  const [, api] = electron.contextBridge.exposeInMainWorld.mock.calls[0]!
   exposed = api as typeof exposed
 })
 
