@@ -70,8 +70,18 @@ function viaName(m: ReasonMember): string {
   return named ? `via ${label.the}, ${fullName(m)}` : `via ${label.the}`
 }
 
+/** Names repeat from one search to the next: their folded words are kept (a bounded memo). */
+const memo = new Map<string, string[]>()
+const MEMO_MAX = 20_000
+
 function words(text: string): string[] {
-  return searchTerms(text).split(' ').filter(Boolean)
+  let w = memo.get(text)
+  if (!w) {
+    w = searchTerms(text).split(' ').filter(Boolean)
+    if (memo.size >= MEMO_MAX) memo.clear()
+    memo.set(text, w)
+  }
+  return w
 }
 
 const startsAny = (list: string[], w: string) => list.some((x) => x.startsWith(w))
@@ -169,6 +179,14 @@ function personWords(m: ReasonMember): string[] {
   return [...words(`${m.firstNames} ${m.lastName}`), compact(m.lastName)]
 }
 
+const compactMemo = new Map<string, string>()
+
 function compact(name: string): string {
-  return foldForSearch(name).replace(/ /g, '')
+  let c = compactMemo.get(name)
+  if (c === undefined) {
+    c = foldForSearch(name).replace(/ /g, '')
+    if (compactMemo.size >= MEMO_MAX) compactMemo.clear()
+    compactMemo.set(name, c)
+  }
+  return c
 }

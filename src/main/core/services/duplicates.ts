@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { DuplicateCandidate, DuplicateDraft, FamilySummary } from '@shared/contract'
 import { compactName, nameCloseness, phoneticKey, typoBudget, withinTypos } from '@shared/domain/phonetic'
-import { phoneDigits } from '@shared/domain/searchIndex'
+import { phoneDigits, phoneticToken } from '@shared/domain/searchIndex'
 import { foldForSearch } from '@shared/domain/searchText'
 import { isCalendarDay } from '@shared/validation/text'
 import { nameTerms, prepared } from './search'
@@ -49,7 +49,7 @@ function nameAlternatives(sqlite: Database.Database, name: string): string[] {
   if (c.length < 2) return []
   const out: string[] = []
   const key = phoneticKey(c)
-  if (key) out.push(`phonetic : "${key.toLowerCase()}"`)
+  if (key) out.push(`phonetic : "${phoneticToken(key)}"`)
   for (const w of foldForSearch(name).split(' ').filter((x) => x.length >= 2)) out.push(`{family names} : "${w}"`)
   const budget = typoBudget(c.length)
   if (budget > 0) {

@@ -6,6 +6,7 @@ import { foldForSearch } from '@shared/domain/searchText'
 import {
   buildSearchDoc,
   phoneDigits,
+  phoneticToken,
   SEARCH_DOC_VERSION,
   SEARCH_FAMILIES_SQL,
   SEARCH_MEMBERS_SQL,
@@ -79,6 +80,9 @@ export function reindexAllFamilies(sqlite: Database.Database): number {
     }
     setSetting(sqlite, DOC_VERSION_KEY, String(SEARCH_DOC_VERSION))
   })()
+  // The rows just deleted stay in the index's segments until they are merged: merge them now,
+  // or an index rebuilt over an old one reads four times its size (20,000 families: 32 MB instead of 10).
+  sqlite.prepare(`INSERT INTO family_search(family_search) VALUES('optimize')`).run()
   return families.length
 }
 
@@ -215,7 +219,7 @@ export function approxMatchQuery(sqlite: Database.Database, q: string): string |
     if (/\d/.test(w)) return `(${alternatives[0]})` // a code or number: exact only
     const key = w.length >= 3 ? phoneticKey(w) : ''
     if (key) {
-      alternatives.push(`phonetic : "${key.toLowerCase()}"`)
+      alternatives.push(`phonetic : "${phoneticToken(key)}"`)
       widened = true
     }
     const budget = typoBudget(w.length)
