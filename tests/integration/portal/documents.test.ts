@@ -190,14 +190,14 @@ async function addTown(t: TestPortal, o: { agentId: string; siteId: string; at: 
     const child = person('Léa', name, '2019-03-14')
     if (i === 0) guardian = String(rl1.id)
     rowsBy.persons!.push(rl1, child)
-    rowsBy.schoolings!.push({ id: uuidv7(), person_id: child.id, school_id: o.siteId, level: 'CP', class_name: 'CP-A', school_year: '2026-2027' })
+    rowsBy.schoolings!.push({ id: uuidv7(), person_id: String(child.id), school_id: o.siteId, level: 'CP', class_name: 'CP-A', school_year: '2026-2027' })
     rowsBy.families!.push({
       id: familyId, code: `00000${i + 1}K`, name, address_line1: '12 rue Victor-Hugo', address_line2: null, postcode: '78420', city: 'Carrières-sur-Seine', caisse: null,
-      allocataire_number: null, paperless_invoices: false, resident: true, separated_parents: false, hosted: false, payer_person_id: rl1.id, consent_qf_api: false,
+      allocataire_number: null, paperless_invoices: false, resident: true, separated_parents: false, hosted: false, payer_person_id: String(rl1.id), consent_qf_api: false,
       consent_image: false, consent_emergency_care: false, merged_into: null, merged_at: null, created_at: o.at, updated_at: o.at,
     })
     for (const [person, role] of [[rl1, 'RL1'], [child, 'enfant']] as const) {
-      rowsBy.family_members!.push({ id: uuidv7(), family_id: familyId, person_id: person.id, role, relation: null, legal_guardian: role === 'RL1', emergency_contact: false, may_pick_up: role === 'RL1', forbidden_pick_up: false })
+      rowsBy.family_members!.push({ id: uuidv7(), family_id: familyId, person_id: String(person.id), role, relation: null, legal_guardian: role === 'RL1', emergency_contact: false, may_pick_up: role === 'RL1', forbidden_pick_up: false })
     }
     kids.push({ familyId, childId: String(child.id), code: `00000${i + 1}K` })
   }

@@ -4,6 +4,7 @@ import { addAgents, addFamily, AGENTS, count, fakeClock, makeCore, type TestCore
 import { ensureDefaultUnits } from '../../../src/main/core/demo/units'
 import { ensureTownDefaults } from '../../../src/main/core/demo/town-defaults'
 import type { DossierView } from '../../../src/shared/contract/documents'
+import { storeScan } from '../../../src/main/core/services/scans'
 
 /**
  * Supporting documents and the Dossier tous services at the counter, on a real SQLite file:
@@ -121,6 +122,19 @@ describe('the documents checklist at the counter', () => {
     const noDay = await core.call(session, 'documents', 'record', piece({ documentDate: '2026-02-30' }))
     expect(noDay).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', details: { issues: [{ path: 'documentDate' }] } } })
     expect(count(core.sqlite, 'documents')).toBe(0)
+  })
+
+  it('records a scan stored on this workstation, and refuses one that is not, at the field', async () => {
+    const absent = { sha256: 'a'.repeat(64), mime: 'application/pdf', size: 1200, name: 'facture.pdf' }
+    const refused = await core.call(session, 'documents', 'record', piece({ storage: 'scan', scan: absent }))
+    expect(refused).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', details: { issues: [{ path: 'scan', message: 'Ce scan n’est pas enregistré sur ce poste : joignez-le de nouveau.' }] } } })
+    expect(count(core.sqlite, 'documents')).toBe(0)
+    const pdf = new TextEncoder().encode('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n')
+    const stored = await storeScan(core.dir, pdf, 'facture EDF.pdf')
+    const view = await call<DossierView>('documents', 'record', piece({ storage: 'scan', scan: stored }))
+    expect(view.items.find((i) => i.requirementId === 'domicile')?.document).toMatchObject({ storage: 'scan', scanName: 'facture EDF.pdf' })
+    const row = core.sqlite.prepare('SELECT scan_sha256, scan_mime, scan_size, scan_name FROM documents').get()
+    expect(row).toEqual({ scan_sha256: stored.sha256, scan_mime: 'application/pdf', scan_size: pdf.length, scan_name: 'facture EDF.pdf' })
   })
 
   it('refuses to validate an incomplete dossier and says which pieces are missing', async () => {

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { v7 as uuidv7 } from 'uuid'
 import { DomainError, type contract } from '@shared/contract'
 import type { ChecklistItemView, DocumentTownData, DossierView, RecordedDocument } from '@shared/contract/documents'
@@ -19,6 +21,9 @@ import { frenchDay } from '@shared/domain/reservations'
 import { nextSchoolYear, schoolYearBounds } from '@shared/domain/schoolYear'
 import type { HandlerContext, HandlersFor } from '../router'
 import { runShared } from '../run-shared'
+import { scansDir } from '../services/scans'
+import { SCAN_STORED_EXT } from '@shared/contract/scans'
+import { dataDirOf } from './scans'
 
 /**
  * Supporting documents and the Dossier tous services at the counter (issue 8, items 7–9).
@@ -179,6 +184,10 @@ export const documentsHandlers: Handlers = {
     }
     if (input.storage === 'scan' && type.keep_scan === 'never') {
       throw invalid('scan', `${String(type.label)} : la commune n’en garde pas de copie ; choisissez « Vu au guichet ».`)
+    }
+    // The scan reached this workstation by its own path first (scans area): it must be stored here.
+    if (input.scan && !existsSync(join(scansDir(dataDirOf(ctx.sqlite)), `${input.scan.sha256}.${SCAN_STORED_EXT[input.scan.mime]}`))) {
+      throw invalid('scan', 'Ce scan n’est pas enregistré sur ce poste : joignez-le de nouveau.')
     }
     if (input.validUntil && input.validUntil < input.documentDate) {
       throw invalid('validUntil', 'La date de fin de validité est antérieure à la date du document.')
