@@ -24,17 +24,27 @@ function safeSessionStorage(): Storage | null {
   }
 }
 
+let token: string | null = null
+
+/** The web shell's token (null in Electron): sent with contract calls and with uploads (./files.ts). */
+export function webToken(): string | null {
+  token ??= safeSessionStorage()?.getItem(TOKEN_STORAGE_KEY) ?? null
+  return token
+}
+
+/** Tells the auth-lost listeners (calls made outside the contract: uploads, PDFs). */
+export function reportAuthLost(code: AuthLostCode, endpoint: string): void {
+  for (const listener of authLostListeners) listener(code, endpoint)
+}
+
 function createTransport(): GuichetApi {
   // Electron: the preload exposes the contract as window.guichet.
   if (window.guichet) return window.guichet
   // Web shell: the same contract over loopback HTTP, authenticated by the page's token.
-  let token = initToken({ location: window.location, history: window.history, storage: safeSessionStorage() })
+  token = initToken({ location: window.location, history: window.history, storage: safeSessionStorage() })
   return createHttpApi({
     fetch: (url, init) => window.fetch(url, { ...init, credentials: 'same-origin', cache: 'no-store' }),
-    getToken: () => {
-      token ??= safeSessionStorage()?.getItem(TOKEN_STORAGE_KEY) ?? null
-      return token
-    },
+    getToken: webToken,
   })
 }
 

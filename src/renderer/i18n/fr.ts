@@ -6,6 +6,7 @@ import { quotientFr, townFr } from './town'
 import { documentsFr, dossierFr } from './documents'
 import { enrolFr } from './enrol'
 import { familyEditFr, historyFr, mergeFr } from './familyEdit'
+import { scansFr } from './scans'
 
 export const fr = {
   quotient: quotientFr,
@@ -15,6 +16,7 @@ export const fr = {
   enrol: enrolFr,
   history: historyFr,
   merge: mergeFr,
+  scans: scansFr,
   app: {
     title: 'Guichet Famille',
     skipToContent: 'Aller au contenu',
