@@ -19,6 +19,16 @@ async function openFamilyWithChildren(page: Page, q = 'lefevre'): Promise<string
   return (await heading.innerText()).trim()
 }
 
+/** Types a day into a focused date input with the keyboard, in the order of the browser's date format (dd/mm or mm/dd). */
+async function typeDay(page: Page, input: Locator, day: string): Promise<void> {
+  const [y, m, d] = day.split('-') as [string, string, string]
+  await page.keyboard.type(`${d}${m}${y}`)
+  if ((await input.inputValue()) === day) return
+  await page.keyboard.press('Shift+Tab')
+  await page.keyboard.press('Shift+Tab')
+  await page.keyboard.type(`${m}${d}${y}`)
+}
+
 function panelOf(page: Page): { panel: Locator; form: Locator } {
   const panel = page.getByRole('region', { name: 'Pièces justificatives' })
   return { panel, form: panel.getByRole('form', { name: 'Enregistrer une pièce' }) }
@@ -32,10 +42,19 @@ test.describe('supporting documents and the dossier', () => {
     const row = panel.locator('[data-key="domicile:famille"]')
     await expect(row).toHaveAttribute('data-state', 'missing')
 
-    await form.getByLabel('Pièce demandée').selectOption({ label: 'Justificatif de domicile' })
+    // Keyboard only: the piece (arrow key on the select), Tab to the type (the first accepted
+    // kind is chosen), Tab to the date, typed the French way, then Enter records it.
+    await form.getByLabel('Pièce demandée').focus()
+    await page.keyboard.press('ArrowDown')
+    await expect(form.getByLabel('Pièce demandée')).toHaveValue('domicile')
+    await page.keyboard.press('Tab')
+    await expect(form.getByLabel('Type de document')).toBeFocused()
     await expect(form.getByLabel('Type de document')).toHaveValue('facture_energie')
+    await page.keyboard.press('Tab')
     const date = form.getByLabel('Date du document')
-    await date.fill('2026-07-02')
+    await expect(date).toBeFocused()
+    await typeDay(page, date, '2026-07-02')
+    await expect(date).toHaveValue('2026-07-02')
     // The town's rules, before anything is saved: refused, and the decision follows.
     await expect(form.getByTestId('document-preview')).toContainText("Facture d'électricité, de gaz ou d'eau du 02/07/2026 : plus de 3 mois")
     await expect(form.getByLabel('Refusée')).toBeChecked()
@@ -101,5 +120,12 @@ test.describe('supporting documents and the dossier', () => {
     await expect(panel.getByTestId('dossier-status')).toHaveAttribute('data-status', 'valide')
     await expect(panel.getByTestId('dossier-status')).toContainText('Validé')
     await expect(panel.getByTestId('documents-status')).toContainText('Dossier 2026-2027 validé.')
+
+    // Renew for next year: the family is carried over; what expires before the start is listed.
+    await panel.getByRole('button', { name: 'Renouveler pour 2027-2028' }).click()
+    await expect(panel.getByLabel('Année scolaire')).toHaveValue('2027-2028')
+    const renewal = panel.getByTestId('dossier-renewal')
+    await expect(renewal).toContainText('Dossier 2027-2028 ouvert')
+    if (keys.includes('domicile:famille')) await expect(renewal).toContainText('Justificatif de domicile — Famille : expire avant la rentrée (valable jusqu’au 09/02/2027)')
   })
 })
