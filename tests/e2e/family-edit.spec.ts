@@ -1,5 +1,7 @@
 import type { Locator, Page } from '@playwright/test'
-import { DEMO, expect, login, test } from './fixtures'
+import Database from 'better-sqlite3'
+import { databaseFile } from '../../src/main/core/paths'
+import { DEMO, expect, login, test, type WebShell } from './fixtures'
 
 /**
  * The family file edited section by section, keyboard only (issue 8, items 1, 4 and 10): a
@@ -8,9 +10,22 @@ import { DEMO, expect, login, test } from './fixtures'
  * typed kept, Escape asking before it discards.
  */
 
+const RESPONSABLE = { login: 'responsable', password: 'responsable2026', displayName: 'Hélène Dubois-Lefort' }
+
+/** A read-only look at the web shell's own database (to pick the families a case needs). */
+function pickAll<T>(shell: WebShell, sql: string): T[] {
+  const db = new Database(databaseFile(shell.dataDir), { readonly: true, fileMustExist: true })
+  try {
+    return db.prepare(sql).all() as T[]
+  } finally {
+    db.close()
+  }
+}
+
 /** Types the search and opens the first family with children with the arrows and Enter. */
 async function openFamily(page: Page, q: string): Promise<void> {
   const box = page.getByLabel('Rechercher une famille')
+  await box.fill('')
   await box.pressSequentially(q, { delay: 20 })
   const options = page.getByRole('option')
   await expect(options.first()).toBeVisible()
@@ -72,6 +87,8 @@ test.describe('the family file, edited section by section', () => {
     await page.keyboard.press('Escape')
     await expect(history).toHaveCount(0)
     await expect(page.getByRole('button', { name: 'Historique' })).toBeFocused()
+    // Merging is for a responsable: an agent at the counter is not offered it.
+    await expect(page.getByRole('button', { name: 'Fusionner avec un autre dossier' })).toHaveCount(0)
 
     // Saved in the core, not only on screen.
     await page.reload()
@@ -162,5 +179,42 @@ test.describe('the family file, edited section by section', () => {
     await expect(modify).toBeFocused()
     await expect(card.getByTestId('guardian-phones')).toHaveText(phonesBefore)
     await expect(page.getByTestId('family-name')).toBeVisible()
+  })
+
+  test('a responsable merges two files: the confirmation says which one disappears, the merged file links to the other', async ({ page, shell }) => {
+    const [kept, gone] = pickAll<{ id: string; code: string; name: string; children: number }>(
+      shell,
+      `SELECT f.id, f.code, f.name, (SELECT COUNT(*) FROM family_members m WHERE m.family_id = f.id AND m.role = 'enfant') AS children
+       FROM families f WHERE f.merged_into IS NULL ORDER BY f.code DESC LIMIT 2`,
+    )
+    await login(page, shell, RESPONSABLE)
+    await openFamily(page, gone!.code)
+    await expect(page.getByTestId('family-code')).toHaveText(gone!.code)
+    const goneUrl = page.url()
+    await page.keyboard.press('Escape')
+    await openFamily(page, kept!.code)
+    await expect(page.getByTestId('family-code')).toHaveText(kept!.code)
+
+    await activate(page, page.getByRole('button', { name: 'Fusionner avec un autre dossier' }))
+    const dialog = page.getByRole('dialog', { name: 'Fusionner avec un autre dossier' })
+    await expect(dialog.getByLabel('Code famille de l’autre dossier')).toBeFocused()
+    await page.keyboard.type(gone!.code)
+    await page.keyboard.press('Enter')
+    await expect(dialog.getByLabel(`Garder ce dossier-ci (${kept!.code})`, { exact: false })).toBeFocused()
+    await expect(dialog.getByTestId('merge-confirm-text')).toContainText(`Le dossier ${gone!.code} (famille ${gone!.name}) disparaît`)
+    const confirm = dialog.getByRole('button', { name: `Fusionner : le dossier ${gone!.code} disparaît` })
+    await tabTo(page, confirm)
+    await page.keyboard.press('Enter')
+
+    await expect(dialog).toHaveCount(0)
+    await expect(page.getByTestId('family-announce')).toContainText(`le dossier ${gone!.code} a rejoint celui-ci`)
+    await expect(page.getByTestId('child')).toHaveCount(kept!.children + gone!.children)
+
+    // The file that disappeared says where it went, with a link to it.
+    await page.goto(goneUrl)
+    const banner = page.getByTestId('merged-banner')
+    await expect(banner).toContainText(`Ce dossier a été fusionné dans le dossier ${kept!.code}`)
+    await activate(page, banner.getByRole('link'))
+    await expect(page.getByTestId('family-code')).toHaveText(kept!.code)
   })
 })
