@@ -186,7 +186,7 @@ describe('bootstrap', () => {
     opened.push(ws)
     expect(ws.engine.cursor()).toBeGreaterThanOrEqual(snapshot.seq)
     const index = () =>
-      ws.core.sqlite.prepare('SELECT family_id, summary, family, names, other FROM family_search ORDER BY family_id').all()
+      ws.core.sqlite.prepare('SELECT family_id, summary, family, names, other, phonetic FROM family_search ORDER BY family_id').all()
     const imported = index()
     expect(imported.length).toBe(countRows(ws.core.sqlite, 'SELECT count(*) AS n FROM families'))
     reindexAllFamilies(ws.core.sqlite)
