@@ -105,6 +105,7 @@ test.describe('supporting documents and the dossier', () => {
     const keys = await panel.locator('[data-testid="document-item"]:not([data-state="valid"]):not([data-state="expiring"])').evaluateAll((rows) =>
       rows.filter((r) => !r.textContent?.includes('facultative')).map((r) => r.getAttribute('data-key') ?? ''),
     )
+    let scanned: string | null = null
     for (const key of keys) {
       const [requirementId, personId] = key.split(':') as [string, string]
       await form.getByLabel('Pièce demandée').selectOption(requirementId)
@@ -112,9 +113,17 @@ test.describe('supporting documents and the dossier', () => {
       await form.getByLabel('Date du document').fill('2026-11-09')
       if (requirementId === 'identite') await form.getByLabel('Valable jusqu’au').fill('2034-05-01')
       await form.getByLabel('Validée').check()
+      if (!scanned && requirementId !== 'vaccinations') {
+        // One piece with its scan (the web shell's upload route; the core checks it by content).
+        await form.getByLabel('Joindre un scan').check()
+        await form.getByTestId('scan-file').setInputFiles({ name: 'piece.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n') })
+        await expect(form.getByTestId('scan-attached')).toBeVisible()
+        scanned = key
+      }
       await form.getByRole('button', { name: 'Enregistrer la pièce' }).click()
       await expect(panel.locator(`[data-key="${key}"]`)).toHaveAttribute('data-state', /valid|expiring/)
     }
+    if (scanned) await expect(panel.locator(`[data-key="${scanned}"]`)).toContainText('scan : piece.pdf')
     await expect(panel.getByTestId('dossier-status')).toHaveAttribute('data-status', 'complet')
     await panel.getByRole('button', { name: 'Valider le dossier' }).click()
     await expect(panel.getByTestId('dossier-status')).toHaveAttribute('data-status', 'valide')

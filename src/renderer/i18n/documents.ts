@@ -40,6 +40,7 @@ export const documentsFr = {
     storage: 'Copie',
     storages: { vu: 'Vu au guichet (aucune copie)', scan: 'Joindre un scan' },
     neverScan: 'La commune ne garde pas de copie de cette pièce.',
+    scan: 'Scan de la pièce',
     scanMissing: 'Joignez le scan, ou choisissez « Vu au guichet ».',
     submit: 'Enregistrer la pièce',
     missing: 'À renseigner : {fields}.',
