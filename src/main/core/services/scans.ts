@@ -78,6 +78,10 @@ export function extensionOf(name: string): string {
  */
 let fileTypeModule: Promise<typeof import('file-type/core')> | null = null
 const fileType = () => (fileTypeModule ??= import('file-type/core'))
+// Loaded when the core host starts, not at the first scan (a failure is retried then).
+fileType().catch(() => {
+  fileTypeModule = null
+})
 
 const typeWord: Record<ScanMime, string> = { 'application/pdf': 'un PDF', 'image/jpeg': 'une image JPEG', 'image/png': 'une image PNG' }
 
