@@ -23,6 +23,7 @@ import { CommandRejection, checkSeriesNumber, SERIES } from './base'
  */
 
 const Id = z.uuid()
+const COUNTER = ['guichet'] as const
 const Name = z.string().trim().min(1, 'champ obligatoire').max(80, '80 caractères au plus').superRefine(lineCheck)
 const OptText = (max: number) =>
   singleLine({ max })
@@ -294,6 +295,8 @@ async function addMember(tx: CommandTx, ctx: CommandContext, familyId: string, m
 
 const createFamily: CommandDef<CreateFamilyPayload> = {
   kind: 'fact',
+  // Made at the counter only: a family's own page or the payment provider cannot send it.
+  channels: COUNTER,
   payload: CreateFamilyPayload,
   touches: (p) => [
     { entity: 'families', id: p.familyId },
@@ -481,6 +484,8 @@ export type UpdateFamilyPayload = z.infer<typeof UpdateFamilyPayload>
 
 const updateFamily: CommandDef<UpdateFamilyPayload> = {
   kind: 'fact',
+  // Made at the counter only: a family's own page or the payment provider cannot send it.
+  channels: COUNTER,
   payload: UpdateFamilyPayload,
   touches: (p) => [{ entity: 'families', id: p.familyId }],
   async execute(tx, p, ctx) {
@@ -499,6 +504,8 @@ export type UpdatePersonPayload = z.infer<typeof UpdatePersonPayload>
 
 const updatePerson: CommandDef<UpdatePersonPayload> = {
   kind: 'fact',
+  // Made at the counter only: a family's own page or the payment provider cannot send it.
+  channels: COUNTER,
   payload: UpdatePersonPayload,
   touches: (p) => [{ entity: 'persons', id: p.personId }],
   async execute(tx, p, ctx) {
@@ -516,6 +523,8 @@ export type AddMemberPayload = z.infer<typeof AddMemberPayload>
 
 const addMemberCommand: CommandDef<AddMemberPayload> = {
   kind: 'fact',
+  // Made at the counter only: a family's own page or the payment provider cannot send it.
+  channels: COUNTER,
   payload: AddMemberPayload,
   touches: (p) => [
     { entity: 'family_members', id: p.member.memberId },
@@ -541,6 +550,8 @@ export type UpdateMemberPayload = z.infer<typeof UpdateMemberPayload>
 
 const updateMember: CommandDef<UpdateMemberPayload> = {
   kind: 'fact',
+  // Made at the counter only: a family's own page or the payment provider cannot send it.
+  channels: COUNTER,
   payload: UpdateMemberPayload,
   touches: (p) => [{ entity: 'family_members', id: p.memberId }],
   async execute(tx, p, ctx) {
@@ -561,6 +572,8 @@ export type RemoveMemberPayload = z.infer<typeof RemoveMemberPayload>
 /** Detaches a person from the family (the person's record stays: history, other families). */
 const removeMember: CommandDef<RemoveMemberPayload> = {
   kind: 'fact',
+  // Made at the counter only: a family's own page or the payment provider cannot send it.
+  channels: COUNTER,
   payload: RemoveMemberPayload,
   touches: (p) => [{ entity: 'family_members', id: p.memberId }],
   async execute(tx, p, ctx) {
@@ -581,6 +594,8 @@ export type SetSchoolingPayload = z.infer<typeof SetSchoolingPayload>
 
 const setSchooling: CommandDef<SetSchoolingPayload> = {
   kind: 'fact',
+  // Made at the counter only: a family's own page or the payment provider cannot send it.
+  channels: COUNTER,
   payload: SetSchoolingPayload,
   touches: (p) => [{ entity: 'schoolings', id: p.schooling.id }],
   async execute(tx, p, ctx) {
@@ -598,6 +613,8 @@ export type SetInscriptionPayload = z.infer<typeof SetInscriptionPayload>
 
 const setInscription: CommandDef<SetInscriptionPayload> = {
   kind: 'fact',
+  // Made at the counter only: a family's own page or the payment provider cannot send it.
+  channels: COUNTER,
   payload: SetInscriptionPayload,
   touches: (p) => [{ entity: 'inscriptions', id: p.inscription.id }],
   async execute(tx, p, ctx) {
@@ -630,6 +647,8 @@ const FOLLOW_FAMILY = ['reservations', 'payments', 'inscriptions', 'documents', 
  */
 const mergeFamilies: CommandDef<MergeFamiliesPayload> = {
   kind: 'fact',
+  // Made at the counter only: a family's own page or the payment provider cannot send it.
+  channels: COUNTER,
   payload: MergeFamiliesPayload,
   touches: (p) => [
     { entity: 'families', id: p.sourceId },

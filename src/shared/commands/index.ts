@@ -2,7 +2,9 @@ import { z } from 'zod'
 import type { Row, Value } from '../sync/entities'
 import { capacityFor, checkCapacity, frenchDay, type CapacityRow } from '../domain/reservations'
 import { derivedId } from './ids'
-import { PhoneNumber, toE164 } from '../validation/phone'
+import { quotientCommands } from './quotients'
+import { townCommands } from './town'
+import { formatPhone, PhoneNumber, toE164 } from '../validation/phone'
 import { CalendarDay, describeIssue, displayPath, displayText, findUnsafeText, freeText, singleLine } from '../validation/text'
 export { derivedId } from './ids'
 import {
@@ -17,8 +19,6 @@ import {
 } from './base'
 import { familyCommands } from './families'
 import { documentCommands, dossierBlocksBooking } from './documents'
-import { quotientCommands } from './quotients'
-import { townCommands } from './town'
 
 export * from './base'
 
@@ -219,7 +219,8 @@ const updateContacts: CommandDef<ContactsPayload> = {
     if (conflicts.length > 0) {
       const labels = conflicts.map((c) => {
         const label = CONTACT_FIELDS.find((f) => f.column === c.field)?.label ?? c.field
-        return `${label} : ${shown(c.portal)} sur le portail, ${shown(c.counter)} au guichet`
+        const show = (v: string | null) => shown(v !== null && c.field !== 'email' ? formatPhone(v) : v)
+        return `${label} : ${show(c.portal)} sur le portail, ${show(c.counter)} au guichet`
       })
       flags.push({
         kind: 'conflict',

@@ -135,7 +135,8 @@ describe.each(backends)('portal family side and administration ($name)', (backen
       body: { personId: guardian, phoneMobile: '07 70 70 70 70', phoneHome: null, phoneWork: null, email: 'famille@example.fr' },
     })
     expect(contacts.status).toBe(200)
-    expect(contacts.body.person).toMatchObject({ phoneMobile: '07 70 70 70 70', email: 'famille@example.fr' })
+    // Stored in E.164 whatever way it was typed (libphonenumber-js); the counter shows it the French way.
+    expect(contacts.body.person).toMatchObject({ phoneMobile: '+33770707070', email: 'famille@example.fr' })
 
     // A family cannot say it paid: only the provider's signed notification records money
     // (tests/integration/portal/payments.test.ts).
@@ -147,7 +148,7 @@ describe.each(backends)('portal family side and administration ($name)', (backen
     const history = all.filter((c) => c.entity === 'field_history')
     expect(history.length).toBeGreaterThanOrEqual(2)
     expect(history.map((c) => c.row)).toContainEqual(
-      expect.objectContaining({ entity: 'persons', entity_id: guardian, field: 'phone_mobile', new_value: '07 70 70 70 70', channel: 'portail', agent_id: null, workstation_id: null }),
+      expect.objectContaining({ entity: 'persons', entity_id: guardian, field: 'phone_mobile', new_value: '+33770707070', channel: 'portail', agent_id: null, workstation_id: null }),
     )
     const changes = all.filter((c) => c.entity !== 'field_history')
     expect(changes.map((c) => [c.entity, c.op])).toEqual([
@@ -157,7 +158,7 @@ describe.each(backends)('portal family side and administration ($name)', (backen
     ])
     expect(changes[0]!.row).toMatchObject({ id: bookingId, channel: 'portail', state: 'reserve', agent_id: null, workstation_id: null })
     expect(changes[1]!.row).toMatchObject({ id: bookingId, state: 'annule' })
-    expect(changes[2]!.row).toMatchObject({ id: guardian, phone_mobile: '07 70 70 70 70', email: 'famille@example.fr' })
+    expect(changes[2]!.row).toMatchObject({ id: guardian, phone_mobile: '+33770707070', email: 'famille@example.fr' })
 
     const page = FamilyMeSchema.parse((await t.api('GET', '/family/me', { token })).body)
     expect(page.reservations.map((r) => [r.id, r.state])).toEqual([[bookingId, 'annule']])

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FlagView, RejectionView } from '@shared/contract'
 import { SCHEMA_HEADER, SYNC_SCHEMA_VERSION } from '@shared/sync/protocol'
 import { rows } from '../../../src/portal/db/client'
+import { toE164 } from '@shared/validation/phone'
 import { setFamilyPassword } from '../../../src/portal/services/families'
 import { listFlags, listRejections } from '../../../src/main/core/sync/rejections'
 import {
@@ -137,11 +138,11 @@ describe('a fact: a contact change at the counter while the family changed the s
     const person = () =>
       a.core.sqlite.prepare('SELECT phone_mobile AS mobile, email FROM persons WHERE id = ?').get(guardian.personId) as { mobile: string; email: string }
     // The counter's value stays (it committed last on the portal); the family's other change came down.
-    expect(person()).toEqual({ mobile: counterValue, email: 'famille.portail@example.fr' })
+    expect(person()).toEqual({ mobile: toE164(counterValue), email: 'famille.portail@example.fr' })
 
     // The portal: the counter's value won, both changes are in the history, one open conflict flag.
     const [onPortal] = await rows<{ phone_mobile: string; email: string }>(portal.db, sql`SELECT phone_mobile, email FROM persons WHERE id = ${guardian.personId}`)
-    expect(onPortal).toEqual({ phone_mobile: counterValue, email: 'famille.portail@example.fr' })
+    expect(onPortal).toEqual({ phone_mobile: toE164(counterValue), email: 'famille.portail@example.fr' })
     const portalHistory = await rows<History>(
       portal.db,
       sql`SELECT field, old_value, new_value, channel, agent_id, workstation_id, command_id FROM field_history
@@ -150,11 +151,11 @@ describe('a fact: a contact change at the counter while the family changed the s
     // (Each side dates a change with its own clock: the order that matters is the portal's commit order.)
     const mobileHistory = portalHistory.filter((h) => h.field === 'phone_mobile').sort((x, y) => y.channel.localeCompare(x.channel))
     expect(mobileHistory).toEqual([
-      { field: 'phone_mobile', old_value: original, new_value: familyValue, channel: 'portail', agent_id: null, workstation_id: null, command_id: expect.any(String) },
+      { field: 'phone_mobile', old_value: original, new_value: toE164(familyValue), channel: 'portail', agent_id: null, workstation_id: null, command_id: expect.any(String) },
       {
         field: 'phone_mobile',
-        old_value: familyValue,
-        new_value: counterValue,
+        old_value: toE164(familyValue),
+        new_value: toE164(counterValue),
         channel: 'guichet',
         agent_id: agentId(a, 'accueil'),
         workstation_id: a.core.settings().workstationId,

@@ -3,13 +3,29 @@ import { z } from 'zod'
 import { commands, derivedId, kindOf, runCommand, type CommandTx } from '@shared/commands'
 
 describe('the command catalogue', () => {
-  it('declares the kind of every command: bookings are intents, contacts, payments and resolutions are facts', () => {
+  it('declares the kind of every command: bookings are intents; contacts, payments, resolutions, the family file, documents and town data are facts', () => {
     expect(Object.fromEntries(Object.entries(commands).map(([name, def]) => [name, def.kind]))).toEqual({
       'reservations.book': 'intent',
       'reservations.cancel': 'intent',
       'families.updateContacts': 'fact',
       'payments.recordOnline': 'fact',
       'flags.resolve': 'fact',
+      'families.create': 'fact',
+      'families.update': 'fact',
+      'families.updatePerson': 'fact',
+      'families.addMember': 'fact',
+      'families.updateMember': 'fact',
+      'families.removeMember': 'fact',
+      'families.setSchooling': 'fact',
+      'families.setInscription': 'fact',
+      'families.merge': 'fact',
+      'quotients.record': 'fact',
+      'town.saveRequirement': 'fact',
+      'town.saveDocumentType': 'fact',
+      'town.setOption': 'fact',
+      'documents.record': 'fact',
+      'dossiers.validate': 'fact',
+      'dossiers.renew': 'fact',
     })
     expect(kindOf('reservations.teleport')).toBe('intent') // unknown: nothing to record, it is rejected
   })
@@ -21,6 +37,22 @@ describe('the command catalogue', () => {
       'families.updateContacts': 'both',
       'payments.recordOnline': ['portail'],
       'flags.resolve': 'both',
+      'families.create': ['guichet'],
+      'families.update': ['guichet'],
+      'families.updatePerson': ['guichet'],
+      'families.addMember': ['guichet'],
+      'families.updateMember': ['guichet'],
+      'families.removeMember': ['guichet'],
+      'families.setSchooling': ['guichet'],
+      'families.setInscription': ['guichet'],
+      'families.merge': ['guichet'],
+      'quotients.record': ['guichet'],
+      'town.saveRequirement': ['guichet'],
+      'town.saveDocumentType': ['guichet'],
+      'town.setOption': ['guichet'],
+      'documents.record': 'both',
+      'dossiers.validate': 'both',
+      'dossiers.renew': 'both',
     })
     const untouchable = new Proxy({} as CommandTx, {
       get: () => () => {

@@ -61,7 +61,7 @@ describe('a contact change at the counter (a fact)', () => {
     expect(JSON.parse(queued!.payload)).toEqual({
       familyId,
       personId,
-      phoneMobile: '07 11 22 33 44',
+      phoneMobile: '+33711223344',
       phoneHome: null,
       phoneWork: null,
       email: 'marie@example.fr',
@@ -75,7 +75,7 @@ describe('a contact change at the counter (a fact)', () => {
         entity_id: personId,
         field: 'phone_mobile',
         old_value: '06 12 34 56 78',
-        new_value: '07 11 22 33 44',
+        new_value: '+33711223344',
         agent_id: agents.accueil.id,
         workstation_id: core.settings().workstationId,
         channel: 'guichet',
@@ -116,7 +116,7 @@ describe('a contact change at the counter (a fact)', () => {
       { status: 'flagged', code: 'CONCURRENT_CHANGE' },
       { status: 'rejected', code: 'INVALID_PAYLOAD' },
     ])
-    expect(core.sqlite.prepare('SELECT phone_mobile FROM persons WHERE id = ?').pluck().get(personId)).toBe('07 55 55 55 55')
+    expect(core.sqlite.prepare('SELECT phone_mobile FROM persons WHERE id = ?').pluck().get(personId)).toBe('+33755555555')
   })
 
   it('an intent is undone by the truth of its rejection', async () => {
