@@ -181,6 +181,47 @@ test.describe('the family file, edited section by section', () => {
     await expect(page.getByTestId('family-name')).toBeVisible()
   })
 
+  test('a child of another file is linked with the keyboard (shared custody): each file shows the other', async ({ page, shell }) => {
+    const [home, other] = pickAll<{ code: string; name: string }>(
+      shell,
+      `SELECT f.code, f.name FROM families f WHERE f.merged_into IS NULL
+         AND EXISTS (SELECT 1 FROM family_members m WHERE m.family_id = f.id AND m.role = 'enfant')
+       ORDER BY f.code LIMIT 2`,
+    )
+    const child = pickAll<{ first: string; last: string }>(
+      shell,
+      `SELECT p.first_names AS first, p.last_name AS last FROM family_members m JOIN persons p ON p.id = m.person_id
+       JOIN families f ON f.id = m.family_id WHERE f.code = '${other!.code}' AND m.role = 'enfant' ORDER BY p.first_names LIMIT 1`,
+    )[0]!
+    await login(page, shell)
+    await openFamily(page, home!.code)
+    await expect(page.getByTestId('family-code')).toHaveText(home!.code)
+    const before = await page.getByTestId('child').count()
+
+    await activate(page, page.getByRole('button', { name: 'Rattacher un enfant d’un autre dossier' }))
+    const panel = page.getByTestId('link-child-panel')
+    await expect(panel.getByLabel('Code famille ou nom du dossier')).toBeFocused()
+    await page.keyboard.type(other!.code)
+    await page.keyboard.press('Enter')
+    const family = panel.getByRole('button', { name: `Voir les enfants du dossier ${other!.code}` })
+    await expect(family).toBeFocused()
+    await page.keyboard.press('Enter')
+    const choose = panel.getByRole('button', { name: `Rattacher ${child.first} ${child.last}` })
+    await tabTo(page, choose)
+    await page.keyboard.press('Enter')
+
+    await expect(panel).toHaveCount(0)
+    await expect(page.getByTestId('child')).toHaveCount(before + 1)
+    const card = page.getByTestId('child').filter({ hasText: `${child.first}` }).filter({ has: page.getByTestId('other-families') })
+    await expect(card.getByTestId('other-families')).toContainText(`${other!.code} (${other!.name})`)
+    await expect(card.getByRole('button', { name: `Modifier : la fiche de ${child.first} ${child.last}` })).toBeFocused()
+    // The other file says it too, and links back.
+    await activate(page, card.getByTestId('other-families').getByRole('link', { name: new RegExp(other!.code) }))
+    await expect(page.getByTestId('family-code')).toHaveText(other!.code)
+    const there = page.getByTestId('child').filter({ hasText: child.first }).filter({ has: page.getByTestId('other-families') })
+    await expect(there.getByTestId('other-families')).toContainText(`${home!.code} (${home!.name})`)
+  })
+
   test('a responsable merges two files: the confirmation says which one disappears, the merged file links to the other', async ({ page, shell }) => {
     const [kept, gone] = pickAll<{ id: string; code: string; name: string; children: number }>(
       shell,
