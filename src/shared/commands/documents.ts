@@ -90,7 +90,8 @@ export type ValidateDossierPayload = z.infer<typeof ValidateDossierPayload>
 
 export const RenewDossierPayload = z
   .strictObject({ familyId: Id, fromSchoolYear: SchoolYear, schoolYear: SchoolYear })
-  .refine((p) => nextSchoolYear(p.fromSchoolYear) === p.schoolYear, {
+  // Zod runs this even when a field failed: never throw on a malformed year.
+  .refine((p) => !isSchoolYear(p.fromSchoolYear) || nextSchoolYear(p.fromSchoolYear) === p.schoolYear, {
     message: 'le renouvellement ouvre l’année scolaire suivante',
     path: ['schoolYear'],
   })

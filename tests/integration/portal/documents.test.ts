@@ -126,6 +126,20 @@ describe.each(backends)('documents and the dossier on the portal ($name)', (back
     expect(await one(t.db, sql`SELECT id FROM documents WHERE id = ${lost.id}`)).toBeUndefined()
   })
 
+  it('rejects a malformed dossier command as invalid, and answers every other command of the batch', async () => {
+    const bad = command(++seq, 'dossiers.renew', { familyId: kid.familyId, fromSchoolYear: 'abc', schoolYear: '2027' })
+    const wrongYear = command(++seq, 'dossiers.renew', { familyId: kid.familyId, fromSchoolYear: '2026-2027', schoolYear: '2028-2029' })
+    const renew = command(++seq, 'dossiers.renew', { familyId: kid.familyId, fromSchoolYear: '2026-2027', schoolYear: '2027-2028' })
+    const res = await push([bad, wrongYear, renew])
+    expect(res.results.map((r) => [r.status, r.code ?? null])).toEqual([
+      ['rejected', 'INVALID_PAYLOAD'],
+      ['rejected', 'INVALID_PAYLOAD'],
+      ['applied', null],
+    ])
+    const next = await one<Record<string, unknown>>(t.db, sql`SELECT * FROM dossiers WHERE family_id = ${kid.familyId} AND school_year = '2027-2028'`)
+    expect(next).toMatchObject({ id: dossierId(kid.familyId, '2027-2028'), status: 'incomplet' })
+  })
+
   it('refuses a booking of a family whose dossier is incomplete when the town option says so', async () => {
     await putRow(t.db, 'town_options', { id: 'dossier.incomplete_blocks_bookings', value: 'true', updated_at: '2026-11-27T08:00:00.000Z' })
     const res = await push([command(++seq, 'reservations.book', { id: uuidv7(), familyId: other.familyId, childId: other.childId, unitId: 'cantine', siteId, date: '2026-12-07' })])
