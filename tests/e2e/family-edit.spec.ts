@@ -255,6 +255,8 @@ test.describe('the family file, edited section by section', () => {
     await page.goto(goneUrl)
     const banner = page.getByTestId('merged-banner')
     await expect(banner).toContainText(`Ce dossier a été fusionné dans le dossier ${kept!.code}`)
+    await expect(page.getByTestId('child')).toHaveCount(0)
+    await expect(page.getByRole('button', { name: 'Ajouter un contact' })).toHaveCount(0)
     await activate(page, banner.getByRole('link'))
     await expect(page.getByTestId('family-code')).toHaveText(kept!.code)
   })
