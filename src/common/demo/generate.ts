@@ -5,6 +5,7 @@ import {
   LAST_CODE_FAMILLE_NUMBER,
 } from '@shared/domain/codeFamille'
 import type { EntityName, Row } from '@shared/sync/entities'
+import { toE164 } from '@shared/validation/phone'
 import { DEMO_AGENTS } from '../agents'
 import { logCaptureDir, recordSeeded } from '../log-capture'
 import { DEFAULT_UNITS } from './units'
@@ -165,6 +166,15 @@ function asciiSlug(text: string): string {
     .replace(/œ/g, 'oe')
     .replace(/æ/g, 'ae')
     .replace(/[^a-z0-9-]+/g, '')
+}
+
+const e164 = (phone: string | null): string | null => (phone === null ? null : (toE164(phone) ?? phone))
+
+/** A small stable hash of a string (FNV-1a), for demo traits decided without drawing. */
+function stableHash(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
+  return h >>> 0
 }
 
 function pairs(rng: Rng, n: number): string {
@@ -825,12 +835,15 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
         first_names: p.firstNames,
         sex: p.sex,
         birth_date: p.birthDate,
-        phone_mobile: p.phoneMobile,
-        phone_home: p.phoneHome,
-        phone_work: p.phoneWork,
+        // Stored in E.164, as the counter stores what it is given.
+        phone_mobile: e164(p.phoneMobile),
+        phone_home: e164(p.phoneHome),
+        phone_work: e164(p.phoneWork),
         email: p.email,
         profession: p.profession,
-        pai: false,
+        // About one child in 25 has a PAI (a health plan): decided from the draft, not drawn, so
+        // the rest of the town does not change.
+        pai: p.birthDate !== null && p.birthDate >= '2008-01-01' && stableHash(`${p.firstNames}|${p.birthDate}`) % 25 === 0,
         created_at: at,
         updated_at: at,
       })
@@ -868,11 +881,13 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
         allocataire_number: f.allocataireNumber,
         paperless_invoices: f.paperless,
         resident: f.address.city === TOWN.city,
-        separated_parents: false,
+        // A third of the one-guardian families are separated parents (custody ruling); consents
+        // vary by family. Decided from the family's place, not drawn: the rest of the town does not change.
+        separated_parents: !f.rl2 && f.children.length > 0 && index % 3 === 0,
         hosted: false,
-        consent_qf_api: false,
-        consent_image: false,
-        consent_emergency_care: false,
+        consent_qf_api: f.allocataireNumber !== null && index % 4 !== 0,
+        consent_image: index % 2 === 0,
+        consent_emergency_care: index % 10 !== 0,
         created_at: new Date(f.createdMs).toISOString(),
         updated_at: new Date(updatedMs).toISOString(),
       })

@@ -346,13 +346,14 @@ describe('generateTown', () => {
       'SELECT phone_mobile AS mobile, phone_home AS home, phone_work AS work, email FROM persons',
     )
     for (const p of people) {
-      if (p.mobile) expect(p.mobile).toMatch(/^0[67]( \d\d){4}$/)
-      if (p.home) expect(p.home).toMatch(/^0[19]( \d\d){4}$/)
-      if (p.work) expect(p.work).toMatch(/^01( \d\d){4}$/)
+      // Stored in E.164 (+33 and nine digits), as the counter stores them.
+      if (p.mobile) expect(p.mobile).toMatch(/^\+33[67]\d{8}$/)
+      if (p.home) expect(p.home).toMatch(/^\+33[19]\d{8}$/)
+      if (p.work) expect(p.work).toMatch(/^\+331\d{8}$/)
       if (p.email) expect(p.email).toMatch(/^[a-z0-9][a-z0-9.-]*@(orange\.fr|free\.fr|gmail\.com|laposte\.net|sfr\.fr|outlook\.fr|hotmail\.fr|yahoo\.fr)$/)
     }
     expect(people.filter((p) => p.email).length).toBeGreaterThan(300)
-    expect(people.some((p) => p.home?.startsWith('01 39'))).toBe(true)
+    expect(people.some((p) => p.home?.startsWith('+33139'))).toBe(true)
   })
 
   it('adds contacts (some allowed to pick up, some forbidden) and shared-custody children', () => {
