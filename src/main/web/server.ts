@@ -26,8 +26,9 @@ export const PDF_CONTENT_SECURITY_POLICY = "script-src 'none'; object-src 'self'
 
 /** How long a PDF handed to a tab stays served (the viewer re-reads it to print or save). */
 export const PDF_TTL_MS = 5 * 60_000
-/** PDFs kept at once (the oldest goes first). */
+/** PDFs kept at once, and their bytes in all (the oldest goes first). */
 export const PDF_KEPT = 20
+export const PDF_KEPT_BYTES = 40 * 1024 * 1024
 
 export interface WebShellOptions {
   /**
@@ -201,7 +202,14 @@ export function createWebServer(opts: WebShellOptions): FastifyInstance {
   const pdfs = new Map<string, { bytes: Buffer; name: string; expires: number }>()
   const sweep = (now: number) => {
     for (const [id, pdf] of pdfs) if (pdf.expires <= now) pdfs.delete(id)
-    while (pdfs.size > PDF_KEPT) pdfs.delete(pdfs.keys().next().value as string)
+    let total = 0
+    for (const pdf of pdfs.values()) total += pdf.bytes.length
+    // Oldest first out: at most PDF_KEPT documents and PDF_KEPT_BYTES in this process.
+    while (pdfs.size > PDF_KEPT || total > PDF_KEPT_BYTES) {
+      const oldest = pdfs.keys().next().value as string
+      total -= pdfs.get(oldest)!.bytes.length
+      pdfs.delete(oldest)
+    }
   }
   app.register(async (scoped) => {
     scoped.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: MAX_PDF_BYTES }, (_request, body, done) => done(null, body))
