@@ -300,6 +300,26 @@ export function judgePiece(
 
 // ---- the commands ------------------------------------------------------------------------
 
+/**
+ * The checklist, or null when the town data cannot give one (a type whose rule lacks its value:
+ * town data a responsable must fix). A fact is recorded all the same, with a flag.
+ */
+function safeChecklist(data: DossierData): ChecklistItem[] | null {
+  try {
+    return checklistOf(data)
+  } catch {
+    return null
+  }
+}
+
+const checklistUnavailable = (familyId: string, schoolYear: string): RaisedFlag => ({
+  kind: 'rule',
+  code: 'CHECKLIST_UNAVAILABLE',
+  reason: `Liste des pièces du dossier ${schoolYear} impossible à établir (type de pièce mal paramétré) : statut du dossier non mis à jour, à vérifier dans les paramètres.`,
+  familyId,
+  data: { familyId, schoolYear },
+})
+
 const missingFamily = (what: string, p: { familyId: string }): RaisedFlag => ({
   kind: 'missing',
   code: 'UNKNOWN_FAMILY',
@@ -369,7 +389,9 @@ export const recordDocument: CommandDef<RecordDocumentPayload> = {
       updated_at: ctx.at,
     })
     const after = await loadDossier(tx, p.familyId, p.schoolYear, checkDay)
-    if (after) await putDossierStatus(tx, after, checklistOf(after), ctx.at)
+    const items = after ? safeChecklist(after) : null
+    if (after && items) await putDossierStatus(tx, after, items, ctx.at)
+    else flags.push(checklistUnavailable(p.familyId, p.schoolYear))
     return flags
   },
 }
@@ -382,7 +404,7 @@ export const validateDossier: CommandDef<ValidateDossierPayload> = {
     const checkDay = parisDay(new Date(ctx.at))
     const data = await loadDossier(tx, p.familyId, p.schoolYear, checkDay)
     if (!data) return [missingFamily('Validation de dossier', p)]
-    const items = checklistOf(data)
+    const items = safeChecklist(data)
     const current = data.dossier
     await tx.put('dossiers', {
       id: current ? String(current.id) : dossierId(p.familyId, p.schoolYear),
@@ -394,6 +416,7 @@ export const validateDossier: CommandDef<ValidateDossierPayload> = {
       created_at: current ? String(current.created_at) : ctx.at,
       updated_at: ctx.at,
     })
+    if (!items) return [checklistUnavailable(p.familyId, p.schoolYear)]
     const blocking = blockingItems(items)
     if (blocking.length === 0) return []
     return [
@@ -417,7 +440,10 @@ export const renewDossier: CommandDef<RenewDossierPayload> = {
     const data = await loadDossier(tx, p.familyId, p.schoolYear, checkDay)
     if (!data) return [missingFamily('Renouvellement de dossier', p)]
     // Opened once: a second renewal (another counter, a retry) leaves the dossier as it is.
-    if (!data.dossier) await putDossierStatus(tx, data, checklistOf(data), ctx.at)
+    if (data.dossier) return []
+    const items = safeChecklist(data)
+    if (!items) return [checklistUnavailable(p.familyId, p.schoolYear)]
+    await putDossierStatus(tx, data, items, ctx.at)
     return []
   },
 }

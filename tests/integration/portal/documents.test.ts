@@ -140,6 +140,17 @@ describe.each(backends)('documents and the dossier on the portal ($name)', (back
     expect(next).toMatchObject({ id: dossierId(kid.familyId, '2027-2028'), status: 'incomplet' })
   })
 
+  it('records a piece even when the town data cannot judge it (a rule without its value), and flags it', async () => {
+    const broken = { ...DEFAULT_DOCUMENT_TYPES.find((ty) => ty.id === 'quittance_loyer')!, id: 'quittance_sans_duree', rule_value: null, updated_at: '2026-11-27T08:00:00.000Z' }
+    await putRow(t.db, 'document_types', broken as unknown as Row)
+    const odd = piece({ familyId: other.familyId, typeId: 'quittance_sans_duree' })
+    const res = await push([command(++seq, 'documents.record', odd)])
+    expect(res.results[0]!.status).toBe('applied')
+    expect(res.results[0]!.flags?.map((f) => f.code).sort()).toEqual(['CHECKLIST_UNAVAILABLE', 'PIECE_REFUSED_BY_RULES'])
+    expect(await one(t.db, sql`SELECT id FROM documents WHERE id = ${odd.id}`)).toBeDefined()
+    await putRow(t.db, 'document_types', { ...broken, rule_value: 3, updated_at: '2026-11-27T08:00:01.000Z' } as unknown as Row)
+  })
+
   it('refuses a booking of a family whose dossier is incomplete when the town option says so', async () => {
     await putRow(t.db, 'town_options', { id: 'dossier.incomplete_blocks_bookings', value: 'true', updated_at: '2026-11-27T08:00:00.000Z' })
     const res = await push([command(++seq, 'reservations.book', { id: uuidv7(), familyId: other.familyId, childId: other.childId, unitId: 'cantine', siteId, date: '2026-12-07' })])
@@ -160,7 +171,8 @@ describe.each(backends)('documents and the dossier on the portal ($name)', (back
     it('receives the town data in its bootstrap, records a piece and the portal gets the fact', async () => {
       const count = (table: string) => (station.core.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
       expect(count('document_requirements')).toBe(DEFAULT_DOCUMENT_REQUIREMENTS.length)
-      expect(count('document_types')).toBe(DEFAULT_DOCUMENT_TYPES.length)
+      // The defaults, and the type added above by a town edit.
+      expect(count('document_types')).toBe(DEFAULT_DOCUMENT_TYPES.length + 1)
       const view = expectOk(
         await station.call<{ items: Array<{ requirementId: string; state: string }> }>('documents', 'record', {
           familyId: kid.familyId,
