@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
@@ -109,5 +110,37 @@ test.describe('scans', () => {
     expect(res.headers()['content-type']).toBe('application/pdf')
     expect(res.headers()['content-security-policy']).toContain("object-src 'self'")
     expect((await res.body()).subarray(0, 5).toString('latin1')).toBe('%PDF-')
+  })
+
+  test('a responsable sets the scanner folder; a file of it is attached from the list, keyboard only', async ({ page, shell }) => {
+    const folder = mkdtempSync(join(tmpdir(), 'guichet-e2e-scanner-'))
+    try {
+      const bytes = await pdf()
+      writeFileSync(join(folder, 'SCAN_0042.pdf'), bytes)
+      writeFileSync(join(folder, 'notes.txt'), 'pas un scan')
+      await login(page, shell, { login: 'responsable', password: 'responsable2026', displayName: 'Hélène Dubois-Lefort' })
+      await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Poste' }).click()
+      const setting = page.getByTestId('scanner-folder-setting')
+      await setting.getByLabel('Chemin complet du dossier').fill('dossier/relatif')
+      await setting.getByRole('button', { name: 'Enregistrer le dossier' }).click()
+      await expect(setting.getByRole('alert')).toContainText('Indiquez le chemin complet du dossier du scanner.')
+      await setting.getByLabel('Chemin complet du dossier').fill(folder)
+      await page.keyboard.press('Enter')
+      await expect(setting.getByRole('status')).toContainText('Dossier enregistré (2 fichier(s) visibles).')
+
+      await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Recherche' }).click()
+      const { picker } = await openScanPicker(page)
+      await picker.getByRole('button', { name: 'Dossier du scanner' }).focus()
+      await page.keyboard.press('Enter')
+      const list = picker.getByRole('list', { name: 'Fichiers du dossier du scanner, les plus récents d’abord' })
+      await expect(list.getByRole('button')).toHaveCount(2)
+      await expect(list.getByRole('button', { name: 'Joindre « notes.txt »' })).toBeDisabled()
+      await list.getByRole('button', { name: 'Joindre « SCAN_0042.pdf »' }).focus()
+      await page.keyboard.press('Enter')
+      await expect(picker.getByTestId('scan-attached')).toContainText('Copie jointe : SCAN_0042.pdf')
+      expect(readFileSync(join(shell.dataDir, 'scans', `${sha(bytes)}.pdf`)).equals(bytes)).toBe(true)
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
   })
 })

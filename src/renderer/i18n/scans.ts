@@ -14,4 +14,14 @@ export const scansFr = {
   scannerFile: '{name} — {size}, {date}',
   scannerImport: 'Joindre « {name} »',
   sizeKo: '{n} ko',
+  setting: {
+    heading: 'Dossier du scanner',
+    intro: 'Le dossier où le scanner de la mairie dépose ses fichiers : les agents y choisissent la copie d’une pièce.',
+    label: 'Chemin complet du dossier',
+    placeholder: 'Par exemple le partage où le scanner dépose ses fichiers',
+    save: 'Enregistrer le dossier',
+    clear: 'Ne plus utiliser de dossier',
+    saved: 'Dossier enregistré ({n} fichier(s) visibles).',
+    cleared: 'Plus de dossier du scanner sur ce poste.',
+  },
 }
