@@ -45,7 +45,14 @@ export async function dossierView(ctx: HandlerContext, familyId: string, schoolY
   const checkDay = today(ctx)
   const data = await loadDossier(tx, familyId, schoolYear, checkDay)
   if (!data) throw new DomainError('NOT_FOUND', `No family ${familyId}`)
-  const items = checklistOf(data)
+  let items: ReturnType<typeof checklistOf>
+  try {
+    items = checklistOf(data)
+  } catch {
+    // Town data that cannot judge a piece (a rule without its value): say so, nothing is saved.
+    const reason = 'La liste des pièces ne peut pas être établie : un type de pièce est mal paramétré (à corriger dans « Paramètres »).'
+    throw new DomainError('RULE_REJECTED', reason, { rule: 'CHECKLIST_UNAVAILABLE', reason })
+  }
   const requirements = new Map(data.input.requirements.map((r) => [r.id, r]))
   const types = new Map(data.input.types.map((t) => [t.id, t]))
   const whose = (personId: string | null): string => {
