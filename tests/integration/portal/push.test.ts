@@ -182,12 +182,12 @@ describe.each(backends)('portal push ($name)', (backend) => {
 
     // The concurrent change: the counter's value is recorded (it commits last), with its history.
     const [after] = await rows<{ phone_mobile: string }>(t.db, sql`SELECT phone_mobile FROM persons WHERE id = ${guardian}`)
-    expect(after!.phone_mobile).toBe('06 99 88 77 66')
+    expect(after!.phone_mobile).toBe('+33699887766') // stored in E.164
     const history = await rows<{ field: string; old_value: string | null; new_value: string; channel: string; workstation_id: string }>(
       t.db,
       sql`SELECT field, old_value, new_value, channel, workstation_id FROM field_history WHERE command_id = ${commands[0]!.id}`,
     )
-    expect(history).toEqual([{ field: 'phone_mobile', old_value: held.phoneMobile, new_value: '06 99 88 77 66', channel: 'guichet', workstation_id: a.workstationId }])
+    expect(history).toEqual([{ field: 'phone_mobile', old_value: held.phoneMobile, new_value: '+33699887766', channel: 'guichet', workstation_id: a.workstationId }])
     // The orphan resolution is kept, raw, in its flag.
     const d = await digest(t.db)
     expect(d.flags).toBe(before.flags! + 4)

@@ -137,7 +137,7 @@ describe('applying pull pages', () => {
     const person = uuidv7()
     const broken: PullResponse = {
       changes: [
-        { seq: 3, entity: 'persons', id: person, op: 'put', row: { id: person, last_name: 'Martin', first_names: 'Léa', created_at: AT, updated_at: AT } },
+        { seq: 3, entity: 'persons', id: person, op: 'put', row: { id: person, last_name: 'Martin', first_names: 'Léa', pai: false, created_at: AT, updated_at: AT } },
         // Foreign keys are checked at commit (defer_foreign_keys): the family never comes.
         {
           seq: 4,
