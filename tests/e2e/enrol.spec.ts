@@ -224,6 +224,13 @@ test.describe('« Nouvelle famille », keyboard only', () => {
     const form = await openNewFamily(page)
     await typeGuardianAndFamily(page, form, '1-----', 'Delorme')
     const child = await addChild(page, form, 1, { firstNames: 'Jade', birthDate: '2027-01-02', sex: 'F', level: 'CP' })
+    // Enter in a field sends nothing (only Ctrl+Enter or the button do).
+    await expect(child.getByLabel('Classe')).toBeFocused()
+    await page.keyboard.press('Enter')
+    // Let the page render whatever Enter did, then check it did nothing.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 100))))
+    await expect(page.getByTestId('enrol-summary')).toHaveCount(0)
+    await expect(child.getByLabel('Classe')).toBeFocused()
 
     await page.keyboard.press('Control+Enter')
 
