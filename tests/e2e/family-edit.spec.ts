@@ -40,7 +40,7 @@ async function openFamily(page: Page, q: string): Promise<void> {
 /** Presses Tab until `target` has the focus (a date input has several stops). */
 async function tabTo(page: Page, target: Locator, max = 40): Promise<void> {
   for (let i = 0; i < max; i++) {
-    if (await target.evaluate((el) => el === document.activeElement)) return
+    if (await target.evaluate((el) => el.matches(':focus'))) return
     await page.keyboard.press('Tab')
   }
   await expect(target).toBeFocused()
