@@ -42,7 +42,7 @@ function dateKeys(iso: string): string {
   return monthFirst ? `${m}${d}${y}` : `${d}${m}${y}`
 }
 
-const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeElement).catch(() => false)
+const isFocused = (l: Locator) => l.evaluate((el) => el === el.ownerDocument.activeElement).catch(() => false)
 
 /** Presses Tab until `target` has the focus (the way an agent moves through the form). */
 async function tabTo(page: Page, target: Locator, max = 120): Promise<void> {
@@ -228,7 +228,7 @@ test.describe('« Nouvelle famille », keyboard only', () => {
     await expect(child.getByLabel('Classe')).toBeFocused()
     await page.keyboard.press('Enter')
     // Let the page render whatever Enter did, then check it did nothing.
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 100))))
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 150)))
     await expect(page.getByTestId('enrol-summary')).toHaveCount(0)
     await expect(child.getByLabel('Classe')).toBeFocused()
 
