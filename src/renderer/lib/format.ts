@@ -1,3 +1,4 @@
+import { formatPhone as formatStoredPhone } from '@shared/validation/phone'
 /** Display helpers: French conventions, calendar days in Europe/Paris. Pure functions. */
 
 export const TIME_ZONE = 'Europe/Paris'
@@ -60,17 +61,13 @@ export function ageOn(birth: string | null | undefined, today: string): Age | nu
   return { years: Math.floor(months / 12), months }
 }
 
-/** French phone numbers grouped by pairs: '0612345678' → '06 12 34 56 78'. */
+/**
+ * A phone number as a person reads it (libphonenumber-js, src/shared/validation/phone.ts): French
+ * numbers the French way ('+33612345678' → '06 12 34 56 78'), others internationally.
+ */
 export function formatPhone(phone: string | null | undefined): string {
   if (!phone) return ''
-  const compact = phone.replace(/[\s.\-()]/g, '')
-  if (/^0\d{9}$/.test(compact)) return compact.replace(/(\d{2})(?=\d)/g, '$1 ')
-  const intl = /^(?:\+|00)33(\d{9})$/.exec(compact)
-  if (intl?.[1]) {
-    const n = intl[1]
-    return `+33 ${n[0]} ${n.slice(1).replace(/(\d{2})(?=\d)/g, '$1 ')}`
-  }
-  return phone.trim()
+  return formatStoredPhone(phone.trim())
 }
 
 /** Compare two names ignoring case, accents and spacing (is the birth name really different?). */
