@@ -317,12 +317,14 @@ export function columnsOf(entity: EntityName): string[] {
 export type Value = string | number | boolean | null
 export type Row = Record<string, Value>
 
-/** Keeps only the entity's columns, with JS types by kind (bool → boolean, int → number). */
+/** Keeps only the entity's columns, with JS types by kind (bool → boolean, int → number; a missing bool → false). */
 export function normalizeRow(entity: EntityName, row: Record<string, unknown>): Row {
   const out: Row = {}
   for (const [col, kind] of Object.entries(entities[entity])) {
     const v = row[col]
-    if (v === null || v === undefined) out[col] = null
+    // A flag a row does not carry (written before the column existed) is false, as both schemas default it.
+    if (v === undefined && kind === 'bool') out[col] = false
+    else if (v === null || v === undefined) out[col] = null
     else if (kind === 'bool') out[col] = v === true || v === 1 || v === '1' || v === 't' || v === 'true'
     else if (kind === 'int') out[col] = typeof v === 'number' ? v : Number(v)
     else out[col] = String(v)

@@ -15,6 +15,8 @@ import { SYNC_KEYS } from './state'
 function toSqlite(entity: EntityName, row: Row): Value[] {
   const kinds = entities[entity] as Record<string, string>
   return columnsOf(entity).map((c) => {
+    // A flag the row does not carry is false (as normalizeRow and both schemas' defaults say).
+    if (kinds[c] === 'bool' && row[c] === undefined) return 0
     const v = row[c] ?? null
     if (kinds[c] === 'bool' && v !== null) return v ? 1 : 0
     return v
