@@ -187,12 +187,14 @@ const updateContacts: CommandDef<ContactsPayload> = {
     for (const f of CONTACT_FIELDS) {
       const wanted = p[f.key]
       const current = text(person[f.column])
+      // Phones compare by number: the screen shows "06 12 34 56 78", the database holds
+      // "+33612345678" (or, written before E.164, "06 12 34 56 78").
+      const same = (v: string | null): string | null => (v !== null && f.key !== 'email' ? (toE164(v) ?? v) : v)
       if (p.before) {
         const read = p.before[f.key]
-        // The counter did not change this field (a number stored before E.164 came in reads the same).
-        if (wanted === read || (read !== null && f.key !== 'email' && toE164(read) === wanted)) continue
-        if (current !== read && current !== wanted) conflicts.push({ field: f.column, counterRead: read, portal: current, counter: wanted })
-      } else if (wanted === current) {
+        if (wanted === same(read)) continue // the counter did not change this field
+        if (same(current) !== same(read) && same(current) !== wanted) conflicts.push({ field: f.column, counterRead: read, portal: current, counter: wanted })
+      } else if (wanted === same(current)) {
         continue
       }
       changed.push(f)

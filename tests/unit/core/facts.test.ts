@@ -5,6 +5,8 @@ import { AGENTS, addAgents, addFamily, count, makeCore } from '../../helpers/cor
 import { ensureDefaultUnits } from '../../../src/main/core/demo/units'
 import { applyPushResults } from '../../../src/main/core/sync/push'
 import { countUnresolvedRejections, listFlags } from '../../../src/main/core/sync/rejections'
+import { SqliteEntityStore } from '../../../src/main/core/sync/store'
+import { runCommand } from '@shared/commands'
 
 /**
  * Facts at the counter: a contact change writes its field history and carries the values the
@@ -183,5 +185,25 @@ describe('resolving a flag (responsable)', () => {
     expect(JSON.parse(queued!.payload)).toEqual({ flagId, note: 'Vu avec la famille.' })
     expect(count(core.sqlite, 'journal', `action = 'sync.resolveFlag' AND entity = 'flag' AND outcome = 'ok'`)).toBe(1)
     expect(await core.call(responsable, 'sync', 'resolveFlag', { flagId, note: 'Encore.' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+  })
+})
+
+describe('phones compare by number, not by how they are written', () => {
+  it('a number the agent saw formatted ("06 12 34 56 78") and the database holds in E.164 is neither a change nor a conflict', async () => {
+    core.sqlite.prepare('UPDATE persons SET phone_mobile = ? WHERE id = ?').run('+33612345678', personId)
+    const store = new SqliteEntityStore(core.sqlite)
+    const ctx = { at: '2026-11-16T08:00:00.000Z', agentId: agents.accueil.id, workstationId: null, channel: 'guichet' as const, commandId: uuidv7() }
+    const before = { phoneMobile: '06 12 34 56 78', phoneHome: null, phoneWork: null, email: 'marie@example.fr' }
+    core.sqlite.exec('BEGIN')
+    const out = await runCommand(
+      store.commandTx(),
+      'families.updateContacts',
+      { familyId, personId, ...before, email: 'marie.lefevre@example.fr', before },
+      ctx,
+    )
+    core.sqlite.exec('COMMIT')
+    expect(out.flags).toEqual([])
+    expect(core.sqlite.prepare('SELECT field FROM field_history WHERE entity_id = ?').pluck().all(personId)).toEqual(['email'])
+    expect(core.sqlite.prepare('SELECT phone_mobile FROM persons WHERE id = ?').pluck().get(personId)).toBe('+33612345678')
   })
 })
