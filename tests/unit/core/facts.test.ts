@@ -189,7 +189,7 @@ describe('resolving a flag (responsable)', () => {
 })
 
 describe('phones compare by number, not by how they are written', () => {
-  it('a number the agent saw formatted ("06 12 34 56 78") and the database holds in E.164 is neither a change nor a conflict', async () => {
+  it('a number the agent saw formatted ("06 12 34 56 78") while the database holds it in E.164 is not a concurrent change', async () => {
     core.sqlite.prepare('UPDATE persons SET phone_mobile = ? WHERE id = ?').run('+33612345678', personId)
     const store = new SqliteEntityStore(core.sqlite)
     const ctx = { at: '2026-11-16T08:00:00.000Z', agentId: agents.accueil.id, workstationId: null, channel: 'guichet' as const, commandId: uuidv7() }
@@ -198,12 +198,23 @@ describe('phones compare by number, not by how they are written', () => {
     const out = await runCommand(
       store.commandTx(),
       'families.updateContacts',
-      { familyId, personId, ...before, email: 'marie.lefevre@example.fr', before },
+      { familyId, personId, ...before, phoneMobile: '07 11 22 33 44', before },
       ctx,
     )
     core.sqlite.exec('COMMIT')
     expect(out.flags).toEqual([])
-    expect(core.sqlite.prepare('SELECT field FROM field_history WHERE entity_id = ?').pluck().all(personId)).toEqual(['email'])
-    expect(core.sqlite.prepare('SELECT phone_mobile FROM persons WHERE id = ?').pluck().get(personId)).toBe('+33612345678')
+    expect(core.sqlite.prepare('SELECT field FROM field_history WHERE entity_id = ?').pluck().all(personId)).toEqual(['phone_mobile'])
+    expect(core.sqlite.prepare('SELECT phone_mobile FROM persons WHERE id = ?').pluck().get(personId)).toBe('+33711223344')
+    // Unchanged (shown formatted, held in E.164): no change at all.
+    core.sqlite.exec('BEGIN')
+    const again = await runCommand(
+      store.commandTx(),
+      'families.updateContacts',
+      { familyId, personId, phoneMobile: '07 11 22 33 44', phoneHome: null, phoneWork: null, email: 'marie@example.fr', before: { ...before, phoneMobile: '07 11 22 33 44' } },
+      { ...ctx, commandId: uuidv7() },
+    )
+    core.sqlite.exec('COMMIT')
+    expect(again.flags).toEqual([])
+    expect(core.sqlite.prepare('SELECT count(*) FROM field_history WHERE entity_id = ?').pluck().get(personId)).toBe(1)
   })
 })
