@@ -1,4 +1,5 @@
 import { mkdirSync, existsSync } from 'node:fs'
+import { setPdfFontsNextTo } from './services/pdf-fonts'
 import { randomUUID } from 'node:crypto'
 import { contract, type Result } from '@shared/contract'
 import { parisDay, schoolYearOf } from '@shared/domain/dates'
@@ -75,6 +76,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     sink(safe)
   }
   const now = opts.now ?? coreClock(opts.env ?? process.env, log)
+  setPdfFontsNextTo(opts.migrationsFolder)
   mkdirSync(opts.dataDir, { recursive: true })
   const file = databaseFile(opts.dataDir)
   const isNew = !existsSync(file)

@@ -3,6 +3,8 @@ import { PDFDocument, StandardFonts } from 'pdf-lib'
 import { extractText, getDocumentProxy } from 'unpdf'
 import type { RecapItem, RecapModel } from '@shared/domain/recap'
 import { renderRecapPdf, winAnsiText } from '../../../src/main/core/services/recap-pdf'
+import { pdfFontsDir, setPdfFontsNextTo } from '../../../src/main/core/services/pdf-fonts'
+import { MIGRATIONS } from '../../helpers/core'
 
 async function textOf(bytes: Uint8Array): Promise<{ pages: number; text: string; perPage: string[] }> {
   const pdf = await getDocumentProxy(new Uint8Array(bytes))
@@ -94,6 +96,32 @@ describe('renderRecapPdf', () => {
     expect(text).toContain('3 allée Œillets')
     expect(text).toContain('Ärztehaus Straße')
     expect(text).toContain("Pièce d'identité — ????? ???????? ??")
+  })
+
+  it('with the shipped Unicode font (DejaVu Sans, as the core sets it up), prints every name as written', async () => {
+    setPdfFontsNextTo(MIGRATIONS)
+    try {
+      expect(pdfFontsDir()).toMatch(/resources[/\\]fonts$/)
+      const awkward = model(
+        [
+          { label: 'Justificatif de domicile', whose: 'Łukasz Wiśniewski', state: 'missing' },
+          { label: 'Carnet de vaccination', whose: 'Nguyễn Thị Minh Khai', state: 'missing' },
+          { label: "Pièce d'identité", whose: 'Ольга Смирнова', state: 'missing' },
+        ],
+        { familyName: 'Famille Nguyễn — Łukasz' },
+      )
+      const bytes = await renderRecapPdf(awkward)
+      const { text } = await textOf(bytes)
+      expect(text).toContain('Famille Nguyễn — Łukasz')
+      expect(text).toContain('Łukasz Wiśniewski')
+      expect(text).toContain('Nguyễn Thị Minh Khai')
+      expect(text).toContain('Ольга Смирнова')
+      // Subset: the document carries the glyphs it uses, not the whole 740 kB font.
+      expect(bytes.length).toBeLessThan(120_000)
+    } finally {
+      setPdfFontsNextTo('/nonexistent/migrations')
+    }
+    expect(pdfFontsDir()).toBeNull()
   })
 
   it('transliterates only what the standard font cannot encode', async () => {

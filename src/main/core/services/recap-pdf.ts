@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pdfFontsDir } from './pdf-fonts'
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib'
 import type { RecapItem, RecapModel } from '@shared/domain/recap'
 import { frenchDay } from '@shared/domain/reservations'
@@ -242,11 +245,33 @@ function receivedDetails(item: RecapItem): Array<{ text: string; color?: ReturnT
 
 const capitalise = (s: string) => s.charAt(0).toLocaleUpperCase('fr') + s.slice(1)
 
+/**
+ * DejaVu Sans, subset into the document, so that every name prints as written; without the
+ * shipped fonts (src/main/core/services/pdf-fonts.ts), Helvetica, and what it cannot print is
+ * transliterated ("Nguyễn" → "Nguyen").
+ */
+async function embedFonts(doc: PDFDocument): Promise<{ regular: PDFFont; bold: PDFFont }> {
+  const fontsDir = pdfFontsDir()
+  if (fontsDir) {
+    try {
+      const [{ default: fontkit }, regularBytes, boldBytes] = await Promise.all([
+        import('@pdf-lib/fontkit'),
+        readFile(join(fontsDir, 'DejaVuSans.ttf')),
+        readFile(join(fontsDir, 'DejaVuSans-Bold.ttf')),
+      ])
+      doc.registerFontkit(fontkit)
+      return { regular: await doc.embedFont(regularBytes, { subset: true }), bold: await doc.embedFont(boldBytes, { subset: true }) }
+    } catch {
+      // Fonts missing or unreadable: Helvetica below (the printout still comes out).
+    }
+  }
+  return { regular: await doc.embedFont(StandardFonts.Helvetica), bold: await doc.embedFont(StandardFonts.HelveticaBold) }
+}
+
 /** The recap as PDF bytes. */
 export async function renderRecapPdf(model: RecapModel): Promise<Uint8Array> {
   const doc = await PDFDocument.create()
-  const regular = await doc.embedFont(StandardFonts.Helvetica)
-  const bold = await doc.embedFont(StandardFonts.HelveticaBold)
+  const { regular, bold } = await embedFonts(doc)
   const fonts: Fonts = { regular, bold, charset: new Set(regular.getCharacterSet()) }
   const title = `Récapitulatif du dossier tous services ${model.schoolYear}`
   const printed = parisDateTime(model.printedAt)
