@@ -8,7 +8,7 @@ import { CalendarDay, lineCheck, singleLine } from '../validation/text'
 import { PhoneNumber } from '../validation/phone'
 import { derivedId } from './ids'
 import type { CommandContext, CommandDef, CommandTx, RaisedFlag, ReadHint } from './base'
-import { CommandRejection, checkSeriesNumber, SERIES } from './base'
+import { checkSeriesNumber, SERIES } from './base'
 
 /**
  * The family file at the counter: creating a family (with its guardians, children, contacts,
@@ -197,10 +197,6 @@ export function toColumns(map: ColumnMap, fields: unknown): Row {
 
 const asText = (v: Value | undefined): string | null => (v === null || v === undefined ? null : String(v))
 
-function reject(code: string, reason: string): never {
-  throw new CommandRejection(code, reason)
-}
-
 function history(ctx: CommandContext, entity: string, id: string, field: string, oldValue: string | null, newValue: string | null, salt: string): Row {
   return {
     id: derivedId(ctx.commandId, `history:${salt}:${entity}:${id}:${field}`),
@@ -264,10 +260,25 @@ async function duplicateChildFlags(tx: CommandTx, familyId: string, members: rea
   return flags
 }
 
-async function checkSchoolAndUnit(tx: CommandTx, ids: { schoolId?: string; unitId?: string; siteId?: string }): Promise<void> {
-  if (ids.schoolId && !(await tx.get('schools', ids.schoolId))) reject('UNKNOWN_SCHOOL', 'Cette école n’existe pas.')
-  if (ids.siteId && !(await tx.get('schools', ids.siteId))) reject('UNKNOWN_SITE', 'Ce lieu d’accueil n’existe pas.')
-  if (ids.unitId && !(await tx.get('units', ids.unitId))) reject('UNKNOWN_UNIT', 'Ce service n’existe pas.')
+/**
+ * The school, unit or site a schooling or an inscription names, if the portal lacks it: a fact is
+ * never refused, so the caller keeps the item in a flag and writes nothing for it.
+ */
+async function unknownPlace(tx: CommandTx, ids: { schoolId?: string; unitId?: string; siteId?: string }): Promise<string | null> {
+  if (ids.schoolId && !(await tx.get('schools', ids.schoolId))) return 'une école inconnue'
+  if (ids.siteId && !(await tx.get('schools', ids.siteId))) return 'un lieu d’accueil inconnu'
+  if (ids.unitId && !(await tx.get('units', ids.unitId))) return 'un service inconnu'
+  return null
+}
+
+function unknownPlaceFlag(what: string, place: string, familyId: string, data: unknown): RaisedFlag {
+  return {
+    kind: 'missing',
+    code: 'UNKNOWN_PLACE',
+    reason: `${what} reçue avec ${place} pour le portail : elle est conservée ici, à reporter à la main.`,
+    familyId,
+    data,
+  }
 }
 
 /** Writes a new member (and its person unless it exists): history rows for what it creates. */
@@ -311,8 +322,20 @@ const createFamily: CommandDef<CreateFamilyPayload> = {
     if (await tx.get('families', p.familyId)) {
       return [{ kind: 'rule', code: 'DUPLICATE_ID', reason: 'Ce dossier famille a déjà été créé.', familyId: p.familyId, data: { familyId: p.familyId } }]
     }
-    for (const s of p.schoolings) await checkSchoolAndUnit(tx, { schoolId: s.schoolId })
-    for (const i of p.inscriptions) await checkSchoolAndUnit(tx, { unitId: i.unitId, siteId: i.siteId })
+    // A code famille another family already holds cannot be stored twice (portal logins are by
+    // code): the whole fact is kept in the flag, nothing is written, a responsable settles it.
+    const holders = (await tx.find('families', { code: p.code })).filter((f) => f.id !== p.familyId)
+    if (holders.length > 0) {
+      return [
+        {
+          kind: 'rule',
+          code: 'DUPLICATE_NUMBER',
+          reason: `Code famille ${p.code} déjà attribué à un autre dossier : ce dossier créé au guichet est conservé ici, à enregistrer à la main sous un autre code.`,
+          familyId: p.familyId,
+          data: p,
+        },
+      ]
+    }
     await tx.put('families', {
       id: p.familyId,
       code: p.code,
@@ -324,25 +347,27 @@ const createFamily: CommandDef<CreateFamilyPayload> = {
     })
     await tx.put('field_history', history(ctx, 'families', p.familyId, '*', null, `dossier créé (${p.code})`, 'create'))
     for (const m of p.members) flags.push(...(await addMember(tx, ctx, p.familyId, m, 'create')))
-    for (const s of p.schoolings) await putSchooling(tx, ctx, p.familyId, s)
-    for (const i of p.inscriptions) await putInscription(tx, ctx, p.familyId, i)
+    for (const s of p.schoolings) {
+      const place = await unknownPlace(tx, { schoolId: s.schoolId })
+      if (place) flags.push(unknownPlaceFlag('Scolarité', place, p.familyId, s))
+      else await putSchooling(tx, ctx, p.familyId, s)
+    }
+    for (const i of p.inscriptions) {
+      const place = await unknownPlace(tx, { unitId: i.unitId, siteId: i.siteId })
+      if (place) flags.push(unknownPlaceFlag('Inscription', place, p.familyId, i))
+      else await putInscription(tx, ctx, p.familyId, i)
+    }
     // The code famille comes from the workstation's range (a fact: flagged, never refused).
     const number = codeFamilleNumber(p.code)
     if (number !== null) {
       const flag = await checkSeriesNumber(tx, ctx, {
         series: SERIES.codeFamille,
         value: number,
+        // Checked above against the stored code (this count by running number only ever finds none).
         unique: { entity: 'families', column: 'code' },
         familyId: p.familyId,
       })
       if (flag) flags.push(flag)
-    }
-    if (ctx.channel === 'guichet' && ctx.workstationId) {
-      // checkSeriesNumber counts by the running number; the stored column is the full code.
-      const same = await tx.count('families', { code: p.code })
-      if (same > 1 && !flags.some((f) => f.code === 'DUPLICATE_NUMBER')) {
-        flags.push({ kind: 'rule', code: 'DUPLICATE_NUMBER', reason: `Code famille ${p.code} utilisé deux fois : à vérifier.`, familyId: p.familyId, data: { code: p.code } })
-      }
     }
     flags.push(...(await duplicateChildFlags(tx, p.familyId, p.members)))
     flags.push(...futureBirthFlags(p.members, ctx, p.familyId))
@@ -599,7 +624,8 @@ const setSchooling: CommandDef<SetSchoolingPayload> = {
   payload: SetSchoolingPayload,
   touches: (p) => [{ entity: 'schoolings', id: p.schooling.id }],
   async execute(tx, p, ctx) {
-    await checkSchoolAndUnit(tx, { schoolId: p.schooling.schoolId })
+    const place = await unknownPlace(tx, { schoolId: p.schooling.schoolId })
+    if (place) return [unknownPlaceFlag('Scolarité', place, p.familyId, p)]
     if (!(await tx.get('persons', p.schooling.personId))) {
       return [{ kind: 'missing', code: 'UNKNOWN_PERSON', reason: 'Scolarité reçue pour un enfant absent du portail : conservée ici.', familyId: p.familyId, data: p }]
     }
@@ -618,7 +644,8 @@ const setInscription: CommandDef<SetInscriptionPayload> = {
   payload: SetInscriptionPayload,
   touches: (p) => [{ entity: 'inscriptions', id: p.inscription.id }],
   async execute(tx, p, ctx) {
-    await checkSchoolAndUnit(tx, { unitId: p.inscription.unitId, siteId: p.inscription.siteId })
+    const place = await unknownPlace(tx, { unitId: p.inscription.unitId, siteId: p.inscription.siteId })
+    if (place) return [unknownPlaceFlag('Inscription', place, p.familyId, p)]
     const family = await tx.get('families', p.familyId)
     const link = await tx.find('family_members', { family_id: p.familyId, person_id: p.inscription.childId, role: 'enfant' })
     if (!family || link.length === 0) {
@@ -656,7 +683,9 @@ const mergeFamilies: CommandDef<MergeFamiliesPayload> = {
   ],
   async execute(tx, p, ctx) {
     const flags: RaisedFlag[] = []
-    if (p.sourceId === p.targetId) reject('SAME_FAMILY', 'Un dossier ne peut pas être fusionné avec lui-même.')
+    if (p.sourceId === p.targetId) {
+      return [{ kind: 'rule', code: 'SAME_FAMILY', reason: 'Fusion d’un dossier avec lui-même reçue : rien n’a été changé.', familyId: p.targetId, data: p }]
+    }
     const source = await tx.get('families', p.sourceId)
     const target = await tx.get('families', p.targetId)
     if (!source || !target) {

@@ -278,6 +278,41 @@ describe.each(backends)('portal push ($name)', (backend) => {
     expect(Number(lastA?.last)).toBe(seqA)
   })
 
+  it('records a family created with a code another family holds as a flag with the whole fact, writing nothing (never a storage error)', async () => {
+    const [holder] = await rows<{ code: string }>(t.db, sql`SELECT code FROM families ORDER BY code LIMIT 1`)
+    const person = { civility: null, lastName: 'Kerbrat', birthName: null, firstNames: 'Anne', sex: null, birthDate: '1990-01-15', birthCommune: null, birthCountry: null, address: null, phoneMobile: null, phoneHome: null, phoneWork: null, email: null, profession: null, employer: null, pai: false }
+    const payload = {
+      familyId: uuidv7(),
+      code: holder!.code,
+      family: {
+        name: 'Kerbrat',
+        address: { line1: '3 allée des Tilleuls', line2: null, postcode: '78420', city: 'Carrières-sur-Seine' },
+        caisse: null,
+        allocataireNumber: null,
+        resident: true,
+        separatedParents: false,
+        hosted: false,
+        paperlessInvoices: false,
+        consentQfApi: false,
+        consentImage: false,
+        consentEmergencyCare: false,
+        payerPersonId: null,
+      },
+      members: [{ memberId: uuidv7(), personId: uuidv7(), role: 'RL1', relation: null, authorisations: { legalGuardian: true, emergencyContact: false, mayPickUp: true, forbiddenPickUp: false }, person }],
+      schoolings: [],
+      inscriptions: [{ id: uuidv7(), childId: uuidv7(), unitId: 'cantine', siteId: uuidv7(), schoolYear: '2026-2027', status: 'active' }],
+    }
+    const before = await digest(t.db)
+    const res = await push(a, [command(nextA(), 'families.create', payload)])
+    const body = PushResponseSchema.parse(res.body)
+    expect(body.results.map((r) => [r.status, r.code ?? null, (r.flags ?? []).map((f) => `${f.kind}:${f.code}`)])).toEqual([['applied', null, ['rule:DUPLICATE_NUMBER']]])
+    const [flag] = await rows<{ data: string }>(t.db, sql`SELECT data FROM flags WHERE family_id = ${payload.familyId}`)
+    expect(JSON.parse(flag!.data)).toMatchObject({ familyId: payload.familyId, code: holder!.code })
+    expect(await rows(t.db, sql`SELECT id FROM families WHERE id = ${payload.familyId}`)).toEqual([])
+    expect(await rows(t.db, sql`SELECT id FROM persons WHERE id = ${payload.members[0]!.personId}`)).toEqual([])
+    expect((await digest(t.db)).families).toEqual(before.families)
+  })
+
   it('serialises concurrent pushes of one workstation: each command applied once', async () => {
     const commands = [6, 7, 8].map((i) => command(nextA(), 'reservations.book', bookPayload(town[i]!, sites[0]!, '2026-12-15')))
     const [r1, r2, r3] = await Promise.all([push(a, commands), push(a, commands), push(a, commands)])

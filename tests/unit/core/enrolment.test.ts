@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { v7 as uuidv7 } from 'uuid'
 import type { CreateFamilyInput, FamilyFile, InputOf, MethodOf, Namespace, OutputOf, Result } from '@shared/contract'
-import { isValidCodeFamille } from '@shared/domain/codeFamille'
+import { codeFamille, isValidCodeFamille } from '@shared/domain/codeFamille'
 import { setSetting } from '../../../src/main/core/services/settings'
 import { SYNC_KEYS } from '../../../src/main/core/sync/state'
 import { ensureDefaultUnits } from '../../../src/main/core/demo/units'
@@ -171,6 +171,14 @@ describe('creating a family at the counter', () => {
     const third = await create(newFamily())
     expect(third.ok).toBe(false)
     if (!third.ok) expect(third.error.details?.reason).toMatch(/plage de numéros de ce poste est épuisée/)
+  })
+
+  it('skips a number of its range that a family here already holds (ranges overlapping after a restored settings file)', async () => {
+    core.sqlite
+      .prepare(`INSERT INTO families (id, code, name, address_line1, postcode, city) VALUES (?, ?, 'Autre', '1 rue A', '78420', 'Carrières-sur-Seine')`)
+      .run(uuidv7(), codeFamille(230001))
+    const r = await create(newFamily())
+    expect(r.ok && r.data.code).toBe(codeFamille(230002))
   })
 
   it.each([

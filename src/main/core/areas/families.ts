@@ -103,8 +103,11 @@ export const familyFileHandlers: FamilyFileHandlers = {
     }
     if (issues.length > 0) throw invalid(issues)
     // The code famille: the next number of this workstation's range, in this transaction (offline too).
-    const number = await ctx.store.commandTx().nextNumber(SERIES.codeFamille)
-    const code = codeFamille(number)
+    // A number this workstation already knows as taken (its range overlaps another one's: a
+    // restored settings file) is skipped; the range running out says so (SERIES_EXHAUSTED).
+    const taken = ctx.sqlite.prepare('SELECT 1 FROM families WHERE code = ?').pluck()
+    let code = codeFamille(await ctx.store.commandTx().nextNumber(SERIES.codeFamille))
+    while (taken.get(code) !== undefined) code = codeFamille(await ctx.store.commandTx().nextNumber(SERIES.codeFamille))
     ctx.record('family', input.familyId)
     await runShared(ctx, 'families.create', { ...input, code })
     return getFamilyFile(ctx.sqlite, input.familyId)
