@@ -393,6 +393,25 @@ export const town_options = pgTable('town_options', {
   updated_at: text('updated_at').notNull(),
 })
 
+/** Portal credentials handed out at the counter (issue 9): who, when, until when; never a hash. */
+export const credential_issues = pgTable(
+  'credential_issues',
+  {
+    id: text('id').primaryKey(),
+    family_id: text('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: entityEnums.credential_issues.kind }).notNull(),
+    issued_at: text('issued_at').notNull(),
+    expires_at: text('expires_at').notNull(),
+    agent_id: text('agent_id'),
+    workstation_id: text('workstation_id'),
+    superseded_by: text('superseded_by'),
+    updated_at: text('updated_at').notNull(),
+  },
+  (t) => [index('credential_issues_family_idx').on(t.family_id, t.issued_at), enumCheck('credential_issues', 'kind')],
+)
+
 /** Field history: one row per field a fact changed (old and new value, who, when, channel). */
 export const field_history = pgTable(
   'field_history',
@@ -460,6 +479,7 @@ export const sharedTables = {
   dossiers,
   quotients,
   town_options,
+  credential_issues,
   reservations,
   payments,
   field_history,

@@ -208,6 +208,22 @@ export const entities = {
   }),
   /** Town options (key → value), edited by a responsable. */
   town_options: cols({ id: 'text', value: 'text', updated_at: 'text' }),
+  /**
+   * Portal credentials handed out at the counter (issue 9): who, when, until when. Never the
+   * password nor its hash (the hash travels in the command only, to the portal's family_accounts).
+   */
+  credential_issues: cols({
+    id: 'text',
+    family_id: 'text',
+    kind: 'text',
+    issued_at: 'text',
+    expires_at: 'text',
+    agent_id: 'text',
+    workstation_id: 'text',
+    /** The issue that replaced this one (a later reset, or a concurrent issue the portal applied after it). */
+    superseded_by: 'text',
+    updated_at: 'text',
+  }),
   /** One row per field a fact changed (src/shared/commands: families.updateContacts). */
   field_history: cols({
     id: 'text',
@@ -271,6 +287,7 @@ export const entityEnums = {
   documents: { status: ['recue', 'validee', 'refusee', 'expiree'], storage: ['scan', 'vu'] },
   dossiers: { status: ['incomplet', 'complet', 'valide'] },
   quotients: { source: ['caf', 'msa', 'avis_imposition', 'manuel', 'calcul'] },
+  credential_issues: { kind: ['first', 'reset'] },
   field_history: { channel: ['guichet', 'portail'] },
   flags: { kind: ['rule', 'conflict', 'missing'], status: ['open', 'resolved'] },
 } as const satisfies Partial<{ [E in EntityName]: Partial<Record<keyof (typeof entities)[E], readonly string[]>> }>
@@ -300,6 +317,7 @@ export const entityOrder: readonly EntityName[] = [
   'dossiers',
   'quotients',
   'town_options',
+  'credential_issues',
   'reservations',
   'payments',
   'field_history',

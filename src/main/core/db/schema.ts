@@ -421,6 +421,25 @@ export const townOptions = sqliteTable('town_options', {
   updatedAt: text('updated_at').notNull(),
 })
 
+/** Portal credentials handed out at the counter (issue 9): who, when, until when; never a hash. */
+export const credentialIssues = sqliteTable(
+  'credential_issues',
+  {
+    id: id(),
+    familyId: text('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: entityEnums.credential_issues.kind }).notNull(),
+    issuedAt: text('issued_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    agentId: text('agent_id'),
+    workstationId: text('workstation_id'),
+    supersededBy: text('superseded_by'),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('credential_issues_family_idx').on(t.familyId, t.issuedAt), enumCheck('credential_issues', 'kind')],
+)
+
 /** Field history: one row per field a fact changed (old and new value, who, when, channel). */
 export const fieldHistory = sqliteTable(
   'field_history',
