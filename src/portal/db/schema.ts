@@ -608,6 +608,23 @@ export const familySessions = pgTable(
   (t) => [index('family_sessions_family_idx').on(t.family_id)],
 )
 
+/**
+ * E-mail password resets (« Mot de passe oublié », docs/credentials.md): only the sha-256 of the
+ * token mailed to a guardian; valid one hour, once (`used_at`). Portal only.
+ */
+export const familyPasswordResets = pgTable(
+  'family_password_resets',
+  {
+    token_hash: text('token_hash').primaryKey(),
+    family_id: text('family_id')
+      .notNull()
+      .references(() => families.id, { onDelete: 'cascade' }),
+    expires_at: instant('expires_at').notNull(),
+    used_at: instant('used_at'),
+  },
+  (t) => [index('family_password_resets_family_idx').on(t.family_id)],
+)
+
 export const adminSessions = pgTable(
   'admin_sessions',
   {
