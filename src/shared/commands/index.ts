@@ -19,6 +19,7 @@ import {
 } from './base'
 import { familyCommands } from './families'
 import { documentCommands, dossierBlocksBooking } from './documents'
+import { credentialCommands } from './credentials'
 
 export * from './base'
 
@@ -348,6 +349,7 @@ export const commands = {
   ...townCommands,
   ...familyCommands,
   ...documentCommands,
+  ...credentialCommands,
 } as const
 
 export type CommandName = keyof typeof commands

@@ -73,8 +73,28 @@ export const DocumentTypePayload = z
   })
 export type DocumentTypePayload = z.infer<typeof DocumentTypePayload>
 
+/** The families' portal address: https, a host, at most 200 characters (printed on the slip and in its QR). */
+export const PublicUrl = z
+  .string()
+  .max(200, 'adresse trop longue (200 caractères au plus)')
+  .regex(/^https:\/\/[a-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$/i, 'adresse https:// attendue (ex. https://portail.ville.fr)')
+
+/** Largest logo, as a data URL (about 110 KB of image). */
+export const LOGO_MAX_CHARS = 150_000
+/** The town's logo: a PNG or JPEG data URL (printed on the slip). */
+export const LogoDataUrl = z
+  .string()
+  .max(LOGO_MAX_CHARS, 'logo trop lourd (110 Ko au plus)')
+  .regex(/^data:image\/(png|jpeg);base64,[A-Za-z0-9+/]+={0,2}$/, 'image PNG ou JPEG attendue')
+
 /** The town options a responsable sets, with the values each accepts. */
-export const TOWN_OPTION_KEYS = ['dossier.incomplete_blocks_bookings', 'documents.expiring_soon_days'] as const
+export const TOWN_OPTION_KEYS = [
+  'dossier.incomplete_blocks_bookings',
+  'documents.expiring_soon_days',
+  'credentials.expiry_days',
+  'portal.public_url',
+  'town.logo',
+] as const
 export type TownOptionKey = (typeof TOWN_OPTION_KEYS)[number]
 
 export const TownOptionPayload = z.discriminatedUnion('id', [
@@ -86,6 +106,16 @@ export const TownOptionPayload = z.discriminatedUnion('id', [
       .regex(/^\d{1,3}$/, 'nombre de jours attendu (0 à 365)')
       .refine((v) => Number(v) <= 365, 'au plus 365 jours'),
   }),
+  // Issue 9: how long an unused first password works, the families' portal address (slip and QR), the logo.
+  z.strictObject({
+    id: z.literal('credentials.expiry_days'),
+    value: z
+      .string()
+      .regex(/^\d{1,3}$/, 'nombre de jours attendu (1 à 365)')
+      .refine((v) => Number(v) >= 1 && Number(v) <= 365, 'entre 1 et 365 jours'),
+  }),
+  z.strictObject({ id: z.literal('portal.public_url'), value: z.union([z.literal(''), PublicUrl]) }),
+  z.strictObject({ id: z.literal('town.logo'), value: z.union([z.literal(''), LogoDataUrl]) }),
 ])
 export type TownOptionPayload = z.infer<typeof TownOptionPayload>
 

@@ -97,4 +97,10 @@ export const DEFAULT_DOCUMENT_TYPES: readonly DocumentTypeRow[] = [
 export const DEFAULT_TOWN_OPTIONS: Readonly<Record<string, string>> = {
   'dossier.incomplete_blocks_bookings': 'false',
   'documents.expiring_soon_days': '30',
+  /** Issue 9: an unused first password stops working after these days. */
+  'credentials.expiry_days': '30',
+  /** The families' portal address on the slip; '' = the workstation's portal address. */
+  'portal.public_url': '',
+  /** The town's logo on the slip (PNG or JPEG data URL); '' = none. */
+  'town.logo': '',
 }
