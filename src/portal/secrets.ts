@@ -1,10 +1,10 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto'
-import { recordSeeded } from '../common/log-capture'
+import { createHash, randomBytes } from 'node:crypto'
+import { newTemporaryPassword, randomString } from '../common/credentials'
+
+export { PASSWORD_ALPHABET, randomString } from '../common/credentials'
 
 /** Upper case letters and digits without look-alikes (no 0/O, 1/I/L): enrolment codes. */
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
-/** Letters and digits without look-alikes (no 0/O/o, 1/l/I): printed passwords. */
-export const PASSWORD_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789'
 
 export function sha256Hex(value: string | Buffer): string {
   return createHash('sha256').update(value).digest('hex')
@@ -13,13 +13,6 @@ export function sha256Hex(value: string | Buffer): string {
 /** A bearer token: 32 random bytes, base64url. Only its sha-256 is stored. */
 export function newToken(): string {
   return randomBytes(32).toString('base64url')
-}
-
-/** `length` characters of `alphabet`, each drawn uniformly with the CSPRNG. */
-export function randomString(length: number, alphabet: string): string {
-  let out = ''
-  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)]
-  return out
 }
 
 /** A one-time enrolment code, e.g. "K7QM-2XRD-HP9T" (12 characters, ~59 bits). */
@@ -35,7 +28,5 @@ export function normalizeEnrolmentCode(input: string): string {
 
 /** A temporary password: 10 characters without look-alikes (DOMAIN.md "Portal credentials"). */
 export function newPassword(): string {
-  const password = randomString(10, PASSWORD_ALPHABET)
-  recordSeeded('password', [password]) // test runs with a log capture only (src/common/log-capture.ts)
-  return password
+  return newTemporaryPassword()
 }

@@ -24,6 +24,7 @@ import type { HandlerContext } from './router'
 import { runShared } from './run-shared'
 import { documentsHandlers } from './areas/documents'
 import { quotientsHandlers } from './areas/quotients'
+import { credentialsHandlers } from './areas/credentials'
 import { townHandlers } from './areas/town'
 import { scansHandlers } from './areas/scans'
 import { familyFileHandlers } from './areas/families'
@@ -136,6 +137,7 @@ export const handlers: HandlersFor<typeof contract> = {
     },
   },
   quotients: quotientsHandlers,
+  credentials: credentialsHandlers,
   town: townHandlers,
   documents: documentsHandlers,
   scans: scansHandlers,

@@ -11,6 +11,7 @@ import { createRouter } from './router'
 import { handlers, DEMO_AGENTS } from './handlers'
 import { loadSettings, saveSettings, type Settings } from './services/settings'
 import { createAgent } from './services/agents'
+import { CredentialVault } from './services/credentials'
 import { ensureSearchIndex } from './services/search'
 import { generateTown } from './demo/generate'
 import { ensureTownDefaults } from './demo/town-defaults'
@@ -114,7 +115,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   let settings = loadSettings(sqlite)
   const exclusive = createExclusive()
   const store = new SqliteEntityStore(sqlite)
-  let services: CoreServices = { sync: null }
+  const vault = new CredentialVault(() => now().getTime())
+  let services: CoreServices = { sync: null, credentials: vault }
   const router = createRouter({
     contract,
     handlers,
@@ -165,6 +167,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     close() {
       sessions.clear()
+      vault.clear()
       if (sqlite.open) sqlite.close()
     },
   }

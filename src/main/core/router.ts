@@ -37,6 +37,12 @@ export interface HandlerContext {
   newCommandId(): string
   /** The core's services (sync engine…), for handlers that orchestrate I/O (`io` endpoints). */
   readonly services: CoreServices
+  /**
+   * `io` commands: runs `fn` in a write transaction of its own (serialised with every other
+   * write), so that slow work (a password hash, a PDF) happens before or after it, never while
+   * the workstation's writes wait. `emit` works inside it when the endpoint is `sync`.
+   */
+  write<T>(fn: () => T | Promise<T>): Promise<T>
 }
 
 /**
@@ -198,7 +204,23 @@ export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
         })
         emitted.push({ name, payload })
       },
-      services: opts.services?.() ?? { sync: null },
+      services: opts.services?.() ?? { sync: null, credentials: null },
+      write(fn) {
+        if (!def.io) throw new Error(`${action}: write() is for io commands (the others already run in a transaction)`)
+        return exclusive(async () => {
+          sqlite.exec('BEGIN IMMEDIATE')
+          try {
+            const out = await fn()
+            store.flushSearchIndex()
+            sqlite.exec('COMMIT')
+            return out
+          } catch (error) {
+            if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
+            store.discardPending()
+            throw error
+          }
+        })
+      },
     }
 
     const checkOutput = (out: unknown): unknown => {

@@ -28,4 +28,6 @@ export interface SyncService {
 
 export interface CoreServices {
   sync: SyncService | null
+  /** The clear passwords issued here, in memory for the reprint window (issue 9); null in bare test routers. */
+  credentials: import('./services/credentials').CredentialVault | null
 }

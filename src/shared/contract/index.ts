@@ -5,6 +5,7 @@ import { allAgents, command, query, type EndpointDef } from './define'
 import { familyFileEndpoints } from './enrolment'
 import { documentsEndpoints } from './documents'
 import { quotientsEndpoints } from './quotients'
+import { credentialsEndpoints } from './credentials'
 import { townEndpoints } from './town'
 import { scansEndpoints } from './scans'
 import {
@@ -116,6 +117,7 @@ export const contract = {
   town: townEndpoints,
   documents: documentsEndpoints,
   scans: scansEndpoints,
+  credentials: credentialsEndpoints,
 } as const satisfies Record<string, Record<string, EndpointDef>>
 
 export type Contract = typeof contract
