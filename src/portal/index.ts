@@ -8,6 +8,7 @@ import type { PortalContext } from './http/route'
 import { buildServer, type ServerOptions } from './http/server'
 import { openPayments, type PaymentsMode } from './payments'
 import { seedDemo, type SeedDemoOptions, type SeedDemoResult } from './services/demo'
+import { SimulatedMailer, type Mailer } from './services/mailer'
 import { SnapshotManager } from './services/snapshots'
 import { seedTownDefaults } from './services/town-defaults'
 import { createEnrolmentCode } from './services/workstations'
@@ -50,6 +51,8 @@ export interface StartPortalOptions {
   paymentsReturnUrl?: string
   /** Where PORTAL_CLOCK is read (default process.env). */
   env?: Record<string, string | undefined>
+  /** How e-mail leaves the portal (a town's SMTP relay); default: a SimulatedMailer (messages kept in memory, one log line each). */
+  mailer?: Mailer
 }
 
 export interface RunningPortal {
@@ -67,6 +70,8 @@ export interface RunningPortal {
   createEnrolmentCode(name: string): Promise<string>
   /** Adds the demo town (and the demo agents) through the change log. */
   seedDemo(opts: SeedDemoOptions): Promise<SeedDemoResult>
+  /** The portal's mailer (the simulated one unless `mailer` was given: see simulatedMails). */
+  mailer: Mailer
 }
 
 export const DEFAULT_PORTAL_PORT = 8740
@@ -101,11 +106,15 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
       publicUrl: opts.publicUrl,
       returnUrl: opts.paymentsReturnUrl,
     })
+    const mailer = opts.mailer ?? new SimulatedMailer({ log: (line) => logRef.app?.log.info(line) })
+    let ownUrl = ''
     const ctx: PortalContext = {
       db: database.db,
       snapshots: snap,
       changed: () => snap.changed(),
       now,
+      mailer,
+      publicUrl: () => opts.publicUrl ?? ownUrl,
       ...(opts.minSchemaVersion !== undefined ? { minSchemaVersion: opts.minSchemaVersion } : {}),
       ...(payments ? { payments } : {}),
     }
@@ -117,7 +126,8 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
     const port = typeof address === 'object' && address ? address.port : (opts.port ?? DEFAULT_PORTAL_PORT)
     const host = opts.host ?? '127.0.0.1'
     const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
-    payments?.setOwnUrl(`http://${urlHost}:${port}`)
+    ownUrl = `http://${urlHost}:${port}`
+    payments?.setOwnUrl(ownUrl)
     let closing: Promise<void> | null = null
     const running: RunningPortal = {
       url: `http://${urlHost}:${port}`,
@@ -127,6 +137,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
       dataDir: database.dataDir,
       app,
       snapshots: snap,
+      mailer,
       close: () => {
         closing ??= (async () => {
           try {
@@ -160,3 +171,4 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
 export { openPortalDb, type PortalDb } from './db/client'
 export { buildServer } from './http/server'
 export type { SeedDemoOptions, SeedDemoResult } from './services/demo'
+export { SimulatedMailer, simulatedMails, type Mailer, type MailMessage } from './services/mailer'

@@ -4,6 +4,7 @@ import type { PortalDb } from '../db/client'
 import type { PortalPayments } from '../payments'
 import type { AdminPrincipal } from '../services/agents'
 import type { FamilyPrincipal } from '../services/families'
+import type { Mailer } from '../services/mailer'
 import type { SnapshotManager } from '../services/snapshots'
 import type { WorkstationPrincipal } from '../services/workstations'
 import { describeIssue, findUnsafeText, skipPaths } from '@shared/validation/text'
@@ -27,6 +28,10 @@ export interface PortalContext {
   minSchemaVersion?: number
   /** Online payment's provider (docs/payments.md); absent: online payment is off (its routes answer 404). */
   payments?: PortalPayments
+  /** How the portal sends e-mail (password reset links); absent: a simulated mailer. */
+  mailer?: Mailer
+  /** The families' portal address (links in e-mails), without a trailing slash. */
+  publicUrl?: () => string
 }
 
 export type AuthKind = 'none' | 'workstation' | 'admin' | 'family'

@@ -26,6 +26,8 @@ import {
   requirePasswordChanged,
   setFamilyPassword,
 } from '../services/families'
+import { SimulatedMailer } from '../services/mailer'
+import { confirmPasswordReset, familiesPortalUrl, requestPasswordReset, RESET_REQUESTED_MESSAGE } from '../services/password-reset'
 import { DEFAULT_PULL_LIMIT, pullChanges } from '../services/pull'
 import { pushCommands } from '../services/push'
 import { parseRange, type SnapshotFile } from '../services/snapshots'
@@ -50,6 +52,9 @@ import {
   FamilyLoginSchema,
   FamilyMeSchema,
   FamilyPasswordChangeSchema,
+  FamilyPasswordResetConfirmSchema,
+  FamilyPasswordResetRequestedSchema,
+  FamilyPasswordResetRequestSchema,
   FamilyPasswordResponseSchema,
   HealthSchema,
   IdParams,
@@ -64,6 +69,9 @@ import {
 } from './schemas'
 
 const p = (path: string) => `${API_PREFIX}${path}`
+
+/** A context without a mailer (a server built by hand, in tests): reset links go to a simulated one. */
+const fallbackMailer = new SimulatedMailer()
 
 function bearer(request: { headers: Record<string, unknown> }): string {
   const h = request.headers.authorization
@@ -417,6 +425,49 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       errors: [429],
       handler: async ({ ctx, auth, body, request }) => {
         await changeFamilyPassword(ctx.db, auth, body.currentPassword, body.newPassword, ctx.now(), request.ip)
+        return { ok: true as const }
+      },
+    }),
+    route({
+      method: 'POST',
+      path: p('/family/password-reset'),
+      operationId: 'familyPasswordResetRequest',
+      summary: '« Mot de passe oublié » : recevoir un lien par e-mail',
+      description:
+        'Le code famille et l’adresse e-mail d’un responsable (RL1, RL2) du dossier. S’ils correspondent, un lien valable une heure, ' +
+        'utilisable une fois, est envoyé à cette adresse. La réponse est toujours la même (202), que le code, l’adresse correspondent ou non ; ' +
+        'les demandes sont freinées comme les connexions (par adresse IP et par dossier). Voir docs/credentials.md.',
+      tag: 'family',
+      auth: 'none',
+      body: FamilyPasswordResetRequestSchema,
+      responses: { 202: { description: 'Demande reçue (la même réponse dans tous les cas).', schema: FamilyPasswordResetRequestedSchema } },
+      handler: async ({ ctx, body, request, reply }) => {
+        await requestPasswordReset(ctx.db, body.codeFamille, body.email, {
+          now: ctx.now(),
+          ip: request.ip,
+          portalUrl: await familiesPortalUrl(ctx.db, ctx.publicUrl?.() ?? ''),
+          mailer: ctx.mailer ?? fallbackMailer,
+          onMailError: (error) => request.log.warn({ err: safeErrorInfo(error) }, 'e-mail de réinitialisation : échec de l’envoi'),
+        })
+        reply.code(202)
+        return { message: RESET_REQUESTED_MESSAGE }
+      },
+    }),
+    route({
+      method: 'POST',
+      path: p('/family/password-reset/confirm'),
+      operationId: 'familyPasswordResetConfirm',
+      summary: 'Choisir un nouveau mot de passe avec le lien reçu par e-mail',
+      description:
+        'Le jeton du lien et le nouveau mot de passe (mêmes règles qu’un changement). Le lien ne sert qu’une fois ; toutes les sessions de la famille sont fermées. ' +
+        'Un lien déjà utilisé, expiré ou inconnu : 400.',
+      tag: 'family',
+      auth: 'none',
+      body: FamilyPasswordResetConfirmSchema,
+      responses: { 200: { description: 'Mot de passe changé : se connecter avec le nouveau.', schema: OkSchema } },
+      errors: [429],
+      handler: async ({ ctx, body }) => {
+        await confirmPasswordReset(ctx.db, body.token, body.newPassword, ctx.now())
         return { ok: true as const }
       },
     }),

@@ -127,15 +127,31 @@ export const FamilyLoginSchema = z.strictObject({
 })
 export const FamilyLoginResponseSchema = z.object({ token: z.string(), mustChangePassword: z.boolean() })
 
+/** A password a family chooses (change, or e-mail reset): the same rules everywhere. */
+export const FamilyNewPassword = z
+  .string()
+  .min(10, 'au moins 10 caractères')
+  .max(256)
+  .regex(/\p{L}/u, 'au moins une lettre')
+  .regex(/\d/, 'au moins un chiffre')
+  .superRefine(lineCheck)
+
 export const FamilyPasswordChangeSchema = z.strictObject({
   currentPassword: secret({ max: 256 }),
-  newPassword: z
-    .string()
-    .min(10, 'au moins 10 caractères')
-    .max(256)
-    .regex(/\p{L}/u, 'au moins une lettre')
-    .regex(/\d/, 'au moins un chiffre')
-    .superRefine(lineCheck),
+  newPassword: FamilyNewPassword,
+})
+
+/** « Mot de passe oublié »: the code famille and the e-mail address of one of the family's guardians. */
+export const FamilyPasswordResetRequestSchema = z.strictObject({
+  codeFamille: singleLine({ min: 1, max: 20 }),
+  email: z.email('adresse e-mail invalide').max(254),
+})
+/** Always the same answer, whether anything matched or not. */
+export const FamilyPasswordResetRequestedSchema = z.object({ message: z.string() })
+export const FamilyPasswordResetConfirmSchema = z.strictObject({
+  /** The token of the e-mailed link (32 random bytes, base64url). */
+  token: singleLine({ min: 1, max: 128 }),
+  newPassword: FamilyNewPassword,
 })
 export const OkSchema = z.object({ ok: z.literal(true) })
 

@@ -30,6 +30,11 @@ import {
 /** A temporary password stops working after 30 days if it was never changed. */
 export const TEMPORARY_PASSWORD_MS = 30 * 24 * 3600 * 1000
 
+/** The answer to an expired temporary password: the two ways to a new one. */
+export const EXPIRED_PASSWORD_MESSAGE =
+  'Ce mot de passe provisoire a expiré. Pour en obtenir un nouveau, présentez-vous au guichet du service Scolaire-Enfance-Jeunesse, ' +
+  'ou utilisez « Mot de passe oublié » sur le portail : un lien de réinitialisation est envoyé à l’adresse e-mail d’un responsable de la famille.'
+
 export interface FamilyPrincipal {
   familyId: string
   mustChangePassword: boolean
@@ -37,10 +42,35 @@ export interface FamilyPrincipal {
   token: string
 }
 
-async function familyByCode(db: PortalDb, codeRaw: string): Promise<{ id: string; code: string } | null> {
+export async function familyByCode(db: PortalDb, codeRaw: string): Promise<{ id: string; code: string } | null> {
   const code = normalizeCodeFamille(codeRaw)
   if (!isValidCodeFamille(code)) return null
   return (await one<{ id: string; code: string }>(db, sql`SELECT id, code FROM families WHERE code = ${code}`)) ?? null
+}
+
+/**
+ * What a new temporary password does to a family's account, whoever made it (the portal's
+ * command line, or a counter's `credentials.issue` applied by a push): the hash replaces the
+ * old one, must be changed at the first login, stops working at `expiresAt`; the old password
+ * and every session opened with it stop working, and the failures counted against the account
+ * are forgotten. Runs inside the caller's transaction.
+ */
+export async function applyTemporaryPassword(
+  tx: PortalDb,
+  familyId: string,
+  code: string,
+  hash: string,
+  expiresAt: string,
+  now: Date,
+): Promise<void> {
+  await tx.execute(
+    sql`INSERT INTO family_accounts (family_id, password_hash, must_change, expires_at, updated_at)
+        VALUES (${familyId}, ${hash}, TRUE, ${expiresAt}, ${now.toISOString()})
+        ON CONFLICT (family_id) DO UPDATE SET password_hash = excluded.password_hash, must_change = TRUE,
+          expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+  )
+  await closeSessionsOf(tx, 'family', familyId)
+  await clearAccountFailures(tx, `family:${code}`)
 }
 
 /** Sets a new temporary password (counter reset or first handover): must be changed, expires in 30 days. */
@@ -54,17 +84,7 @@ export async function setFamilyPassword(
   const password = newPassword()
   const hash = await hashPassword(password)
   const expiresAt = new Date(now.getTime() + TEMPORARY_PASSWORD_MS).toISOString()
-  await db.transaction(async (tx) => {
-    await tx.execute(
-      sql`INSERT INTO family_accounts (family_id, password_hash, must_change, expires_at, updated_at)
-          VALUES (${family.id}, ${hash}, TRUE, ${expiresAt}, ${now.toISOString()})
-          ON CONFLICT (family_id) DO UPDATE SET password_hash = excluded.password_hash, must_change = TRUE,
-            expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
-    )
-    // The old password, and every session opened with it, stop working.
-    await closeSessionsOf(tx, 'family', family.id)
-    await clearAccountFailures(tx, `family:${family.code}`)
-  })
+  await db.transaction(async (tx) => applyTemporaryPassword(tx, family.id, family.code, hash, expiresAt, now))
   return { code: family.code, password, mustChangePassword: true, expiresAt }
 }
 
@@ -97,7 +117,9 @@ export async function familyLogin(
       throw unauthorized('Code famille ou mot de passe incorrect.')
     }
     if (account.expired) {
-      throw unauthorized('Ce mot de passe provisoire a expiré : demandez-en un nouveau au guichet du service Scolaire-Enfance-Jeunesse.')
+      // A refused login like any other: counted (the password was right, but it opens nothing).
+      await recordLoginFailure(db, keys, now)
+      throw unauthorized(EXPIRED_PASSWORD_MESSAGE)
     }
     await clearLoginFailures(db, keys)
     if (needsRehash(account.hash)) await rehashFamily(db, family.id, account.hash, password)

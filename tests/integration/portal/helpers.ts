@@ -24,7 +24,7 @@ export async function startTestPortal(
     snapshotDebounceMs?: number
     now?: () => Date
     /** More options for startPortal (e.g. the simulated payment provider). */
-    portal?: Pick<StartPortalOptions, 'payments' | 'paymentsSecret'>
+    portal?: Pick<StartPortalOptions, 'payments' | 'paymentsSecret' | 'trustProxy' | 'log' | 'mailer'>
   } = {},
 ): Promise<TestPortal> {
   const handle = await backend.open()
