@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm'
-import { v7 as uuidv7 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CreateFamilyInput, FamilyFile } from '@shared/contract'
+import type { FamilyFile } from '@shared/contract'
 import { rows } from '../../../src/portal/db/client'
 import { listFlags } from '../../../src/main/core/sync/rejections'
 import { setSetting } from '../../../src/main/core/services/settings'
 import { SYNC_KEYS } from '../../../src/main/core/sync/state'
-import { expectOk, openWorkstation, sharedTables, sites, startTestPortal, type Portal, type TestWorkstation } from './harness'
+import { expectOk, openWorkstation, sharedTables, startTestPortal, type Portal, type TestWorkstation } from './harness'
+import { asAgent, family } from './fixtures/family-input'
 
 /**
  * Enrolment end to end on the real portal (PGlite, or PostgreSQL when DATABASE_URL is set):
@@ -29,60 +29,6 @@ afterAll(async () => {
   for (const ws of [a, b]) await ws?.cleanup()
   await portal?.cleanup()
 })
-
-function asAgent(ws: TestWorkstation, login: string): void {
-  ws.session.agentId = (ws.core.sqlite.prepare('SELECT id FROM agents WHERE login = ?').get(login) as { id: string }).id
-  ws.session.lastActivity = ws.core.now().getTime()
-}
-
-const auth = { legalGuardian: true, emergencyContact: false, mayPickUp: true, forbiddenPickUp: false }
-const person = (firstNames: string, lastName: string, birthDate: string | null, phoneMobile: string | null = null) => ({
-  civility: null,
-  lastName,
-  birthName: null,
-  firstNames,
-  sex: null,
-  birthDate,
-  birthCommune: null,
-  birthCountry: null,
-  address: null,
-  phoneMobile,
-  phoneHome: null,
-  phoneWork: null,
-  email: null,
-  profession: null,
-  employer: null,
-  pai: false,
-})
-
-function family(ws: TestWorkstation, guardian: string, childName: string, childBirth: string): CreateFamilyInput {
-  const mother = uuidv7()
-  const child = uuidv7()
-  const schoolId = sites(ws.core.sqlite)[0]!
-  return {
-    familyId: uuidv7(),
-    family: {
-      name: 'Kerbrat',
-      address: { line1: '3 allée des Tilleuls', line2: null, postcode: '78420', city: 'Carrières-sur-Seine' },
-      caisse: 'MSA',
-      allocataireNumber: null,
-      resident: true,
-      separatedParents: false,
-      hosted: false,
-      paperlessInvoices: false,
-      consentQfApi: false,
-      consentImage: false,
-      consentEmergencyCare: true,
-      payerPersonId: mother,
-    },
-    members: [
-      { memberId: uuidv7(), personId: mother, role: 'RL1', relation: 'mère', authorisations: auth, person: person(guardian, 'Kerbrat', '1990-01-15', '06 11 22 33 44') },
-      { memberId: uuidv7(), personId: child, role: 'enfant', relation: null, authorisations: { ...auth, legalGuardian: false, mayPickUp: false }, person: person(childName, 'Kerbrat', childBirth) },
-    ],
-    schoolings: [{ id: uuidv7(), personId: child, schoolId, level: 'CE1', className: null, schoolYear: '2026-2027' }],
-    inscriptions: [],
-  }
-}
 
 describe('families created at the counter reach the portal', () => {
   it('records two offline creations of the same family, flags the duplicate, and a merge converges everywhere', async () => {

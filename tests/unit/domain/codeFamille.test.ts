@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   CODE_FAMILLE_ALPHABET,
@@ -129,5 +130,32 @@ describe('code famille', () => {
   it('normalises what a person typed', () => {
     expect(normalizeCodeFamille(' 104 217-g ')).toBe('104217G')
     expect(isValidCodeFamille(normalizeCodeFamille('104217g'))).toBe(true)
+  })
+
+  // Properties (issue 9): over the whole range, any character a person could type in any place.
+  const number = fc.integer({ min: FIRST_CODE_FAMILLE_NUMBER, max: LAST_CODE_FAMILLE_NUMBER })
+  const typed = fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ')
+
+  it('property: every single-character typo, digit or letter, is detected', () => {
+    fc.assert(
+      fc.property(number, fc.integer({ min: 0, max: 6 }), typed, (n, i, ch) => {
+        const code = codeFamille(n)
+        fc.pre(code[i] !== ch)
+        expect(isValidCodeFamille(code.slice(0, i) + ch + code.slice(i + 1))).toBe(false)
+      }),
+      { numRuns: 20_000, seed: 9 },
+    )
+  })
+
+  it('property: every adjacent swap of two different characters is detected, the check letter included', () => {
+    fc.assert(
+      fc.property(number, fc.integer({ min: 0, max: 5 }), (n, i) => {
+        const code = codeFamille(n)
+        fc.pre(code[i] !== code[i + 1])
+        const swapped = code.slice(0, i) + code[i + 1] + code[i] + code.slice(i + 2)
+        expect(isValidCodeFamille(swapped)).toBe(false)
+      }),
+      { numRuns: 20_000, seed: 9 },
+    )
   })
 })
