@@ -56,7 +56,10 @@ export function loadSeeded(dir: string): Record<SeededKind, Map<string, string>>
   for (const file of readdirSync(dir).filter((f) => /^seeded-.*\.jsonl$/.test(f))) {
     for (const text of readFileSync(join(dir, file), 'utf8').split('\n')) {
       if (!text) continue
-      const { kind, value } = JSON.parse(text) as { kind: SeededKind; value: string }
+      const parsed = JSON.parse(text) as { kind: SeededKind; value?: string; b64?: string }
+      const kind = parsed.kind
+      // Passwords are listed in base64 (src/common/log-capture.ts).
+      const value = typeof parsed.b64 === 'string' ? Buffer.from(parsed.b64, 'base64').toString('utf8') : parsed.value
       if (typeof value !== 'string' || !(kind in out)) continue
       if (kind === 'name') {
         for (const word of value.split(/[\s\-'’]+/)) if ([...word].length >= MIN_VALUE_LENGTH) out.name.set(lower(word), word)

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test as base, expect, type Page } from '@playwright/test'
 import { LOG_CAPTURE_ENV } from '../../src/common/log-capture'
+import { findSecretsAtRest, recordAtRestHits, seededPasswords } from '../../scripts/check-at-rest'
 
 const ROOT = resolve(__dirname, '../..')
 
@@ -69,7 +70,11 @@ export async function startWebShell(env: Record<string, string> = {}): Promise<W
       }
       // The run's log capture (tests/log-capture): everything the shell, its core and its portal printed.
       const capture = process.env[LOG_CAPTURE_ENV]
-      if (capture && capture !== 'off' && capture !== '0') writeFileSync(join(capture, `web-shell-${child.pid ?? 0}-${Date.now()}.log`), out)
+      if (capture && capture !== 'off' && capture !== '0') {
+        writeFileSync(join(capture, `web-shell-${child.pid ?? 0}-${Date.now()}.log`), out)
+        // Issue 9: no password the run handed out may be in the data folder (database, -wal, -shm, logs…).
+        recordAtRestHits(capture, dataDir, findSecretsAtRest([dataDir], seededPasswords(capture)))
+      }
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
