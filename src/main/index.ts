@@ -10,6 +10,7 @@ import { createCoreHost, type CoreHost, type HostHandle } from './host/client'
 import type { FromHost, HostConfig } from './host/protocol'
 import { registerHostPorts } from './shell/host-ports'
 import { registerShellFiles } from './shell/files'
+import { registerShellPrint, sweepPrintFolders, systemSpooler } from './shell/print'
 import { createSenderCheck } from './shell/ipc'
 import { electronNativeBindingPath } from './shell/native.mjs'
 import { originOf } from './shell/origin'
@@ -141,6 +142,18 @@ function start(): void {
     isTrustedSender: createSenderCheck(() => mainWindow, appOrigin),
     pdfDir: join(app.getPath('temp'), 'guichet-famille-pdf'),
     openPath: (path) => shell.openPath(path),
+  })
+  // Silent printing (the credentials slip): the OS spooler takes a file deleted at once; a print
+  // folder left by a crash is swept here, before any new print.
+  const printTemp = app.getPath('temp')
+  void sweepPrintFolders(printTemp)
+  registerShellPrint({
+    ipcMain,
+    isTrustedSender: createSenderCheck(() => mainWindow, appOrigin),
+    tempDir: printTemp,
+    platform: process.platform,
+    listPrinters: (event) => event.sender.getPrintersAsync(),
+    ...systemSpooler(process.platform),
   })
   // The window opens at once: the renderer shows "Démarrage…" until the core host answers
   // (on a first start, the embedded portal is seeded and the workstation enrolled meanwhile).

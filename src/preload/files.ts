@@ -1,5 +1,5 @@
 import type { Result } from '@shared/contract'
-import { PDF_OPEN_CHANNEL, SCAN_IMPORT_CHANNEL } from '../main/host/protocol'
+import { PDF_OPEN_CHANNEL, PDF_PRINT_CHANNEL, PRINTERS_CHANNEL, SCAN_IMPORT_CHANNEL } from '../main/host/protocol'
 
 /** What the page gets as `window.guichetFiles` (Electron only): named functions, nothing else. */
 export interface GuichetFiles {
@@ -7,6 +7,10 @@ export interface GuichetFiles {
   importScan(file: File): Promise<Result<unknown>>
   /** Opens PDF bytes the core produced with the system's PDF viewer (print from there). */
   openPdf(bytes: Uint8Array, fileName: string): Promise<Result<unknown>>
+  /** Prints PDF bytes silently on a printer the system lists (OS spooler; the file is deleted at once). */
+  printPdf(bytes: Uint8Array, printer: string): Promise<Result<unknown>>
+  /** The printers the system lists: Result<Array<{ name, displayName, isDefault }>>. */
+  printers(): Promise<Result<unknown>>
 }
 
 export interface FilesIpc {
@@ -45,6 +49,22 @@ export function buildGuichetFiles(ipc: FilesIpc, webUtils: FilesWebUtils): Guich
         return (await ipc.invoke(PDF_OPEN_CHANNEL, bytes, String(fileName))) as Result<unknown>
       } catch {
         return transport('PDF open failed')
+      }
+    },
+    async printPdf(bytes: Uint8Array, printer: string): Promise<Result<unknown>> {
+      if (!(bytes instanceof Uint8Array)) return invalid('PDF bytes are expected')
+      if (typeof printer !== 'string' || printer === '') return invalid('A printer name is expected')
+      try {
+        return (await ipc.invoke(PDF_PRINT_CHANNEL, bytes, printer)) as Result<unknown>
+      } catch {
+        return transport('PDF print failed')
+      }
+    },
+    async printers(): Promise<Result<unknown>> {
+      try {
+        return (await ipc.invoke(PRINTERS_CHANNEL)) as Result<unknown>
+      } catch {
+        return transport('printer list failed')
       }
     },
   })

@@ -121,3 +121,6 @@ export const HOST_STATE_CHANNEL = 'guichet:host-state'
  */
 export const SCAN_IMPORT_CHANNEL = 'guichet:scan-import'
 export const PDF_OPEN_CHANNEL = 'guichet:pdf-open'
+/** Silent printing of a PDF through the OS spooler, and the printers list (../shell/print.ts). */
+export const PDF_PRINT_CHANNEL = 'guichet:pdf-print'
+export const PRINTERS_CHANNEL = 'guichet:printers'

@@ -2,6 +2,7 @@ import { HTTP_TOKEN_HEADER, type ContractError, type Result } from '@shared/cont
 import { MAX_SCAN_BYTES, SCAN_UPLOAD_PATH, ScanRefSchema, tooBigText, type ScanRef } from '@shared/contract/scans'
 import { PDF_OPEN_PATH } from '@shared/contract/pdf'
 import { asResult } from './http'
+import { listPrintersWith, printPdfWith, type Printer } from './print'
 import { reportAuthLost, webToken } from './index'
 
 /**
@@ -16,7 +17,10 @@ import { reportAuthLost, webToken } from './index'
 export interface GuichetFilesBridge {
   importScan(file: File): Promise<Result<unknown>>
   openPdf(bytes: Uint8Array, fileName: string): Promise<Result<unknown>>
+  printPdf(bytes: Uint8Array, printer: string): Promise<Result<unknown>>
+  printers(): Promise<Result<unknown>>
 }
+export type { Printer } from './print'
 
 declare global {
   interface Window {
@@ -94,4 +98,18 @@ export async function postPdf(bytes: Uint8Array, fileName: string): Promise<Resu
   if (!result.ok) return result
   const url = (result.data as { url?: unknown } | undefined)?.url
   return typeof url === 'string' && url.startsWith('/pdf/') ? { ok: true, data: { url } } : transport('malformed PDF answer')
+}
+
+/**
+ * Prints a PDF (base64, e.g. the slip) on the named printer without a dialog: Electron only
+ * (the main process hands it to the OS spooler and deletes the file at once). The web shell
+ * answers UNAVAILABLE: open the PDF in the browser instead (postPdf).
+ */
+export function printPdfSilently(base64: string, printer: string): Promise<Result<{ printed: true }>> {
+  return printPdfWith(filesBridge(), base64, printer)
+}
+
+/** The printers the system lists (Electron only; the web shell answers UNAVAILABLE). */
+export function listPrinters(): Promise<Result<Printer[]>> {
+  return listPrintersWith(filesBridge())
 }

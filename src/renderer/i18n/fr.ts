@@ -389,6 +389,7 @@ export const fr = {
     INTERNAL: 'Erreur interne. Réessayez ; si le problème continue, prévenez le support.',
     UNKNOWN: 'Erreur inattendue ({code}).',
   },
+    UNAVAILABLE: 'Cette fonction n’est disponible que dans l’application installée sur le poste.',
 }
 
 export type MessageSchema = typeof fr

@@ -13,6 +13,8 @@ export const errorCodes = [
   'PORTAL_UNREACHABLE',
   'TRANSPORT',
   'INTERNAL',
+  /** A shell function this shell does not have (silent printing in the web shell). */
+  'UNAVAILABLE',
 ] as const
 
 export type ErrorCode = (typeof errorCodes)[number]

@@ -42,8 +42,8 @@ afterEach(() => {
 })
 
 describe('preload: window.guichetFiles', () => {
-  it('exposes two named functions, frozen', () => {
-    expect(Object.keys(files).sort()).toEqual(['importScan', 'openPdf'])
+  it('exposes four named functions, frozen', () => {
+    expect(Object.keys(files).sort()).toEqual(['importScan', 'openPdf', 'printPdf', 'printers'])
     expect(Object.isFrozen(files)).toBe(true)
   })
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { HOST_PORT_CHANNEL, HOST_PORT_REQUEST, HOST_STATE_CHANNEL, PDF_OPEN_CHANNEL, SCAN_IMPORT_CHANNEL } from '../../../src/main/host/protocol'
+import { HOST_PORT_CHANNEL, HOST_PORT_REQUEST, HOST_STATE_CHANNEL, PDF_OPEN_CHANNEL, PDF_PRINT_CHANNEL, PRINTERS_CHANNEL, SCAN_IMPORT_CHANNEL } from '../../../src/main/host/protocol'
 
 // src/main/index.ts is lifecycle, windows and relaying only: it is imported here against a
 // recorded electron double (utilityProcess, MessageChannelMain, windows, ipcMain), and the
@@ -262,8 +262,9 @@ describe('src/main/index.ts', () => {
     // No Electron-ABI build under /fake/app-root: better-sqlite3's own binding is used.
     expect(host().sent[0]!.message.config).not.toHaveProperty('nativeBinding')
     // The main process never runs the core nor answers contract calls itself: it handles only
-    // the two file relays (a picked scan's path to the core host, a PDF to the system viewer).
-    expect([...h.state.ipcHandle.keys()].sort()).toEqual([PDF_OPEN_CHANNEL, SCAN_IMPORT_CHANNEL].sort())
+    // the file relays (a picked scan's path to the core host, a PDF to the system viewer or to
+    // the OS spooler, the printers list).
+    expect([...h.state.ipcHandle.keys()].sort()).toEqual([PDF_OPEN_CHANNEL, PDF_PRINT_CHANNEL, PRINTERS_CHANNEL, SCAN_IMPORT_CHANNEL].sort())
     expect(electron.Menu.setApplicationMenu).toHaveBeenCalledWith(null)
     expect(electron.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled()
     expect(electron.protocol.handle).toHaveBeenCalledWith('app', expect.any(Function))
