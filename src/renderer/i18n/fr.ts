@@ -387,9 +387,9 @@ export const fr = {
     PORTAL_UNREACHABLE: 'Le portail ne répond pas. Vérifiez la connexion réseau et l’adresse du portail, puis réessayez.',
     TRANSPORT: 'Le service ne répond pas. Vérifiez que l’application est démarrée puis réessayez.',
     INTERNAL: 'Erreur interne. Réessayez ; si le problème continue, prévenez le support.',
+    UNAVAILABLE: 'Cette fonction n’est disponible que dans l’application installée sur le poste.',
     UNKNOWN: 'Erreur inattendue ({code}).',
   },
-    UNAVAILABLE: 'Cette fonction n’est disponible que dans l’application installée sur le poste.',
 }
 
 export type MessageSchema = typeof fr
