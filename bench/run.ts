@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<void>> = {
   shell: async () => (await import('./shell')).runShellBench(),
   durability: async () => (await import('./durability')).runDurabilityBench(),
   storm: async () => (await import('./storm')).runStormBench(),
+  credentials: async () => (await import('./credentials')).runCredentialsBench(),
 }
 
 const name = process.argv[2]
