@@ -5,6 +5,7 @@ import { displayText, isSaneInstant } from '@shared/validation/text'
 import { fastRows, type PortalDb } from '../db/client'
 import { EntityStore } from '../db/store'
 import { unauthorized } from '../http/errors'
+import { runPortalEffect } from './effects'
 
 /**
  * Push: the portal re-runs each command of a workstation, in the workstation's order, exactly
@@ -305,6 +306,8 @@ async function pushChunk(db: PortalDb, workstationId: string, chunk: readonly Pu
                 await store.put('flags', audit)
                 rows.push(audit)
               }
+              // The portal's own writes (effects.ts), last: kept exactly when the command's are.
+              await runPortalEffect(store, tx, cmd.name, cmd.payload, { ...ctx, now: opts.now })
               return rows
             })
             if (opts.savepoints) await fastRows(tx, sql`RELEASE SAVEPOINT push_command`)
