@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { pdfFontsDir } from './pdf-fonts'
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib'
+import { embedPdfFonts } from './pdf-fonts'
+import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib'
 import type { RecapItem, RecapModel } from '@shared/domain/recap'
 import { frenchDay } from '@shared/domain/reservations'
 
@@ -87,6 +85,35 @@ export function winAnsiText(text: string, charset: ReadonlySet<number>): string 
   return out
 }
 
+/**
+ * Splits text (already encodable by `font`) into lines that fit `width` at `size`: at spaces,
+ * and a single word wider than the line (a long reference, an address) is cut.
+ */
+export function wrapText(text: string, font: PDFFont, size: number, width: number): string[] {
+  const words = text.split(/ +/)
+  const lines: string[] = []
+  let line = ''
+  for (const word of words) {
+    const candidate = line === '' ? word : `${line} ${word}`
+    if (font.widthOfTextAtSize(candidate, size) <= width) {
+      line = candidate
+      continue
+    }
+    if (line !== '') lines.push(line)
+    // A single word wider than the line (a long reference): cut it.
+    let rest = word
+    while (font.widthOfTextAtSize(rest, size) > width && rest.length > 1) {
+      let cut = rest.length - 1
+      while (cut > 1 && font.widthOfTextAtSize(rest.slice(0, cut), size) > width) cut--
+      lines.push(rest.slice(0, cut))
+      rest = rest.slice(cut)
+    }
+    line = rest
+  }
+  if (line !== '') lines.push(line)
+  return lines.length > 0 ? lines : ['']
+}
+
 /** dd/mm/yyyy and HH:MM of an instant, in Europe/Paris. */
 function parisDateTime(iso: string): { day: string; time: string } {
   const date = new Date(iso)
@@ -156,28 +183,7 @@ class Writer {
 
   /** Splits text into lines that fit `width` at `size`. */
   wrap(s: string, font: PDFFont, size: number, width: number): string[] {
-    const words = this.text(s).split(/ +/)
-    const lines: string[] = []
-    let line = ''
-    for (const word of words) {
-      const candidate = line === '' ? word : `${line} ${word}`
-      if (font.widthOfTextAtSize(candidate, size) <= width) {
-        line = candidate
-        continue
-      }
-      if (line !== '') lines.push(line)
-      // A single word wider than the line (a long reference): cut it.
-      let rest = word
-      while (font.widthOfTextAtSize(rest, size) > width && rest.length > 1) {
-        let cut = rest.length - 1
-        while (cut > 1 && font.widthOfTextAtSize(rest.slice(0, cut), size) > width) cut--
-        lines.push(rest.slice(0, cut))
-        rest = rest.slice(cut)
-      }
-      line = rest
-    }
-    if (line !== '') lines.push(line)
-    return lines.length > 0 ? lines : ['']
+    return wrapText(this.text(s), font, size, width)
   }
 
   /** A paragraph; `keep` lines stay together on one page. */
@@ -245,33 +251,10 @@ function receivedDetails(item: RecapItem): Array<{ text: string; color?: ReturnT
 
 const capitalise = (s: string) => s.charAt(0).toLocaleUpperCase('fr') + s.slice(1)
 
-/**
- * DejaVu Sans, subset into the document, so that every name prints as written; without the
- * shipped fonts (src/main/core/services/pdf-fonts.ts), Helvetica, and what it cannot print is
- * transliterated ("Nguyễn" → "Nguyen").
- */
-async function embedFonts(doc: PDFDocument): Promise<{ regular: PDFFont; bold: PDFFont }> {
-  const fontsDir = pdfFontsDir()
-  if (fontsDir) {
-    try {
-      const [{ default: fontkit }, regularBytes, boldBytes] = await Promise.all([
-        import('@pdf-lib/fontkit'),
-        readFile(join(fontsDir, 'DejaVuSans.ttf')),
-        readFile(join(fontsDir, 'DejaVuSans-Bold.ttf')),
-      ])
-      doc.registerFontkit(fontkit)
-      return { regular: await doc.embedFont(regularBytes, { subset: true }), bold: await doc.embedFont(boldBytes, { subset: true }) }
-    } catch {
-      // Fonts missing or unreadable: Helvetica below (the printout still comes out).
-    }
-  }
-  return { regular: await doc.embedFont(StandardFonts.Helvetica), bold: await doc.embedFont(StandardFonts.HelveticaBold) }
-}
-
 /** The recap as PDF bytes. */
 export async function renderRecapPdf(model: RecapModel): Promise<Uint8Array> {
   const doc = await PDFDocument.create()
-  const { regular, bold } = await embedFonts(doc)
+  const { regular, bold } = await embedPdfFonts(doc)
   const fonts: Fonts = { regular, bold, charset: new Set(regular.getCharacterSet()) }
   const title = `Récapitulatif du dossier tous services ${model.schoolYear}`
   const printed = parisDateTime(model.printedAt)
