@@ -7,6 +7,7 @@ import { documentsFr, dossierFr } from './documents'
 import { enrolFr } from './enrol'
 import { familyEditFr, historyFr, mergeFr } from './familyEdit'
 import { scansFr } from './scans'
+import { credentialsFr } from './credentials'
 
 export const fr = {
   quotient: quotientFr,
@@ -17,6 +18,7 @@ export const fr = {
   history: historyFr,
   merge: mergeFr,
   scans: scansFr,
+  credentials: credentialsFr,
   app: {
     title: 'Guichet Famille',
     skipToContent: 'Aller au contenu',

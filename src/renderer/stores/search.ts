@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { ContractError, FamilySearchResult } from '@shared/contract'
 import { api } from '../api'
+import { checkCodeFamille } from '../lib/credentials'
 
 export const SEARCH_DEBOUNCE_MS = 120
 export const SEARCH_MAX_LENGTH = 100
@@ -27,6 +28,9 @@ export const useSearchStore = defineStore('search', () => {
 
   const trimmed = computed(() => query.value.trim())
   const selected = computed(() => results.value[selectedIndex.value] ?? null)
+  /** The box holds a code famille (6 digits and a letter) whose check letter is wrong: a typo, not searched. */
+  const codeCheck = computed(() => checkCodeFamille(trimmed.value))
+  const badCode = computed(() => codeCheck.value.kind === 'bad-letter')
   /** Results shown and up to date with the box. */
   const upToDate = computed(() => resultsFor.value === trimmed.value && !loading.value)
   const noResults = computed(
@@ -42,7 +46,7 @@ export const useSearchStore = defineStore('search', () => {
   function setQuery(value: string): void {
     query.value = value.slice(0, SEARCH_MAX_LENGTH)
     cancelTimer()
-    if (trimmed.value === '') {
+    if (trimmed.value === '' || badCode.value) {
       requestId++
       results.value = []
       total.value = 0
@@ -67,12 +71,14 @@ export const useSearchStore = defineStore('search', () => {
   function run(keepSelection = false): Promise<void> {
     cancelTimer()
     const q = trimmed.value
-    if (q === '') return Promise.resolve()
+    if (q === '' || badCode.value) return Promise.resolve()
+    // A code famille is searched in its canonical form ('104 217-k' → '104217K').
+    const sent = codeCheck.value.kind === 'valid' ? codeCheck.value.code : q
     const id = ++requestId
     const keepId = keepSelection ? (selected.value?.id ?? null) : null
     loading.value = true
     const p = (async () => {
-      const r = await api.families.search({ q })
+      const r = await api.families.search({ q: sent })
       if (id !== requestId) return
       loading.value = false
       if (r.ok) {
@@ -137,6 +143,7 @@ export const useSearchStore = defineStore('search', () => {
     error,
     trimmed,
     selected,
+    badCode,
     upToDate,
     noResults,
     setQuery,
