@@ -30,6 +30,12 @@ export interface AtRestReport {
   hits: AtRestHit[]
 }
 
+/**
+ * Folders the runs' walks never enter: dependencies, and Playwright's compiled copies of the test
+ * files (test source: a spec may spell the password a family chooses).
+ */
+export const NOT_WALKED = /[\\/](node_modules|\.git|playwright-transform-cache[^\\/]*)$/
+
 /** Files larger than this are skipped (none of ours is; a core dump would be). */
 const MAX_FILE_BYTES = 512 * 1024 * 1024
 const CHUNK = 4 * 1024 * 1024

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkLogCapture, describeReport } from '../../scripts/check-log-capture'
-import { describeAtRest, findSecretsAtRest, seededPasswords, type AtRestHit } from '../../scripts/check-at-rest'
+import { describeAtRest, findSecretsAtRest, NOT_WALKED, seededPasswords, type AtRestHit } from '../../scripts/check-at-rest'
 import { LOG_CAPTURE_ENV } from '../../src/common/log-capture'
 
 /**
@@ -49,9 +49,6 @@ export function closeLogCapture(capture: Capture | null, opts: { expectLogs?: bo
   console.log(text)
   if (capture.owned) rmSync(capture.dir, { recursive: true, force: true })
 }
-
-/** Folders the at-rest walk never enters (nothing of a run is written there, and they are big). */
-const NOT_WALKED = /[\\/](node_modules|\.git)$/
 
 /**
  * Issue 9, "no clear password at rest": every password the run handed out, searched in UTF-8 and
