@@ -24,6 +24,7 @@ describe('the command catalogue', () => {
       'town.saveDocumentType': 'fact',
       'town.setOption': 'fact',
       'documents.record': 'fact',
+      'credentials.issue': 'fact',
       'dossiers.validate': 'fact',
       'dossiers.renew': 'fact',
     })
@@ -51,6 +52,7 @@ describe('the command catalogue', () => {
       'town.saveDocumentType': ['guichet'],
       'town.setOption': ['guichet'],
       'documents.record': 'both',
+      'credentials.issue': ['guichet'],
       'dossiers.validate': 'both',
       'dossiers.renew': 'both',
     })

@@ -75,6 +75,9 @@ describe('town data at the counter', () => {
     expect(data.options).toEqual([
       { id: 'dossier.incomplete_blocks_bookings', value: 'false', isDefault: true, updatedAt: null },
       { id: 'documents.expiring_soon_days', value: '30', isDefault: true, updatedAt: null },
+      { id: 'credentials.expiry_days', value: '30', isDefault: true, updatedAt: null },
+      { id: 'portal.public_url', value: '', isDefault: true, updatedAt: null },
+      { id: 'town.logo', value: '', isDefault: true, updatedAt: null },
     ])
   })
 
@@ -159,6 +162,15 @@ describe('town data at the counter', () => {
     expect(await issues('saveDocumentType', typeInput({ requirementId: 'inconnue' }))).toEqual(['requirementId: pièce demandée inconnue'])
     expect(await issues('saveRequirement', { id: 'x', label: 'A', per: 'family', neededFor: [], mandatory: true, sort: 1, active: true })).toHaveLength(3)
     expect(await issues('setOption', { id: 'documents.expiring_soon_days', value: '400' })).toEqual(['value: au plus 365 jours'])
+    // Issue 9's options: a delay of 1 to 365 days, an https address, a PNG or JPEG data URL.
+    expect(await issues('setOption', { id: 'credentials.expiry_days', value: '0' })).toEqual(['value: entre 1 et 365 jours'])
+    expect(await issues('setOption', { id: 'credentials.expiry_days', value: '366' })).toEqual(['value: entre 1 et 365 jours'])
+    for (const url of ['http://portail.ville.fr', 'javascript:alert(1)', 'https://portail.ville.fr/ x', `https://${'a'.repeat(200)}.fr`]) {
+      expect(await issues('setOption', { id: 'portal.public_url', value: url })).toHaveLength(1)
+    }
+    for (const logo of ['data:image/svg+xml;base64,PHN2Zz4=', 'data:image/png;base64,@@@', `data:image/png;base64,${'A'.repeat(150_001)}`, 'https://ville.fr/logo.png']) {
+      expect(await issues('setOption', { id: 'town.logo', value: logo })).toHaveLength(1)
+    }
     expect(count(core.sqlite, 'field_history')).toBe(0)
     expect(outbox()).toEqual([])
   })

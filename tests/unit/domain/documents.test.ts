@@ -219,7 +219,13 @@ describe('ruleOfType and the shipped defaults', () => {
     }
     for (const r of DEFAULT_DOCUMENT_REQUIREMENTS) expect(DEFAULT_DOCUMENT_TYPES.some((t) => t.requirement_id === r.id && t.accepted)).toBe(true)
     expect(DEFAULT_DOCUMENT_TYPES.find((t) => t.id === 'avis_imposition_domicile')).toMatchObject({ requirement_id: 'domicile', accepted: false })
-    expect(DEFAULT_TOWN_OPTIONS).toEqual({ 'dossier.incomplete_blocks_bookings': 'false', 'documents.expiring_soon_days': '30' })
+    expect(DEFAULT_TOWN_OPTIONS).toEqual({
+      'dossier.incomplete_blocks_bookings': 'false',
+      'documents.expiring_soon_days': '30',
+      'credentials.expiry_days': '30',
+      'portal.public_url': '',
+      'town.logo': '',
+    })
   })
 
   it('the pièce d’identité ends on its own expiry date (valid_until), the tax notice after 15 months', () => {
