@@ -1,9 +1,7 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { promisify } from 'node:util'
+import { join } from 'node:path'
 import jsQR from 'jsqr'
 import { extractText } from 'unpdf'
 import type { Locator, Page } from '@playwright/test'
@@ -11,6 +9,7 @@ import { LOG_CAPTURE_ENV } from '../../src/common/log-capture'
 import { isValidCodeFamille } from '../../src/shared/domain/codeFamille'
 import { findSecretsAtRest, NOT_WALKED } from '../../scripts/check-at-rest'
 import { DEMO, expect, startWebShell, test } from './fixtures'
+import { freePort, portalCli, servePortal, stopPortal } from './portal-process'
 
 /**
  * Portal credentials at the counter (issue 9), in Chromium, against a real portal process:
@@ -23,54 +22,6 @@ import { DEMO, expect, startWebShell, test } from './fixtures'
  * folder (database, -wal, -shm, outbox, logs), the portal's, the temporary folder (Chromium's
  * profile included) and the run's logs: none.
  */
-
-const ROOT = resolve(__dirname, '../..')
-const TSX = join(ROOT, 'node_modules/.bin/tsx')
-const run = promisify(execFile)
-// The portal process uses its own embedded database, whatever the CI environment says.
-const portalEnv = { ...process.env, DATABASE_URL: '' }
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolvePort(port))
-    })
-    srv.on('error', reject)
-  })
-}
-
-const portalCli = (args: string[]) => run(TSX, [join(ROOT, 'src/portal/cli.ts'), ...args], { cwd: ROOT, env: portalEnv, timeout: 120_000 })
-
-async function servePortal(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(TSX, [join(ROOT, 'src/portal/cli.ts'), 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
-    cwd: ROOT,
-    env: portalEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-  await new Promise<void>((ok, ko) => {
-    const timer = setTimeout(() => ko(new Error(`portal did not start:\n${out}`)), 60_000)
-    child.stdout!.on('data', () => {
-      if (out.includes('prêt')) {
-        clearTimeout(timer)
-        ok()
-      }
-    })
-    child.on('exit', (code) => ko(new Error(`portal exited (${code}):\n${out}`)))
-  })
-  return child
-}
-
-async function stop(child: ChildProcess | null): Promise<void> {
-  if (!child || child.exitCode !== null) return
-  const exited = new Promise((r) => child.once('exit', r))
-  child.kill('SIGTERM')
-  await exited
-}
 
 let portalDir: string
 let port: number
@@ -97,7 +48,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await shell?.stop()
-  await stop(portal)
+  await stopPortal(portal)
   rmSync(portalDir, { recursive: true, force: true })
 })
 
@@ -292,7 +243,7 @@ test('issue, preview, print and hand over the credentials; after the sync the fa
 test('offline: credentials issued while the portal is stopped work once it is back', async ({ page }) => {
   const since = Date.now() - 1000
   await loginAtCounter(page)
-  await stop(portal)
+  await stopPortal(portal)
   portal = null
 
   const code = await createFamily(page, 'Okonkwo', 'Adaeze')

@@ -1,67 +1,16 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { promisify } from 'node:util'
+import { join } from 'node:path'
 import { expect, test } from '@playwright/test'
 import { DEMO, startWebShell } from './fixtures'
+import { freePort, portalCli, servePortal, stopPortal } from './portal-process'
 
 /**
  * The counter keeps working while the portal is down: a separate portal process is stopped,
  * the agent books, the waiting count goes up; the portal comes back, the count goes back to
  * zero and the booking is on the portal.
  */
-
-const ROOT = resolve(__dirname, '../..')
-const TSX = join(ROOT, 'node_modules/.bin/tsx')
-const run = promisify(execFile)
-// The portal processes use their own embedded database, whatever the CI environment says.
-const portalEnv = { ...process.env, DATABASE_URL: '' }
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolvePort(port))
-    })
-    srv.on('error', reject)
-  })
-}
-
-function portalCli(args: string[]) {
-  return run(TSX, [join(ROOT, 'src/portal/cli.ts'), ...args], { cwd: ROOT, env: portalEnv, timeout: 120_000 })
-}
-
-async function servePortal(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(TSX, [join(ROOT, 'src/portal/cli.ts'), 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
-    cwd: ROOT,
-    env: portalEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-  await new Promise<void>((ok, ko) => {
-    const timer = setTimeout(() => ko(new Error(`portal did not start:\n${out}`)), 60_000)
-    child.stdout!.on('data', () => {
-      if (out.includes('prêt')) {
-        clearTimeout(timer)
-        ok()
-      }
-    })
-    child.on('exit', (code) => ko(new Error(`portal exited (${code}):\n${out}`)))
-  })
-  return child
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  const exited = new Promise((r) => child.once('exit', r))
-  child.kill('SIGTERM')
-  await exited
-}
 
 test('changes made while the portal is down wait, then reach it when it is back', async ({ page }) => {
   test.setTimeout(240_000)
@@ -85,7 +34,7 @@ test('changes made while the portal is down wait, then reach it when it is back'
     await expect(status.getByTestId('sync-pending')).toContainText('Aucune modification')
 
     // The portal goes down.
-    await stop(portal)
+    await stopPortal(portal)
     portal = null
 
     // The agent books a meal for a child of the first family found.
@@ -117,7 +66,7 @@ test('changes made while the portal is down wait, then reach it when it is back'
     expect(bookings.length).toBeGreaterThanOrEqual(1)
   } finally {
     if (shell) await shell.stop()
-    if (portal) await stop(portal)
+    await stopPortal(portal)
     rmSync(portalDir, { recursive: true, force: true })
   }
 })

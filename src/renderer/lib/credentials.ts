@@ -1,5 +1,6 @@
 import { isValidCodeFamille, normalizeCodeFamille } from '@shared/domain/codeFamille'
 import type { SlipLayout } from '@shared/contract/credentials'
+import { parseInstant } from './format'
 
 /**
  * Pure helpers of the portal credentials screens (issue 9): the check letter of a typed code
@@ -54,30 +55,12 @@ export function pageSizeCss(layout: SlipLayout, widthPt: number, heightPt: numbe
   return `${mm(widthPt)}mm ${mm(heightPt)}mm`
 }
 
-const longDate = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: 'numeric', month: 'long', year: 'numeric' })
-const clock = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' })
-
-function instant(iso: string | null | undefined): Date | null {
-  if (!iso) return null
-  const d = new Date(iso)
-  return Number.isNaN(d.getTime()) ? null : d
-}
-
-/** '2026-12-01T13:05:00Z' → '1 décembre 2026' (Paris). */
-export function formatLongDate(iso: string | null | undefined): string {
-  const d = instant(iso)
-  return d ? longDate.format(d) : ''
-}
-
-/** '2026-12-01T13:05:00Z' → '14:05' (Paris). */
-export function formatClock(iso: string | null | undefined): string {
-  const d = instant(iso)
-  return d ? clock.format(d) : ''
-}
+/** Paris dates for the credentials screens (src/renderer/lib/format.ts). */
+export { formatLongDate, formatTime as formatClock } from './format'
 
 /** The reprint window is still open at `now` (an ISO instant, or null: none). */
 export function reprintOpen(reprintUntil: string | null | undefined, now: number = Date.now()): boolean {
-  const d = instant(reprintUntil)
+  const d = parseInstant(reprintUntil)
   return d !== null && d.getTime() > now
 }
 

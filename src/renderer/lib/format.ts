@@ -123,7 +123,10 @@ export function nextSchoolDay(today: string): string {
 
 const timeFormatter = new Intl.DateTimeFormat('fr-FR', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit' })
 
-function parseInstant(iso: string | null | undefined): Date | null {
+const longDayFormatter = new Intl.DateTimeFormat('fr-FR', { timeZone: TIME_ZONE, day: 'numeric', month: 'long', year: 'numeric' })
+
+/** An ISO instant as a Date, or null when absent or invalid. */
+export function parseInstant(iso: string | null | undefined): Date | null {
   if (!iso) return null
   const d = new Date(iso)
   return Number.isNaN(d.getTime()) ? null : d
@@ -133,6 +136,12 @@ function parseInstant(iso: string | null | undefined): Date | null {
 export function formatTime(iso: string | null | undefined): string {
   const d = parseInstant(iso)
   return d ? timeFormatter.format(d) : ''
+}
+
+/** An instant as its Paris day, in words: '2026-12-01T13:05:00Z' → '1 décembre 2026'. */
+export function formatLongDate(iso: string | null | undefined): string {
+  const d = parseInstant(iso)
+  return d ? longDayFormatter.format(d) : ''
 }
 
 /** An instant as Paris date and time: '12/03/2027 14:32'. */
