@@ -87,6 +87,9 @@ describe('families created at the counter reach the portal', () => {
     const bFirst = Number(b.core.sqlite.prepare(`SELECT value FROM settings WHERE key = ?`).pluck().get(SYNC_KEYS.codeFamilleFirst))
     setSetting(a.core.sqlite, SYNC_KEYS.codeFamilleFirst, String(bFirst + 500))
     setSetting(a.core.sqlite, SYNC_KEYS.codeFamilleLast, String(bFirst + 600))
+    // Its running number comes back with the file too (otherwise, when A's own range lies above
+    // B's — the two enrol at once, either may come first — A's next number is past this range).
+    setSetting(a.core.sqlite, 'series.code_famille.next', String(bFirst + 500))
     const stray = expectOk(await a.call<FamilyFile>('families', 'create', family(a, 'Inès', 'Lou', '2018-10-01')))
     await a.drain()
     const [recorded] = await rows<{ code: string }>(portal.db, sql`SELECT code FROM families WHERE id = ${stray.id}`)
