@@ -111,6 +111,28 @@ describe('credentials.issue at the counter', () => {
     expect(outbox()).toHaveLength(0)
   })
 
+  it('refuses hostile input at the boundary and writes nothing', async () => {
+    const bad: Array<Record<string, unknown>> = [
+      { familyId, identityChecked: 'true' },
+      { familyId, identityChecked: 1 },
+      { familyId },
+      { familyId: `${familyId}\u0000`, identityChecked: true },
+      { familyId: 'not-a-uuid', identityChecked: true },
+      { familyId, identityChecked: true, layout: 'a5' },
+      { familyId, identityChecked: true, passwordHash: 'scrypt$1$1$1$AAAAAAAA$AAAAAAAA' },
+      { familyId, identityChecked: true, password: 'choisi-par-moi' },
+    ]
+    for (const input of bad) {
+      const r = await core.call(session, 'credentials', 'issue', input)
+      expect(r.ok, JSON.stringify(input)).toBe(false)
+      if (!r.ok) expect(r.error.code).toBe('INVALID_INPUT')
+    }
+    const reprint = await core.call(session, 'credentials', 'reprint', { familyId: '\ud800', layout: 'a4' })
+    expect(reprint.ok).toBe(false)
+    expect(outbox()).toHaveLength(0)
+    expect(core.sqlite.prepare('SELECT count(*) FROM credential_issues').pluck().get()).toBe(0)
+  })
+
   it('reprints the same password within 15 minutes, in the other layout too; « Remis à la famille » forgets it', async () => {
     const issued = await issue()
     clock.advance(5 * 60)
