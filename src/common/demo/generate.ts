@@ -8,7 +8,7 @@ import type { EntityName, Row } from '@shared/sync/entities'
 import { toE164 } from '@shared/validation/phone'
 import { DEMO_AGENTS } from '../agents'
 import { logCaptureDir, recordSeeded } from '../log-capture'
-import { DEFAULT_UNITS } from './units'
+import { DEFAULT_UNITS, unitRow } from './units'
 import {
   CHILD_FEMALE,
   CHILD_MALE,
@@ -354,12 +354,7 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
         return { id, kind: s.kind }
       })
     }
-    const pendingUnits: Row[] = DEFAULT_UNITS.filter((u) => !existing.unitIds.has(u.id)).map((u) => ({
-      id: u.id,
-      label: u.label,
-      levels: u.levels,
-      default_capacity: u.defaultCapacity,
-    }))
+    const pendingUnits: Row[] = DEFAULT_UNITS.filter((u) => !existing.unitIds.has(u.id)).map((u) => unitRow(u, null))
     const maternelles = schoolRows.filter((s) => s.kind === 'maternelle' || s.kind === 'primaire').map((s) => s.id)
     const elementaires = schoolRows.filter((s) => s.kind === 'elementaire' || s.kind === 'primaire').map((s) => s.id)
     if (maternelles.length === 0 || elementaires.length === 0) {

@@ -65,7 +65,47 @@ export const units = pgTable('units', {
   label: text('label').notNull(),
   levels: text('levels', { enum: entityEnums.units.levels }).notNull(),
   default_capacity: integer('default_capacity').notNull(),
-}, () => [enumCheck('units', 'levels')])
+  calendar: text('calendar', { enum: entityEnums.units.calendar }).notNull().default('school_days'),
+  booking_rule: text('booking_rule').notNull().default('{"kind":"none"}'),
+  cancel_rule: text('cancel_rule').notNull().default('{"kind":"same"}'),
+  sort: integer('sort').notNull().default(0),
+  active: boolean('active').notNull().default(true),
+  updated_at: text('updated_at'),
+}, () => [enumCheck('units', 'levels'), enumCheck('units', 'calendar')])
+
+export const unit_sites = pgTable(
+  'unit_sites',
+  {
+    id: text('id').primaryKey(),
+    unit_id: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+    site_id: text('site_id')
+      .notNull()
+      .references(() => schools.id),
+    serves: text('serves', { enum: entityEnums.unit_sites.serves }).notNull(),
+    capacity: integer('capacity').notNull(),
+    active: boolean('active').notNull().default(true),
+    updated_at: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('unit_sites_unit_site_uq').on(t.unit_id, t.site_id), enumCheck('unit_sites', 'serves')],
+)
+
+export const calendar_periods = pgTable(
+  'calendar_periods',
+  {
+    id: text('id').primaryKey(),
+    school_year: text('school_year').notNull(),
+    kind: text('kind', { enum: entityEnums.calendar_periods.kind }).notNull(),
+    label: text('label').notNull(),
+    first_day: text('first_day').notNull(),
+    last_day: text('last_day').notNull(),
+    unit_id: text('unit_id').references(() => units.id),
+    site_id: text('site_id').references(() => schools.id),
+    updated_at: text('updated_at').notNull(),
+  },
+  (t) => [index('calendar_periods_year_idx').on(t.school_year, t.kind), enumCheck('calendar_periods', 'kind')],
+)
 
 export const capacities = pgTable(
   'capacities',
@@ -216,6 +256,13 @@ export const reservations = pgTable(
     workstation_id: text('workstation_id'),
     created_at: text('created_at').notNull(),
     updated_at: text('updated_at').notNull(),
+    attendance: text('attendance', { enum: entityEnums.reservations.attendance }),
+    absence_certificate_date: text('absence_certificate_date'),
+    attendance_by: text('attendance_by'),
+    attendance_at: text('attendance_at'),
+    override_reason: text('override_reason'),
+    cancel_override_reason: text('cancel_override_reason'),
+    cancelled_at: text('cancelled_at'),
   },
   (t) => [
     index('reservations_family_idx').on(t.family_id, t.date),
@@ -223,6 +270,7 @@ export const reservations = pgTable(
     index('reservations_child_idx').on(t.child_id, t.unit_id, t.date),
     enumCheck('reservations', 'state'),
     enumCheck('reservations', 'channel'),
+    enumCheck('reservations', 'attendance'),
   ],
 )
 

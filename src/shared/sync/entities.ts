@@ -12,8 +12,48 @@ function cols<T extends Record<string, ColumnKind>>(c: T): T {
 
 export const entities = {
   schools: cols({ id: 'text', name: 'text', kind: 'text', address: 'text' }),
-  units: cols({ id: 'text', label: 'text', levels: 'text', default_capacity: 'int' }),
+  /**
+   * The periscolaire services (town data): the calendar they follow (school days, Wednesdays,
+   * holidays), their booking and cancellation deadlines (JSON rules, src/shared/domain/deadlines.ts).
+   */
+  units: cols({
+    id: 'text',
+    label: 'text',
+    levels: 'text',
+    default_capacity: 'int',
+    calendar: 'text',
+    booking_rule: 'text',
+    cancel_rule: 'text',
+    sort: 'int',
+    active: 'bool',
+    updated_at: 'text',
+  }),
+  /** Where a service runs, whom each site serves (its own pupils or a level group) and its capacity per day. */
+  unit_sites: cols({
+    id: 'text',
+    unit_id: 'text',
+    site_id: 'text',
+    serves: 'text',
+    capacity: 'int',
+    active: 'bool',
+    updated_at: 'text',
+  }),
+  /** Per-day (date set) or site-wide (date null) capacity overrides of a service at a site. */
   capacities: cols({ id: 'text', unit_id: 'text', site_id: 'text', date: 'text', capacity: 'int' }),
+  /** The school calendar as town data: the school year, holidays, public holidays, closures. */
+  calendar_periods: cols({
+    id: 'text',
+    school_year: 'text',
+    kind: 'text',
+    label: 'text',
+    first_day: 'text',
+    last_day: 'text',
+    /** A closure of one service only (null: all). */
+    unit_id: 'text',
+    /** A closure of one site only (null: all). */
+    site_id: 'text',
+    updated_at: 'text',
+  }),
   agents: cols({
     id: 'text',
     login: 'text',
@@ -104,6 +144,16 @@ export const entities = {
     workstation_id: 'text',
     created_at: 'text',
     updated_at: 'text',
+    /** Pointage: present, absent_justifie (with the certificate's date), absent_injustifie. */
+    attendance: 'text',
+    absence_certificate_date: 'text',
+    attendance_by: 'text',
+    attendance_at: 'text',
+    /** Booked past its deadline by an allowed role: the reason (flagged to the portal). */
+    override_reason: 'text',
+    /** Cancelled past its deadline by an allowed role: the reason. */
+    cancel_override_reason: 'text',
+    cancelled_at: 'text',
   }),
   payments: cols({
     id: 'text',
@@ -272,12 +322,18 @@ export type EntityName = keyof typeof entities
 export const entityEnums = {
   agents: { role: ['accueil', 'regisseur', 'responsable'] },
   schools: { kind: ['maternelle', 'elementaire', 'primaire'] },
-  units: { levels: ['tous', 'maternelle', 'elementaire'] },
+  units: { levels: ['tous', 'maternelle', 'elementaire'], calendar: ['school_days', 'wednesdays', 'holidays'] },
+  unit_sites: { serves: ['own_school', 'maternelle', 'elementaire', 'tous'] },
+  calendar_periods: { kind: ['school_year', 'holiday', 'public_holiday', 'closure'] },
   families: { caisse: ['CAF', 'MSA', 'autre'] },
   persons: { civility: ['M.', 'Mme'], sex: ['F', 'M'] },
   family_members: { role: ['RL1', 'RL2', 'enfant', 'contact'] },
   schoolings: { level: ['TPS', 'PS', 'MS', 'GS', 'CP', 'CE1', 'CE2', 'CM1', 'CM2'] },
-  reservations: { state: ['reserve', 'annule'], channel: ['guichet', 'portail'] },
+  reservations: {
+    state: ['reserve', 'annule', 'attente', 'sans_reservation'],
+    channel: ['guichet', 'portail'],
+    attendance: ['present', 'absent_justifie', 'absent_injustifie'],
+  },
   inscriptions: { status: ['active', 'terminee'] },
   document_requirements: { per: ['family', 'guardian', 'child'] },
   document_types: {
@@ -304,7 +360,9 @@ export function enumCheckSql(column: string, values: readonly string[]): string 
 export const entityOrder: readonly EntityName[] = [
   'schools',
   'units',
+  'unit_sites',
   'capacities',
+  'calendar_periods',
   'agents',
   'persons',
   'schoolings',

@@ -71,7 +71,11 @@ describe('the SQLite schema', () => {
     ])
     expect(sqlite.family_members!.unique).toEqual(['(family_id, person_id)'])
     expect(sqlite.agents!.unique).toEqual(['(login)'])
-    expect(sqlite.reservations!.checks).toEqual(['channel IN {guichet, portail}', 'state IN {annule, reserve}'])
+    expect(sqlite.reservations!.checks).toEqual([
+      'attendance IN {absent_injustifie, absent_justifie, present}',
+      'channel IN {guichet, portail}',
+      'state IN {annule, attente, reserve, sans_reservation}',
+    ])
     expect(sqlite.families!.columns.paperless_invoices).toEqual({ type: 'bool', notNull: true, default: 'false' })
     expect(diffCatalogue(sqlite, 'SQLite')).toEqual([])
   })
@@ -151,14 +155,14 @@ describe.each(backends)('SQLite and the portal on $name', (backend) => {
       expect(diffShapes(sqlite, edited)).toEqual([
         'agents.active: default true on SQLite, false on PostgreSQL',
         'families.notes: column only on PostgreSQL',
-        'reservations: check state IN {annule, reserve} only on SQLite',
+        'reservations: check state IN {annule, attente, reserve, sans_reservation} only on SQLite',
         'reservations: check state IN {annule, attente, reserve} only on PostgreSQL',
         'schoolings: foreign key (person_id) → persons(id) ON DELETE cascade ON UPDATE no action only on SQLite',
         'schoolings: foreign key (person_id) → persons(id) ON DELETE no action ON UPDATE no action only on PostgreSQL',
       ])
       expect(diffCatalogue(edited, 'PostgreSQL')).toEqual([
         'families.notes: on PostgreSQL, not in the entity catalogue',
-        'reservations.state: CHECK state IN {annule, reserve} of the entity catalogue missing on PostgreSQL',
+        'reservations.state: CHECK state IN {annule, attente, reserve, sans_reservation} of the entity catalogue missing on PostgreSQL',
       ])
     } finally {
       await db.close()

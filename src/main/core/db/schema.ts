@@ -204,7 +204,51 @@ export const units = sqliteTable('units', {
   label: text('label').notNull(),
   levels: text('levels', { enum: entityEnums.units.levels }).notNull(),
   defaultCapacity: integer('default_capacity').notNull(),
-}, () => [enumCheck('units', 'levels')])
+  calendar: text('calendar', { enum: entityEnums.units.calendar }).notNull().default('school_days'),
+  /** JSON DeadlineRule (src/shared/domain/deadlines.ts). */
+  bookingRule: text('booking_rule').notNull().default('{"kind":"none"}'),
+  /** JSON CancelRule. */
+  cancelRule: text('cancel_rule').notNull().default('{"kind":"same"}'),
+  sort: integer('sort').notNull().default(0),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+  updatedAt: text('updated_at'),
+}, () => [enumCheck('units', 'levels'), enumCheck('units', 'calendar')])
+
+/** Where a service runs, whom the site serves, its capacity per day. */
+export const unitSites = sqliteTable(
+  'unit_sites',
+  {
+    id: id(),
+    unitId: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => schools.id),
+    serves: text('serves', { enum: entityEnums.unit_sites.serves }).notNull(),
+    capacity: integer('capacity').notNull(),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('unit_sites_unit_site_uq').on(t.unitId, t.siteId), enumCheck('unit_sites', 'serves')],
+)
+
+/** The school calendar (town data): school year, holidays, public holidays, closures. */
+export const calendarPeriods = sqliteTable(
+  'calendar_periods',
+  {
+    id: id(),
+    schoolYear: text('school_year').notNull(),
+    kind: text('kind', { enum: entityEnums.calendar_periods.kind }).notNull(),
+    label: text('label').notNull(),
+    firstDay: text('first_day').notNull(),
+    lastDay: text('last_day').notNull(),
+    unitId: text('unit_id').references(() => units.id),
+    siteId: text('site_id').references(() => schools.id),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('calendar_periods_year_idx').on(t.schoolYear, t.kind), enumCheck('calendar_periods', 'kind')],
+)
 
 /** Capacity per unit and site, for every day (date null) or one day. */
 export const capacities = sqliteTable(
@@ -247,6 +291,13 @@ export const reservations = sqliteTable(
     workstationId: text('workstation_id'),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
+    attendance: text('attendance', { enum: entityEnums.reservations.attendance }),
+    absenceCertificateDate: text('absence_certificate_date'),
+    attendanceBy: text('attendance_by'),
+    attendanceAt: text('attendance_at'),
+    overrideReason: text('override_reason'),
+    cancelOverrideReason: text('cancel_override_reason'),
+    cancelledAt: text('cancelled_at'),
   },
   (t) => [
     index('reservations_family_idx').on(t.familyId, t.date),
@@ -254,6 +305,7 @@ export const reservations = sqliteTable(
     index('reservations_child_idx').on(t.childId, t.unitId, t.date),
     enumCheck('reservations', 'state'),
     enumCheck('reservations', 'channel'),
+    enumCheck('reservations', 'attendance'),
   ],
 )
 
