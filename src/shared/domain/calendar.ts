@@ -11,7 +11,7 @@
  * its site_id null or the site).
  */
 import { schoolYearOf as civilSchoolYearOf } from './dates'
-import { dayMonth, isoWeekday, weekdayDayMonth } from './deadlines'
+import { dayMonth, frenchWeekday, isoWeekday, weekdayDayMonth } from './deadlines'
 import { addDays, daysBetween } from './schoolYear'
 import { isCalendarDay } from '../validation/text'
 
@@ -70,6 +70,8 @@ export class SchoolCalendar {
   private readonly holidayLabels = new Map<string, string>()
   private readonly closuresByDay = new Map<string, CalendarPeriod[]>()
   private readonly holidayList: string[]
+  /** Per-day facts computed once (valid day, loaded school year, ISO weekday). */
+  private readonly dayInfo = new Map<string, { year: string | null; weekday: number } | null>()
 
   constructor(periods: readonly CalendarPeriod[]) {
     const eachDay = (p: CalendarPeriod, f: (day: string) => void) => {
@@ -140,39 +142,42 @@ export class SchoolCalendar {
 
   /** Why `unit` (by its calendar kind) is closed at `siteId` on `day`, or open. */
   dayStatus(unit: CalendarUnit, siteId: string, day: string): DayStatus {
-    if (!isCalendarDay(day)) return { open: false, code: 'INVALID_DAY', reason: `« ${day} » n’est pas une date valide.` }
-    const year = this.schoolYearOf(day)
+    let info = this.dayInfo.get(day)
+    if (info === undefined) {
+      info = isCalendarDay(day) ? { year: this.schoolYearOf(day), weekday: isoWeekday(day) } : null
+      if (this.dayInfo.size > 5000) this.dayInfo.clear()
+      this.dayInfo.set(day, info)
+    }
+    if (info === null) return { open: false, code: 'INVALID_DAY', reason: `« ${day} » n’est pas une date valide.` }
+    const { year, weekday } = info
     if (year === null) {
       return { open: false, code: 'NO_CALENDAR', reason: `Aucun calendrier scolaire n’est chargé pour le ${dayMonth(day)}/${day.slice(0, 4)}.` }
     }
-    const when = `le ${weekdayDayMonth(day)}`
-    const what = pasDe(unit.label)
+    const no = (code: DayStatusCode, why: string): DayStatus => ({
+      open: false,
+      code,
+      reason: `${why} : ${pasDe(unit.label)} le ${frenchWeekday(weekday)} ${dayMonth(day)}.`,
+    })
     const publicHoliday = this.publicHolidayLabels.get(day)
-    if (publicHoliday !== undefined) return { open: false, code: 'PUBLIC_HOLIDAY', reason: `${publicHoliday} (jour férié) : ${what} ${when}.` }
+    if (publicHoliday !== undefined) return no('PUBLIC_HOLIDAY', `${publicHoliday} (jour férié)`)
     const closure = this.closureOn(unit.id, siteId, day)
-    if (closure) return { open: false, code: 'CLOSURE', reason: `Fermeture (${closure.label}) : ${what} ${when}.` }
+    if (closure) return no('CLOSURE', `Fermeture (${closure.label})`)
     const holiday = this.holidayLabels.get(day)
-    const weekday = isoWeekday(day)
-    if (unit.calendar !== 'holidays' && holiday !== undefined) return { open: false, code: 'HOLIDAY', reason: `${holiday} : ${what} ${when}.` }
-    if (weekday >= 6) return { open: false, code: 'WEEKEND', reason: `Week-end : ${what} ${when}.` }
+    if (unit.calendar !== 'holidays' && holiday !== undefined) return no('HOLIDAY', holiday)
+    if (weekday >= 6) return no('WEEKEND', 'Week-end')
     switch (unit.calendar) {
       case 'holidays':
-        if (holiday === undefined) return { open: false, code: 'NOT_HOLIDAY', reason: `Hors vacances scolaires : ${what} ${when}.` }
-        return OPEN
+        return holiday === undefined ? no('NOT_HOLIDAY', 'Hors vacances scolaires') : OPEN
       case 'wednesdays':
-        if (weekday !== 3) return { open: false, code: 'NOT_WEDNESDAY', reason: `Le mercredi seulement : ${what} ${when}.` }
+        if (weekday !== 3) return no('NOT_WEDNESDAY', 'Le mercredi seulement')
         break
       case 'school_days':
-        if (weekday === 3) return { open: false, code: 'WEDNESDAY', reason: `Pas d’école le mercredi (semaine de quatre jours) : ${what} ${when}.` }
+        if (weekday === 3) return no('WEDNESDAY', 'Pas d’école le mercredi (semaine de quatre jours)')
         break
     }
     const term = this.terms.get(year)!
-    if (day < term.first) {
-      return { open: false, code: 'OUTSIDE_TERM', reason: `Avant la rentrée du ${weekdayDayMonth(term.first)} : ${what} ${when}.` }
-    }
-    if (day > term.last) {
-      return { open: false, code: 'OUTSIDE_TERM', reason: `Après la fin des cours du ${weekdayDayMonth(term.last)} : ${what} ${when}.` }
-    }
+    if (day < term.first) return no('OUTSIDE_TERM', `Avant la rentrée du ${weekdayDayMonth(term.first)}`)
+    if (day > term.last) return no('OUTSIDE_TERM', `Après la fin des cours du ${weekdayDayMonth(term.last)}`)
     return OPEN
   }
 
