@@ -28,6 +28,7 @@ import { credentialsHandlers } from './areas/credentials'
 import { townHandlers } from './areas/town'
 import { scansHandlers } from './areas/scans'
 import { familyFileHandlers } from './areas/families'
+import { bookingsHandlers } from './areas/bookings'
 
 /** Demo agents (demo town only): shown on the login screen when the town is the demo one. */
 export { DEMO_AGENTS }
@@ -138,6 +139,7 @@ export const handlers: HandlersFor<typeof contract> = {
   },
   quotients: quotientsHandlers,
   credentials: credentialsHandlers,
+  bookings: bookingsHandlers,
   town: townHandlers,
   documents: documentsHandlers,
   scans: scansHandlers,

@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import type { Row, Value } from '../sync/entities'
-import { capacityFor, checkCapacity, frenchDay, type CapacityRow } from '../domain/reservations'
 import { derivedId } from './ids'
 import { quotientCommands } from './quotients'
 import { townCommands } from './town'
@@ -18,7 +17,9 @@ import {
   type Touched,
 } from './base'
 import { familyCommands } from './families'
-import { documentCommands, dossierBlocksBooking } from './documents'
+import { documentCommands } from './documents'
+import { bookingCommands } from './bookings'
+export { BookPayload, CancelPayload } from './bookings'
 import { credentialCommands } from './credentials'
 
 export * from './base'
@@ -32,90 +33,6 @@ const Email = z.email('adresse e-mail invalide').max(120).nullable()
 
 function reject(code: string, reason: string): never {
   throw new CommandRejection(code, reason)
-}
-
-async function requireChildOfFamily(tx: CommandTx, familyId: string, childId: string): Promise<{ family: Row; child: Row }> {
-  const family = await tx.get('families', familyId)
-  if (!family) reject('UNKNOWN_FAMILY', 'Ce dossier famille n’existe pas (ou plus) sur le portail.')
-  const link = await tx.find('family_members', { family_id: familyId, person_id: childId, role: 'enfant' })
-  const child = await tx.get('persons', childId)
-  if (link.length === 0 || !child) reject('NOT_A_CHILD_OF_FAMILY', 'Cet enfant n’est pas rattaché à ce dossier famille.')
-  return { family, child }
-}
-
-/** Payload schemas: the contract (counter) and the portal's family side derive theirs from these. */
-export const BookPayload = z.strictObject({
-  id: Id,
-  familyId: Id,
-  childId: Id,
-  unitId: singleLine({ min: 1, max: 40 }),
-  siteId: Id,
-  date: Day,
-})
-export type BookPayload = z.infer<typeof BookPayload>
-
-const book: CommandDef<BookPayload> = {
-  kind: 'intent',
-  payload: BookPayload,
-  touches: (p) => [{ entity: 'reservations', id: p.id }],
-  reads: (p): ReadHint[] => [
-    { kind: 'find', entity: 'family_members', where: { family_id: p.familyId, person_id: p.childId, role: 'enfant' } },
-    { kind: 'count', entity: 'reservations', where: { child_id: p.childId, unit_id: p.unitId, date: p.date, state: 'reserve' } },
-    { kind: 'find', entity: 'capacities', where: { unit_id: p.unitId, site_id: p.siteId } },
-    { kind: 'count', entity: 'reservations', where: { unit_id: p.unitId, site_id: p.siteId, date: p.date, state: 'reserve' } },
-  ],
-  async execute(tx, p, ctx) {
-    const { family, child } = await requireChildOfFamily(tx, p.familyId, p.childId)
-    const blocked = await dossierBlocksBooking(tx, p.familyId, family, p.date)
-    if (blocked) reject('DOSSIER_INCOMPLETE', blocked)
-    const unit = await tx.get('units', p.unitId)
-    if (!unit) reject('UNKNOWN_UNIT', 'Ce service n’existe pas.')
-    const site = await tx.get('schools', p.siteId)
-    if (!site) reject('UNKNOWN_SITE', 'Ce lieu d’accueil n’existe pas.')
-    const existing = await tx.get('reservations', p.id)
-    if (existing) reject('DUPLICATE_ID', 'Cette réservation a déjà été enregistrée.')
-    const same = await tx.count('reservations', { child_id: p.childId, unit_id: p.unitId, date: p.date, state: 'reserve' })
-    if (same > 0) {
-      reject(
-        'ALREADY_BOOKED',
-        `${String(child.first_names)} est déjà inscrit(e) : ${String(unit.label)} le ${frenchDay(p.date)}.`,
-      )
-    }
-    const capacities = (await tx.find('capacities', { unit_id: p.unitId, site_id: p.siteId })) as unknown as CapacityRow[]
-    const capacity = capacityFor(capacities, Number(unit.default_capacity), p.unitId, p.siteId, p.date)
-    const booked = await tx.count('reservations', { unit_id: p.unitId, site_id: p.siteId, date: p.date, state: 'reserve' })
-    const full = checkCapacity({ capacity, booked, unitLabel: String(unit.label), siteName: String(site.name), date: p.date })
-    if (full) reject(full.code, full.reason)
-    await tx.put('reservations', {
-      id: p.id,
-      family_id: p.familyId,
-      child_id: p.childId,
-      unit_id: p.unitId,
-      site_id: p.siteId,
-      date: p.date,
-      state: 'reserve',
-      channel: ctx.channel,
-      agent_id: ctx.agentId,
-      workstation_id: ctx.workstationId,
-      created_at: ctx.at,
-      updated_at: ctx.at,
-    })
-  },
-}
-
-export const CancelPayload = z.strictObject({ id: Id })
-export type CancelPayload = z.infer<typeof CancelPayload>
-
-const cancel: CommandDef<CancelPayload> = {
-  kind: 'intent',
-  payload: CancelPayload,
-  touches: (p) => [{ entity: 'reservations', id: p.id }],
-  async execute(tx, p, ctx) {
-    const r = await tx.get('reservations', p.id)
-    if (!r) reject('UNKNOWN_RESERVATION', 'Cette réservation n’existe pas sur le portail.')
-    if (r.state === 'annule') reject('ALREADY_CANCELLED', `Cette réservation du ${frenchDay(String(r.date))} est déjà annulée.`)
-    await tx.put('reservations', { ...r, state: 'annule', updated_at: ctx.at })
-  },
 }
 
 /** The contact fields a family asks to change, with their column and a French label. */
@@ -340,8 +257,7 @@ const resolveFlag: CommandDef<ResolveFlagPayload> = {
 }
 
 export const commands = {
-  'reservations.book': book,
-  'reservations.cancel': cancel,
+  ...bookingCommands,
   'families.updateContacts': updateContacts,
   'payments.recordOnline': recordOnlinePayment,
   'flags.resolve': resolveFlag,
@@ -404,7 +320,9 @@ export async function runCommand(
     throw new CommandRejection('INVALID_PAYLOAD', `Données invalides : ${issues.join(', ')}.`)
   }
   const flags = (await def.execute(tx, parsed.data, ctx)) ?? []
-  if (def.kind === 'intent' && flags.length > 0) throw new Error(`${name} is an intent: it rejects, it does not flag`)
+  // An intent rejects what breaks a rule; the only flags it returns are the overrides an allowed
+  // agent made on purpose (a booking past its deadline), recorded for a responsable when applied.
+  if (def.kind === 'intent' && flags.some((f) => f.kind !== 'rule')) throw new Error(`${name} is an intent: it rejects, it does not flag`)
   if (opts.recordFlags) {
     for (const row of flagRows(name, parsed.data, ctx, flags)) await tx.put('flags', row)
   }

@@ -6,6 +6,7 @@ import { familyFileEndpoints } from './enrolment'
 import { documentsEndpoints } from './documents'
 import { quotientsEndpoints } from './quotients'
 import { credentialsEndpoints } from './credentials'
+import { bookingsEndpoints, OverrideSchema } from './bookings'
 import { townEndpoints } from './town'
 import { scansEndpoints } from './scans'
 import {
@@ -35,6 +36,7 @@ export * from './errors'
 export { allAgents, command, query, type Access, type EndpointDef } from './define'
 export * from './schemas'
 export * from './enrolment'
+export * from './bookings'
 
 /**
  * The one contract between the renderer and the core. The preload, the web shell's
@@ -72,7 +74,13 @@ export const contract = {
     options: query({ input: Empty, output: BookingOptionsSchema, access: allAgents }),
     list: query({ input: z.strictObject({ familyId: IdSchema }), output: ReservationListSchema, access: allAgents }),
     book: command({ input: BookInputSchema, output: ReservationListSchema, access: allAgents, sync: true }),
-    cancel: command({ input: z.strictObject({ id: IdSchema }), output: ReservationListSchema, access: allAgents, sync: true }),
+    /** Cancels a booking or withdraws from the waiting list (an override past the deadline needs an allowed role and a reason). */
+    cancel: command({
+      input: z.strictObject({ id: IdSchema, override: OverrideSchema.optional() }),
+      output: ReservationListSchema,
+      access: allAgents,
+      sync: true,
+    }),
   },
   sync: {
     status: query({ input: Empty, output: SyncStatusSchema, access: 'public' }),
@@ -118,6 +126,7 @@ export const contract = {
   documents: documentsEndpoints,
   scans: scansEndpoints,
   credentials: credentialsEndpoints,
+  bookings: bookingsEndpoints,
 } as const satisfies Record<string, Record<string, EndpointDef>>
 
 export type Contract = typeof contract

@@ -212,10 +212,16 @@ export const ReservationViewSchema = z.object({
   siteId: IdSchema,
   siteName: z.string(),
   date: DaySchema,
-  state: z.enum(['reserve', 'annule']),
+  /** `refuse`: a booking the portal refused after the counter saved it (see `refusal`): no row any more. */
+  state: z.enum(['reserve', 'annule', 'attente', 'sans_reservation', 'refuse']),
   channel: z.enum(['guichet', 'portail']),
   /** Saved on this workstation, not yet confirmed by the portal. */
   pending: z.boolean(),
+  attendance: z.enum(['present', 'absent_justifie', 'absent_injustifie']).nullable(),
+  /** Booked or cancelled past the deadline: the agent's reason. */
+  overrideReason: z.string().nullable(),
+  /** « Refusée par le portail : <raison> ». */
+  refusal: z.string().nullable(),
 })
 export type ReservationView = z.infer<typeof ReservationViewSchema>
 export const ReservationListSchema = z.object({ reservations: z.array(ReservationViewSchema) })

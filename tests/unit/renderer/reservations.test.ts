@@ -18,6 +18,9 @@ function resa(date: string, childName = 'Léa', unitLabel = 'Restauration scolai
     state: 'reserve',
     channel: 'guichet',
     pending: false,
+    attendance: null,
+    overrideReason: null,
+    refusal: null,
   }
 }
 
