@@ -253,6 +253,7 @@ describe('parseOfficialCalendarCsv', () => {
       .map((l) => l.split(';').map((c) => `"${c.replace(/"/g, '""')}"`).join(';'))
       .join('\r\n')
     expect(strip(parseOfficialCalendarCsv(`\uFEFF${quoted}\r\n`, 'Zone C', '2026-2027'))).toEqual(strip(shippedHolidays()))
+    expect(strip(parseOfficialCalendarCsv(`\uFEFF${GOOD.replace(/\n/g, '\r\n')}`, 'zone c', '2026-2027'))).toEqual(strip(shippedHolidays()))
   })
 
   it('accepts the field-name header and plain days', () => {

@@ -5,6 +5,7 @@ import {
   bookingOpen,
   CancelRuleSchema,
   cancelOpen,
+  deadlineDay,
   DeadlineRuleSchema,
   describeCancelRule,
   describeRule,
@@ -17,6 +18,7 @@ import {
   type CancelRule,
   type DeadlineRule,
 } from '@shared/domain/deadlines'
+import { parisDay } from '@shared/domain/dates'
 import { addDays } from '@shared/domain/schoolYear'
 import { PUBLIC_HOLIDAYS_2026_2027 } from '../../../src/common/calendar/zone-c-2026-2027'
 
@@ -109,6 +111,7 @@ describe('the deadline table', () => {
   it.each(bookingTable)('%s', (_name, rule, day, now, open, deadline) => {
     const d = bookingDeadline(rule, day, PH)
     expect(d === null ? null : d.toISOString()).toBe(deadline === null ? null : new Date(deadline).toISOString())
+    expect(deadlineDay(rule, day, PH)).toBe(deadline === null ? null : parisDay(new Date(deadline)))
     expect(bookingOpen(rule, day, new Date(now), PH)).toBe(open)
     const e = explainBooking(rule, day, new Date(now), PH)
     expect(e.open).toBe(open)
