@@ -7,6 +7,8 @@ import { createCore, type Core, type CoreOptions } from '../../src/main/core'
 import { createAgent } from '../../src/main/core/services/agents'
 import { reindexFamilies } from '../../src/main/core/services/search'
 import { ensureDefaultUnits } from '../../src/main/core/demo/units'
+import { enrolForBooking } from './bookings'
+import { testClock } from './clock'
 
 export const MIGRATIONS = resolve(__dirname, '../../resources/migrations')
 
@@ -112,9 +114,12 @@ export function count(sqlite: Database.Database, table: string, where = '1 = 1')
 
 export type TestCore = Awaited<ReturnType<typeof makeCore>>
 
-/** A core with the test agents, the default units, and the Lefèvre family (one guardian, one child), `agent` logged in. */
+/**
+ * A core at TEST_INSTANT with the test agents, the default units, the shipped calendar, and the
+ * Lefèvre family (one guardian, one child in CP, enrolled at the canteen of her school), `agent` logged in.
+ */
 export async function bookingCore(agent: keyof typeof AGENTS) {
-  const core = await makeCore()
+  const core = await makeCore({ now: testClock() })
   addAgents(core.sqlite)
   ensureDefaultUnits(core.sqlite)
   const session = core.openSession()
@@ -129,5 +134,6 @@ export async function bookingCore(agent: keyof typeof AGENTS) {
   })
   const childId = core.sqlite.prepare(`SELECT person_id FROM family_members WHERE role = 'enfant'`).pluck().get() as string
   const siteId = core.sqlite.prepare('SELECT id FROM schools').pluck().get() as string
+  enrolForBooking(core.sqlite, { familyId, childId, siteId, unitId: 'cantine' })
   return { core, session, familyId, childId, siteId }
 }

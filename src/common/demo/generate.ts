@@ -4,6 +4,7 @@ import {
   FIRST_CODE_FAMILLE_NUMBER,
   LAST_CODE_FAMILLE_NUMBER,
 } from '@shared/domain/codeFamille'
+import { unitSiteId } from '@shared/commands/bookings'
 import type { EntityName, Row } from '@shared/sync/entities'
 import { toE164 } from '@shared/validation/phone'
 import { DEMO_AGENTS } from '../agents'
@@ -335,19 +336,21 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
     const ids = new DemoIds(new Rng(seed, firstNumber, 1))
 
     /** An instant on working day `day` (moved back to Friday if it falls on a weekend), 08:30–17:30 in Paris. */
-    const officeInstant = (day: number): number => {
+    const officeInstantWith = (r: Rng, day: number): number => {
       const weekDay = new Date(day * DAY_MS).getUTCDay()
       const d = weekDay === 0 ? day - 2 : weekDay === 6 ? day - 1 : day
       const [y, m, dd] = formatDay(d).split('-').map(Number) as [number, number, number]
-      const localMs = Math.floor((8.5 + rng.float() * 9) * 3_600_000)
+      const localMs = Math.floor((8.5 + r.float() * 9) * 3_600_000)
       return d * DAY_MS + localMs - parisOffsetHours(y, m, dd) * 3_600_000
     }
+    const officeInstant = (day: number): number => officeInstantWith(rng, day)
 
     // --- Schools: create the town's if there are none, otherwise reuse them (in creation order).
     let schoolRows = existing.schools
     const pendingSchools: Row[] = []
+    const schoolsAt = dayNumber(yearStart - 30, 9, 1) * DAY_MS + 8 * 3_600_000
     if (schoolRows.length === 0) {
-      const at = dayNumber(yearStart - 30, 9, 1) * DAY_MS + 8 * 3_600_000
+      const at = schoolsAt
       schoolRows = TOWN_SCHOOLS.map((s) => {
         const id = ids.next(at)
         pendingSchools.push({ id, name: s.name, kind: s.kind, address: s.address })
@@ -361,6 +364,36 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
       throw new Error(
         'Les écoles existantes ne couvrent pas à la fois la maternelle et l’élémentaire : complétez-les ou videz la table des écoles.',
       )
+    }
+    // The leisure centres (accueils de loisirs) run at one maternelle and one élémentaire school,
+    // each for its level group from every school.
+    const alshSite = (group: 'maternelle' | 'elementaire'): string =>
+      schoolRows.find((s) => s.kind === group)?.id ?? ((group === 'maternelle' ? maternelles[0] : elementaires[0]) as string)
+    // --- Where each service runs (unit_sites), with the schools the generator creates: the
+    // garderies and the canteen at every school, the étude at the élémentaire ones, for their own
+    // pupils; the leisure centres at the two sites above. Ids derive from (unit, site): no draw.
+    const pendingUnitSites: Row[] = []
+    if (pendingSchools.length > 0) {
+      const at = new Date(schoolsAt).toISOString()
+      const alsh = { maternelle: alshSite('maternelle'), elementaire: alshSite('elementaire') }
+      for (const u of DEFAULT_UNITS) {
+        for (const s of schoolRows) {
+          const serves =
+            u.id === 'alsh_mercredi' || u.id === 'alsh_vacances'
+              ? s.id === alsh.maternelle
+                ? 'maternelle'
+                : s.id === alsh.elementaire
+                  ? 'elementaire'
+                  : null
+              : u.id === 'etude'
+                ? s.kind === 'elementaire' || s.kind === 'primaire'
+                  ? 'own_school'
+                  : null
+                : 'own_school'
+          if (serves === null) continue
+          pendingUnitSites.push({ id: unitSiteId(u.id, s.id), unit_id: u.id, site_id: s.id, serves, capacity: u.defaultCapacity, active: true, updated_at: at })
+        }
+      }
     }
     const SECTORS = 4
     const schoolFor = (sector: number, level: Level): string =>
@@ -389,6 +422,7 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
     // Every check that can refuse the options is behind us: the first rows go out.
     for (const row of pendingSchools) sink.put('schools', row)
     for (const row of pendingUnits) sink.put('units', row)
+    for (const row of pendingUnitSites) sink.put('unit_sites', row)
 
     // --- Weighted lists
     const originPick = new Weighted(ORIGINS.map((o) => [o, o.weight] as const))
@@ -815,7 +849,7 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
     drafts.sort((a, b) => a.createdMs - b.createdMs || a.order - b.order)
 
     let personCount = 0
-    const schoolings: Array<{ id: string; personId: string; schoolId: string; level: Level }> = []
+    const schoolings: Array<{ id: string; personId: string; schoolId: string; level: Level; familyId: string; createdMs: number }> = []
 
     const savePerson = (p: PersonDraft): string => {
       if (p.id !== null) return p.id
@@ -900,6 +934,8 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
             personId: c.person.id as string,
             schoolId: schoolFor(c.sector, c.level),
             level: c.level,
+            familyId,
+            createdMs: c.person.createdMs,
           })
         }
       }
@@ -944,6 +980,45 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
         class_name: classNames.get(s.id) ?? null,
         school_year: opts.schoolYear,
       })
+    }
+
+    // --- Inscriptions to the services for the school year (DOMAIN.md "Periscolaire services"):
+    // most children eat at the canteen of their school, some come to the garderies, the étude
+    // (élémentaire), the leisure centres. Drawn from streams of their own, after every other
+    // row: the rest of the town is the same as without them.
+    const irng = new Rng(seed, firstNumber, 2)
+    const iids = new DemoIds(new Rng(seed, firstNumber, 3))
+    // Families enrol in late spring and summer before the rentrée (or when they arrive).
+    const windowStart = dayNumber(yearStart, 5, 15)
+    const windowEnd = Math.min(dayNumber(yearStart, 8, 31), todayNumber - 1)
+    for (const s of schoolings) {
+      const group = MATERNELLE_LEVELS.has(s.level) ? 'maternelle' : 'elementaire'
+      // Every child draws the same six numbers, whatever the outcome.
+      const draws = [irng.float(), irng.float(), irng.float(), irng.float(), irng.float(), irng.float()]
+      const wanted: Array<readonly [string, string]> = []
+      if ((draws[0] as number) < 0.25) wanted.push(['garderie_matin', s.schoolId])
+      if ((draws[1] as number) < 0.85) wanted.push(['cantine', s.schoolId])
+      if (group === 'elementaire' && (draws[2] as number) < 0.25) wanted.push(['etude', s.schoolId])
+      if ((draws[3] as number) < 0.35) wanted.push(['garderie_soir', s.schoolId])
+      if ((draws[4] as number) < 0.2) wanted.push(['alsh_mercredi', alshSite(group)])
+      if ((draws[5] as number) < 0.12) wanted.push(['alsh_vacances', alshSite(group)])
+      if (wanted.length === 0) continue
+      const from = Math.max(windowStart, Math.floor(s.createdMs / DAY_MS) + 1)
+      const ms = from <= windowEnd ? Math.max(s.createdMs, officeInstantWith(irng, irng.int(from, windowEnd))) : s.createdMs
+      const at = new Date(ms).toISOString()
+      for (const [unitId, siteId] of wanted) {
+        sink.put('inscriptions', {
+          id: iids.next(ms),
+          family_id: s.familyId,
+          child_id: s.personId,
+          unit_id: unitId,
+          site_id: siteId,
+          school_year: opts.schoolYear,
+          status: 'active',
+          created_at: at,
+          updated_at: at,
+        })
+      }
     }
 
     return { families: drafts.length, persons: personCount, schools: schoolRows.length }

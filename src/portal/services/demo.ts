@@ -4,6 +4,7 @@ import { codeFamilleNumber } from '@shared/domain/codeFamille'
 import { parisDay, schoolYearOf } from '@shared/domain/dates'
 import { entityOrder, type EntityName, type Row } from '@shared/sync/entities'
 import { DEMO_AGENTS, initialsOf } from '../../common/agents'
+import { shippedCalendarRows } from '../../common/demo/calendar'
 import { DEFAULT_DEMO_SEED, generateTownRows, type TownSink } from '../../common/demo/generate'
 import { hashPassword } from '../../common/passwords'
 import { rows, type PortalDb } from '../db/client'
@@ -104,6 +105,11 @@ export async function seedDemo(db: PortalDb, opts: SeedDemoOptions): Promise<See
           agentRows.filter((a) => !existing.has(String(a.login))),
         )
         written += agents
+        continue
+      }
+      if (entity === 'calendar_periods') {
+        // Bookings need the school calendar (seedTownDefaults writes it at start; a portal emptied since gets it back).
+        if ((await store.count('calendar_periods', {})) === 0) written += await store.insertMany('calendar_periods', shippedCalendarRows())
         continue
       }
       const list = sink.tables.get(entity)

@@ -1,13 +1,15 @@
 import { DEFAULT_DOCUMENT_REQUIREMENTS, DEFAULT_DOCUMENT_TYPES, DEFAULT_TOWN_OPTIONS, DEFAULTS_UPDATED_AT } from '@shared/domain/documentDefaults'
 import type { Row } from '@shared/sync/entities'
+import { shippedCalendarRows } from '../../common/demo/calendar'
 import type { PortalDb } from '../db/client'
 import { EntityStore } from '../db/store'
 
 /**
  * The town data a new portal starts with (src/shared/domain/documentDefaults.ts): the document
- * requirements and types when their tables are empty, and each town option the portal does not
- * have yet. Written through the change log, so that workstations receive them by pull or in
- * their bootstrap snapshot like any other row. A responsable's later edits are never
+ * requirements and types when their tables are empty, each town option the portal does not
+ * have yet, and the shipped school calendar (zone C 2026-2027, public holidays) when it has
+ * none. Written through the change log, so that workstations receive them by pull or in their
+ * bootstrap snapshot like any other row. A responsable's later edits are never
  * overwritten: a table the town already filled is left alone, an option already set is kept.
  * Runs at every start (a no-op once seeded); two portals starting at once on one database
  * take the change-log lock one after the other.
@@ -27,6 +29,7 @@ export async function seedTownDefaults(db: PortalDb): Promise<{ rows: number }> 
       .filter(([id]) => !have.has(id))
       .map(([id, value]): Row => ({ id, value, updated_at: DEFAULTS_UPDATED_AT }))
     if (missing.length > 0) written += await store.insertMany('town_options', missing)
+    if ((await store.count('calendar_periods', {})) === 0) written += await store.insertMany('calendar_periods', shippedCalendarRows())
     return { rows: written }
   })
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ClockConfigError, clockFromEnv, parseInstant, startingAt, systemClock } from '@shared/clock'
 import { parisDay } from '@shared/domain/dates'
 import { ensureDefaultUnits } from '../../../src/main/core/demo/units'
+import { enrolForBooking } from '../../helpers/bookings'
 import { addAgents, addFamily, AGENTS, makeCore, tempDir } from '../../helpers/core'
 import { TEST_DAY, TEST_INSTANT } from '../../helpers/clock'
 
@@ -76,6 +77,7 @@ describe('the core takes its time from it (the portal: tests/integration/sync/cl
     })
     const childId = core.sqlite.prepare(`SELECT person_id FROM family_members WHERE family_id = ? AND role = 'enfant'`).pluck().get(familyId) as string
     const siteId = core.sqlite.prepare(`SELECT id FROM schools LIMIT 1`).pluck().get() as string
+    enrolForBooking(core.sqlite, { familyId, childId, siteId })
     const session = core.openSession()
     expect((await core.call(session, 'session', 'login', { login: AGENTS.accueil.login, password: AGENTS.accueil.password })).ok).toBe(true)
     const booked = await core.call(session, 'reservations', 'book', { familyId, childId, unitId: 'cantine', siteId, date: '2026-11-19' })

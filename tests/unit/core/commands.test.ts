@@ -27,6 +27,13 @@ describe('the command catalogue', () => {
       'credentials.issue': 'fact',
       'dossiers.validate': 'fact',
       'dossiers.renew': 'fact',
+      // Issue 10: the waiting list is an intent (a place may be gone); pointage and the town's services and calendar are facts.
+      'reservations.promote': 'intent',
+      'reservations.attend': 'fact',
+      'town.saveUnit': 'fact',
+      'town.saveUnitSite': 'fact',
+      'town.saveCalendarPeriod': 'fact',
+      'town.deleteCalendarPeriod': 'fact',
     })
     expect(kindOf('reservations.teleport')).toBe('intent') // unknown: nothing to record, it is rejected
   })
@@ -55,6 +62,12 @@ describe('the command catalogue', () => {
       'credentials.issue': ['guichet'],
       'dossiers.validate': 'both',
       'dossiers.renew': 'both',
+      'reservations.promote': ['guichet'],
+      'reservations.attend': ['guichet'],
+      'town.saveUnit': ['guichet'],
+      'town.saveUnitSite': ['guichet'],
+      'town.saveCalendarPeriod': ['guichet'],
+      'town.deleteCalendarPeriod': ['guichet'],
     })
     const untouchable = new Proxy({} as CommandTx, {
       get: () => () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { extractText, getDocumentProxy } from 'unpdf'
+import { enrolForBooking } from '../../helpers/bookings'
 import { addAgents, addFamily, AGENTS, count, fakeClock, makeCore, type TestCore } from '../../helpers/core'
 import { ensureDefaultUnits } from '../../../src/main/core/demo/units'
 import { ensureTownDefaults } from '../../../src/main/core/demo/town-defaults'
@@ -183,6 +184,8 @@ describe('the documents checklist at the counter', () => {
   })
 
   it('blocks a booking while the dossier is incomplete when the town says so, and not otherwise', async () => {
+    // Booking needs Léa enrolled at the canteen (issue 10); a periscolaire service asks for her school insurance too.
+    enrolForBooking(core.sqlite, { familyId, childId: lea, siteId })
     const book = (date: string) => core.call(session, 'reservations', 'book', { familyId, childId: lea, unitId: 'cantine', siteId, date })
     expect((await book('2027-03-11')).ok).toBe(true) // option off (the default): booking allowed
     core.sqlite.prepare(`UPDATE town_options SET value = 'true' WHERE id = 'dossier.incomplete_blocks_bookings'`).run()
@@ -192,6 +195,7 @@ describe('the documents checklist at the counter', () => {
       'Le dossier tous services 2026-2027 de la famille Lefèvre n’est pas complet : la commune bloque les nouvelles réservations tant qu’il manque des pièces.',
     )
     await completeDossier()
+    await call('documents', 'record', piece({ requirementId: 'assurance', typeId: 'attestation_assurance', personId: lea, documentDate: '2026-09-01' }))
     expect((await book('2027-03-12')).ok).toBe(true)
   })
 })

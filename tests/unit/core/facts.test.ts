@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { v7 as uuidv7 } from 'uuid'
 import type { PushResult } from '@shared/sync/protocol'
+import { enrolForBooking } from '../../helpers/bookings'
+import { testClock } from '../../helpers/clock'
 import { AGENTS, addAgents, addFamily, count, makeCore } from '../../helpers/core'
 import { ensureDefaultUnits } from '../../../src/main/core/demo/units'
 import { applyPushResults } from '../../../src/main/core/sync/push'
@@ -22,7 +24,8 @@ let familyId: string
 let personId: string
 
 beforeEach(async () => {
-  core = await makeCore()
+  // At TEST_INSTANT: a booking's deadline is judged at the core's instant, never today's date.
+  core = await makeCore({ now: testClock() })
   agents = addAgents(core.sqlite)
   ensureDefaultUnits(core.sqlite)
   session = core.openSession()
@@ -124,7 +127,8 @@ describe('a contact change at the counter (a fact)', () => {
   it('an intent is undone by the truth of its rejection', async () => {
     const siteId = core.sqlite.prepare('SELECT id FROM schools').pluck().get() as string
     const childId = core.sqlite.prepare(`SELECT person_id FROM family_members WHERE role = 'enfant'`).pluck().get() as string
-    await core.call(session, 'reservations', 'book', { familyId, childId, unitId: 'cantine', siteId, date: '2027-03-12' })
+    enrolForBooking(core.sqlite, { familyId, childId, siteId })
+    expect((await core.call(session, 'reservations', 'book', { familyId, childId, unitId: 'cantine', siteId, date: '2027-03-12' })).ok).toBe(true)
     const [row] = outboxRows()
     const id = (JSON.parse(row!.payload) as { id: string }).id
     const sent = new Map([[row!.seq, { ...row!, createdAt: '', agentId: null, status: 'pending' as const }]])

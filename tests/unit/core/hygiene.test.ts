@@ -61,7 +61,8 @@ describe('input hygiene at the contract boundary', () => {
   })
 
   it('2028-02-29 is a day; a newline is fine in free text (a note, a reason), not in a single-line field', async () => {
-    expect((await book({ date: '2028-02-29' })).ok).toBe(true)
+    // A real day: past the schema, it meets the town's rules (no calendar is loaded for 2027-2028).
+    expect(await book({ date: '2028-02-29' })).toMatchObject({ ok: false, error: { code: 'RULE_REJECTED', details: { rule: 'NO_CALENDAR' } } })
     // Free text: past the hygiene check and the schema (the flag and the seq do not exist).
     const note = await core.call(session, 'sync', 'resolveFlag', { flagId: uuidv7(), note: 'Vu avec la famille.\nRéglé.' })
     expect(note.ok || note.error.code !== 'INVALID_INPUT', JSON.stringify(note)).toBe(true)

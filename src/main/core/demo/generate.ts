@@ -9,6 +9,7 @@ import {
   type TownSink,
 } from '../../../common/demo/generate'
 import { reindexAllFamilies } from '../services/search'
+import { ensureShippedCalendar } from './town-defaults'
 
 export {
   DEFAULT_DEMO_SEED,
@@ -60,12 +61,18 @@ export function existingTown(sqlite: Database.Database): ExistingTown {
 }
 
 /**
- * Adds `opts.families` demo families (and the town's schools if there are none yet) in one
+ * Adds `opts.families` demo families (and the town's schools with the services they run if
+ * there are none yet, the children's inscriptions, and the shipped calendar if there is none) in one
  * transaction, then rebuilds the family search index. Codes famille continue after the highest
  * existing one, so it can run on a database that already holds families.
  */
 export function generateTown(sqlite: Database.Database, opts: GenerateTownOptions): GenerateTownResult {
-  const result = sqlite.transaction(() => generateTownRows(sqliteTownSink(sqlite), opts, existingTown(sqlite)))()
+  const result = sqlite.transaction(() => {
+    const town = generateTownRows(sqliteTownSink(sqlite), opts, existingTown(sqlite))
+    // Bookings need the school calendar: the demo town comes with the shipped one.
+    ensureShippedCalendar(sqlite)
+    return town
+  })()
   reindexAllFamilies(sqlite)
   return result
 }
