@@ -8,6 +8,7 @@ import { enrolFr } from './enrol'
 import { familyEditFr, historyFr, mergeFr } from './familyEdit'
 import { scansFr } from './scans'
 import { credentialsFr } from './credentials'
+import { planningFr } from './bookings'
 
 export const fr = {
   quotient: quotientFr,
@@ -19,6 +20,7 @@ export const fr = {
   merge: mergeFr,
   scans: scansFr,
   credentials: credentialsFr,
+  planning: planningFr,
   app: {
     title: 'Guichet Famille',
     skipToContent: 'Aller au contenu',

@@ -1,4 +1,4 @@
-import type { Level, ReservationView } from '@shared/contract'
+import type { ContractError, Level, ReservationView } from '@shared/contract'
 import { sameName } from './format'
 import type { Child } from './people'
 
@@ -41,4 +41,9 @@ export function defaultSiteFor<S extends BookingSite>(sites: readonly S[], child
   const school = child?.schooling?.schoolName
   if (!school) return null
   return sites.find((s) => sameName(s.name, school)) ?? null
+}
+
+/** The rule code of a refusal by the town's rules (DEADLINE_PASSED, FULL…), else null. */
+export function refusalRule(error: ContractError | null | undefined): string | null {
+  return error?.code === 'RULE_REJECTED' ? (error.details?.rule ?? null) : null
 }
