@@ -10,6 +10,9 @@
  * - weekday_prev_week: that ISO weekday (1 = Monday) of the ISO week before the service day's week.
  * - day_prev_month: day `day` (clamped to the month's last day) of the month before.
  * - none: no deadline; open until the day is past (today still open).
+ *
+ * Computed deadlines are cached per `publicHolidays` array (by identity): treat those arrays as
+ * immutable (SchoolCalendar.publicHolidays() returns the same one each time).
  */
 import { z } from 'zod'
 import { parisDay, TIME_ZONE } from './dates'
@@ -148,6 +151,18 @@ export function parisWallTime(day: string, hhmm: string): Date {
 
 // ---- deadlines -------------------------------------------------------------------------
 
+/** parisDay(now), remembered for the last instant asked (a grid asks hundreds of times with the same now). */
+let lastNow = Number.NaN
+let lastToday = ''
+function todayInParis(now: Date): string {
+  const t = now.getTime()
+  if (t !== lastNow) {
+    lastToday = parisDay(now)
+    lastNow = t
+  }
+  return lastToday
+}
+
 const holidaySets = new WeakMap<readonly string[], ReadonlySet<string>>()
 function holidaySet(publicHolidays: readonly string[]): ReadonlySet<string> {
   let set = holidaySets.get(publicHolidays)
@@ -205,14 +220,42 @@ export function deadlineDay(rule: DeadlineRule, serviceDay: string, publicHolida
 /** The deadline instant for booking `serviceDay` under `rule` (null: no deadline). */
 export function bookingDeadline(rule: DeadlineRule, serviceDay: string, publicHolidays: readonly string[]): Date | null {
   if (rule.kind === 'none') return null
-  return parisWallTime(deadlineDay(rule, serviceDay, publicHolidays)!, rule.at)
+  const t = deadlineTime(rule, serviceDay, publicHolidays)
+  return new Date(t)
+}
+
+/** Deadlines already computed, per public-holiday list (by identity), by rule and day. */
+const deadlineCache = new WeakMap<readonly string[], Map<string, number>>()
+function ruleKey(rule: Exclude<DeadlineRule, { kind: 'none' }>): string {
+  switch (rule.kind) {
+    case 'days_before':
+      return `b${rule.n}${rule.working ? 'w' : 'c'}${rule.at}`
+    case 'weekday_prev_week':
+      return `w${rule.weekday}${rule.at}`
+    case 'day_prev_month':
+      return `m${rule.day}${rule.at}`
+  }
+}
+function deadlineTime(rule: Exclude<DeadlineRule, { kind: 'none' }>, serviceDay: string, publicHolidays: readonly string[]): number {
+  let cache = deadlineCache.get(publicHolidays)
+  if (!cache) {
+    cache = new Map()
+    deadlineCache.set(publicHolidays, cache)
+  }
+  const key = `${ruleKey(rule)} ${serviceDay}`
+  let t = cache.get(key)
+  if (t === undefined) {
+    t = parisWallTime(deadlineDay(rule, serviceDay, publicHolidays)!, rule.at).getTime()
+    if (cache.size > 50_000) cache.clear()
+    cache.set(key, t)
+  }
+  return t
 }
 
 /** True while `now` is before the deadline and the service day is not before today in Paris. */
 export function bookingOpen(rule: DeadlineRule, serviceDay: string, now: Date, publicHolidays: readonly string[]): boolean {
-  if (serviceDay < parisDay(now)) return false
-  const deadline = bookingDeadline(rule, serviceDay, publicHolidays)
-  return deadline === null || now.getTime() < deadline.getTime()
+  if (serviceDay < todayInParis(now)) return false
+  return rule.kind === 'none' || now.getTime() < deadlineTime(rule, serviceDay, publicHolidays)
 }
 
 // ---- French wording --------------------------------------------------------------------
@@ -237,10 +280,17 @@ export function weekdayDayMonth(day: string): string {
 const pad2 = (n: number) => String(n).padStart(2, '0')
 
 /** "mardi 10/11 à 23:59": an instant as Paris wall time. */
+const instantTexts = new Map<number, string>()
 export function frenchInstant(at: Date): string {
-  const w = wallParts(at.getTime())
+  const t = at.getTime()
+  const cached = instantTexts.get(t)
+  if (cached !== undefined) return cached
+  const w = wallParts(t)
   const day = `${String(w.year).padStart(4, '0')}-${pad2(w.month)}-${pad2(w.day)}`
-  return `${weekdayDayMonth(day)} à ${pad2(w.hour)}:${pad2(w.minute)}`
+  const text = `${weekdayDayMonth(day)} à ${pad2(w.hour)}:${pad2(w.minute)}`
+  if (instantTexts.size > 20_000) instantTexts.clear()
+  instantTexts.set(t, text)
+  return text
 }
 
 export interface DeadlineExplanation {
@@ -252,7 +302,7 @@ export interface DeadlineExplanation {
 /** Open or not, the deadline, and a French sentence for the agent or the family. */
 export function explainBooking(rule: DeadlineRule, serviceDay: string, now: Date, publicHolidays: readonly string[]): DeadlineExplanation {
   const deadline = bookingDeadline(rule, serviceDay, publicHolidays)
-  if (serviceDay < parisDay(now)) {
+  if (serviceDay < todayInParis(now)) {
     return { open: false, deadline, reason: `Jour passé : le ${dayMonth(serviceDay)} ne peut plus être réservé.` }
   }
   if (deadline === null) return { open: true, deadline, reason: `Inscriptions ouvertes jusqu’au ${weekdayDayMonth(serviceDay)} (sans délai)` }
@@ -284,7 +334,7 @@ export function explainCancel(
   const rule = cancelDeadlineRule(cancel, booking)
   if (rule === null) return { open: false, deadline: null, reason: NEVER_REASON }
   const deadline = bookingDeadline(rule, serviceDay, publicHolidays)
-  if (serviceDay < parisDay(now)) {
+  if (serviceDay < todayInParis(now)) {
     return { open: false, deadline, reason: `Jour passé : le ${dayMonth(serviceDay)} ne peut plus être annulé.` }
   }
   if (deadline === null) return { open: true, deadline, reason: `Annulation possible jusqu’au ${weekdayDayMonth(serviceDay)} (sans délai)` }
