@@ -239,8 +239,8 @@ export const bookingsEndpoints = {
   promote: command({ input: z.strictObject({ reservationId: Id }), output: WaitingListSchema, access: allAgents, sync: true }),
   /** Who is expected at a service, at a site, on a day (the site's day list). */
   siteDay: query({ input: SiteDayInput, output: SiteDaySchema, access: allAgents }),
-  /** The same list as a PDF to print. */
-  siteDayPdf: query({ input: SiteDayInput, output: z.object({ pdfBase64: z.string(), fileName: z.string() }), access: allAgents }),
+  /** The same list as a PDF to print (journaled: a printed list of children leaves the building). */
+  siteDayPdf: query({ input: SiteDayInput, output: z.object({ pdfBase64: z.string(), fileName: z.string() }), access: allAgents, journalRead: true }),
   /** Pointage: présent, absent justifié (certificate date), absent injustifié, présent sans réservation. */
   attend: command({ input: AttendInputSchema, output: SiteDaySchema, access: allAgents, sync: true }),
   /** The services with their sites and rules (every agent reads them). */
