@@ -9,7 +9,7 @@ import { findAgentById, toAgentView } from './services/agents'
 import { appendJournal } from './services/journal'
 import { appendOutbox } from './services/outbox'
 import { SqliteEntityStore } from './sync/store'
-import { CommandRejection } from '@shared/commands'
+import { CommandRejection, isCommandName } from '@shared/commands'
 import { describeFault, displayPath, findUnsafeText } from '@shared/validation/text'
 import type { Exclusive } from './exclusive'
 
@@ -283,7 +283,9 @@ export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
         store.flushSearchIndex()
         const data = checkOutput(out)
         journal(now, action, record, 'ok', null, agentId)
-        if (def.kind === 'command' && def.sync && emitted.length === 0) ctx.emit(action, parsed.data)
+        // An endpoint named after a shared command queues it when the handler did not; an endpoint
+        // that runs shared commands itself (a bulk booking that booked nothing) queues nothing.
+        if (def.kind === 'command' && def.sync && emitted.length === 0 && isCommandName(action)) ctx.emit(action, parsed.data)
         sqlite.exec('COMMIT')
         return { ok: true, data }
       } catch (error) {

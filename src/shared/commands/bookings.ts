@@ -286,7 +286,7 @@ const cancel: CommandDef<CancelPayload> = {
       const calendar = await loadCalendarFor(tx, day)
       const verdict = explainCancel(parseCancelRule(str(unit.cancel_rule)), parseRule(str(unit.booking_rule)), day, now, calendar.publicHolidays())
       if (!verdict.open) {
-        if (!p.override) reject('CANCEL_DEADLINE_PASSED', `${label} le ${frenchDay(day)} : ${verdict.reason}`)
+        if (!p.override) reject(verdict.deadline === null ? 'CANCEL_NEVER' : 'CANCEL_DEADLINE_PASSED', `${label} le ${frenchDay(day)} : ${verdict.reason}`)
         await checkOverride(tx, ctx, `Annulation ${label} le ${frenchDay(day)}`)
         flags.push({
           kind: 'rule',
@@ -314,7 +314,7 @@ export const PromotePayload = z.strictObject({ id: Id })
 export type PromotePayload = z.infer<typeof PromotePayload>
 
 /** The waiting list of a slot, in order: who asked first (created_at, then id). */
-export function waitingOrder(rows: readonly Row[]): Row[] {
+export function waitingOrder<T extends Partial<Record<'id' | 'state' | 'created_at', Value>>>(rows: readonly T[]): T[] {
   return rows
     .filter((r) => r.state === 'attente')
     .sort((a, b) => (str(a.created_at) === str(b.created_at) ? (str(a.id) < str(b.id) ? -1 : 1) : str(a.created_at) < str(b.created_at) ? -1 : 1))

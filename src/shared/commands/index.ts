@@ -4,7 +4,7 @@ import { derivedId } from './ids'
 import { quotientCommands } from './quotients'
 import { townCommands } from './town'
 import { formatPhone, PhoneNumber, toE164 } from '../validation/phone'
-import { CalendarDay, describeIssue, displayPath, displayText, findUnsafeText, freeText, singleLine } from '../validation/text'
+import { describeIssue, displayPath, displayText, findUnsafeText, freeText, singleLine } from '../validation/text'
 export { derivedId } from './ids'
 import {
   CommandRejection,
@@ -25,15 +25,10 @@ import { credentialCommands } from './credentials'
 export * from './base'
 
 const Id = z.uuid()
-const Day = CalendarDay
 /** A phone number (libphonenumber-js): stored in E.164; "1-----" or "0000000" are refused. */
 const Phone = PhoneNumber.nullable()
 /** z.email's pattern (ASCII, no space) already refuses NUL, controls and lone surrogates. */
 const Email = z.email('adresse e-mail invalide').max(120).nullable()
-
-function reject(code: string, reason: string): never {
-  throw new CommandRejection(code, reason)
-}
 
 /** The contact fields a family asks to change, with their column and a French label. */
 export const CONTACT_FIELDS = [

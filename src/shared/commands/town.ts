@@ -94,6 +94,7 @@ export const TOWN_OPTION_KEYS = [
   'credentials.expiry_days',
   'portal.public_url',
   'town.logo',
+  'bookings.override_roles',
 ] as const
 export type TownOptionKey = (typeof TOWN_OPTION_KEYS)[number]
 
@@ -116,6 +117,14 @@ export const TownOptionPayload = z.discriminatedUnion('id', [
   }),
   z.strictObject({ id: z.literal('portal.public_url'), value: z.union([z.literal(''), PublicUrl]) }),
   z.strictObject({ id: z.literal('town.logo'), value: z.union([z.literal(''), LogoDataUrl]) }),
+  // Issue 10: the roles that may book or cancel past a deadline (with a reason): a comma list.
+  z.strictObject({
+    id: z.literal('bookings.override_roles'),
+    value: z
+      .string()
+      .regex(/^(accueil|regisseur|responsable)(,(accueil|regisseur|responsable))*$/, 'liste de rôles attendue : accueil, regisseur, responsable (séparés par des virgules)')
+      .refine((v) => new Set(v.split(',')).size === v.split(',').length, 'un rôle en double'),
+  }),
 ])
 export type TownOptionPayload = z.infer<typeof TownOptionPayload>
 

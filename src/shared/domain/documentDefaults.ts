@@ -103,4 +103,6 @@ export const DEFAULT_TOWN_OPTIONS: Readonly<Record<string, string>> = {
   'portal.public_url': '',
   /** The town's logo on the slip (PNG or JPEG data URL); '' = none. */
   'town.logo': '',
+  /** Issue 10: who may book or cancel past a deadline (comma list of roles). */
+  'bookings.override_roles': 'responsable',
 }

@@ -1,23 +1,406 @@
-import { DomainError, type contract } from '@shared/contract'
-import type { HandlersFor } from '../router'
+import type Database from 'better-sqlite3'
+import { v7 as uuidv7 } from 'uuid'
+import { CommandRejection } from '@shared/commands'
+import { levelGroup, TOWN_OPTION_OVERRIDE_ROLES, waitingOrder } from '@shared/commands/bookings'
+import { DomainError, type BulkResult, type contract, type GridCell, type MonthGrid, type WaitingList } from '@shared/contract'
+import { SchoolCalendar, type CalendarPeriod, type UnitCalendar } from '@shared/domain/calendar'
+import { parisDay, schoolYearOf } from '@shared/domain/dates'
+import { explainBooking, explainCancel, parseCancelRule, parseRule, type CancelRule, type DeadlineRule } from '@shared/domain/deadlines'
+import { DEFAULT_TOWN_OPTIONS } from '@shared/domain/documentDefaults'
+import { capacityFor, frenchDay, type CapacityRow } from '@shared/domain/reservations'
+import { addDays, daysBetween, daysInMonth, previousSchoolYear } from '@shared/domain/schoolYear'
+import type { HandlerContext, HandlersFor } from '../router'
+import { runShared } from '../run-shared'
 import { bookingsSiteHandlers } from './bookings-site'
 import { bookingsTownHandlers } from './bookings-town'
 
 type H = HandlersFor<typeof contract>['bookings']
 
-/** Bookings under the town's rules (issue 10): the month grid, bulk booking, the waiting list. */
+/**
+ * Bookings under the town's rules at the counter (issue 10): a family's month grid, bulk
+ * booking, the waiting list. The grid reads everything it needs in a few indexed queries and
+ * evaluates the same pure rules as the shared commands (calendar, site and level, deadlines,
+ * capacity), so what a cell says is what a booking would meet. Bulk booking runs the shared
+ * command reservations.book once per day (one outbox row each: the portal judges every day).
+ */
+
+interface UnitRow {
+  id: string
+  label: string
+  levels: string
+  calendar: UnitCalendar
+  booking_rule: string
+  cancel_rule: string
+  default_capacity: number
+  sort: number
+}
+interface Unit extends UnitRow {
+  booking: DeadlineRule
+  cancel: CancelRule
+}
+
+function notFound(what: string): DomainError {
+  return new DomainError('NOT_FOUND', what)
+}
+function invalid(path: string, message: string): DomainError {
+  return new DomainError('INVALID_INPUT', message, { issues: [{ path, message }] })
+}
+
+/** The calendar rows of a school year, with the previous year's public holidays (deadlines in late August). */
+export function calendarOf(sqlite: Database.Database, schoolYear: string): SchoolCalendar {
+  const rows = sqlite
+    .prepare(
+      `SELECT id, school_year, kind, label, first_day, last_day, unit_id, site_id FROM calendar_periods
+        WHERE school_year = ? OR (school_year = ? AND kind = 'public_holiday')`,
+    )
+    .all(schoolYear, previousSchoolYear(schoolYear)) as CalendarPeriod[]
+  return new SchoolCalendar(rows)
+}
+
+function units(sqlite: Database.Database): Map<string, Unit> {
+  const rows = sqlite
+    .prepare('SELECT id, label, levels, calendar, booking_rule, cancel_rule, default_capacity, sort FROM units WHERE active = 1 ORDER BY sort, label')
+    .all() as UnitRow[]
+  return new Map(rows.map((u) => [u.id, { ...u, booking: parseRule(u.booking_rule), cancel: parseCancelRule(u.cancel_rule) }]))
+}
+
+/** Whether the logged-in agent may override deadlines (the same town option the shared command reads). */
+function canOverride(ctx: HandlerContext): boolean {
+  if (!ctx.agent) return false
+  const row = ctx.sqlite.prepare('SELECT value FROM town_options WHERE id = ?').get(TOWN_OPTION_OVERRIDE_ROLES) as { value: string } | undefined
+  const roles = (row?.value ?? DEFAULT_TOWN_OPTIONS[TOWN_OPTION_OVERRIDE_ROLES] ?? 'responsable').split(',').map((r) => r.trim())
+  return roles.includes(ctx.agent.role)
+}
+
+const weekdayOf = (day: string): number => {
+  const d = new Date(`${day}T12:00:00Z`).getUTCDay()
+  return d === 0 ? 7 : d
+}
+
+// ---- the month grid ---------------------------------------------------------------------------
+
+interface ChildRow {
+  id: string
+  first_names: string
+  last_name: string
+  level: string | null
+  school_id: string | null
+  school_name: string | null
+}
+interface InscriptionRow {
+  child_id: string
+  unit_id: string
+  site_id: string
+  site_name: string
+  serves: string | null
+  site_capacity: number | null
+}
+interface BookingRow {
+  id: string
+  child_id: string
+  unit_id: string
+  site_id: string
+  date: string
+  state: 'reserve' | 'attente' | 'sans_reservation'
+  attendance: GridCell['attendance']
+  created_at: string
+}
+
+export function monthGrid(ctx: HandlerContext, familyId: string, month: string): MonthGrid {
+  const { sqlite } = ctx
+  const family = sqlite.prepare('SELECT id FROM families WHERE id = ?').get(familyId)
+  if (!family) throw notFound(`No family ${familyId}`)
+  const first = `${month}-01`
+  const count = daysInMonth(Number(month.slice(0, 4)), Number(month.slice(5, 7)))
+  const last = `${month}-${String(count).padStart(2, '0')}`
+  const days = Array.from({ length: count }, (_, i) => {
+    const date = addDays(first, i)
+    return { date, weekday: weekdayOf(date) }
+  })
+  const year = schoolYearOf(first) // a calendar month lies in one school year (September … August)
+  const now = ctx.now
+  const today = parisDay(now)
+  const calendar = calendarOf(sqlite, year)
+  const holidays = calendar.publicHolidays()
+  const allUnits = units(sqlite)
+
+  const children = sqlite
+    .prepare(
+      `SELECT p.id, p.first_names, p.last_name, sc.level, sc.school_id, s.name AS school_name
+         FROM family_members fm
+         JOIN persons p ON p.id = fm.person_id
+         LEFT JOIN schoolings sc ON sc.person_id = p.id AND sc.school_year = ?
+         LEFT JOIN schools s ON s.id = sc.school_id
+        WHERE fm.family_id = ? AND fm.role = 'enfant'
+        GROUP BY p.id
+        ORDER BY p.birth_date, p.first_names, p.id`,
+    )
+    .all(year, familyId) as ChildRow[]
+  const childIds = children.map((c) => c.id)
+  const marks = childIds.map(() => '?').join(', ')
+  const inscriptions =
+    childIds.length === 0
+      ? []
+      : (sqlite
+          .prepare(
+            `SELECT i.child_id, i.unit_id, i.site_id, s.name AS site_name, us.serves, us.capacity AS site_capacity
+               FROM inscriptions i
+               JOIN schools s ON s.id = i.site_id
+               LEFT JOIN unit_sites us ON us.unit_id = i.unit_id AND us.site_id = i.site_id AND us.active = 1
+              WHERE i.child_id IN (${marks}) AND i.school_year = ? AND i.status = 'active'
+              ORDER BY i.created_at, i.id`,
+          )
+          .all(...childIds, year) as InscriptionRow[])
+  const bookings =
+    childIds.length === 0
+      ? []
+      : (sqlite
+          .prepare(
+            `SELECT id, child_id, unit_id, site_id, date, state, attendance, created_at FROM reservations
+              WHERE child_id IN (${marks}) AND date BETWEEN ? AND ? AND state != 'annule'`,
+          )
+          .all(...childIds, first, last) as BookingRow[])
+  const sites = [...new Set(inscriptions.map((i) => i.site_id))]
+  const siteMarks = sites.map(() => '?').join(', ')
+  const booked = new Map<string, number>()
+  const capacityRows: CapacityRow[] = []
+  const waitingBySlot = new Map<string, BookingRow[]>()
+  if (sites.length > 0) {
+    for (const r of sqlite
+      .prepare(
+        `SELECT unit_id, site_id, date, COUNT(*) AS n FROM reservations
+          WHERE site_id IN (${siteMarks}) AND date BETWEEN ? AND ? AND state = 'reserve'
+          GROUP BY unit_id, site_id, date`,
+      )
+      .all(...sites, first, last) as Array<{ unit_id: string; site_id: string; date: string; n: number }>) {
+      booked.set(`${r.unit_id}|${r.site_id}|${r.date}`, r.n)
+    }
+    capacityRows.push(
+      ...(sqlite
+        .prepare(`SELECT unit_id, site_id, date, capacity FROM capacities WHERE site_id IN (${siteMarks}) AND (date IS NULL OR date BETWEEN ? AND ?)`)
+        .all(...sites, first, last) as CapacityRow[]),
+    )
+    if (bookings.some((b) => b.state === 'attente')) {
+      for (const r of sqlite
+        .prepare(
+          `SELECT id, child_id, unit_id, site_id, date, state, attendance, created_at FROM reservations
+            WHERE site_id IN (${siteMarks}) AND date BETWEEN ? AND ? AND state = 'attente'`,
+        )
+        .all(...sites, first, last) as BookingRow[]) {
+        const key = `${r.unit_id}|${r.site_id}|${r.date}`
+        waitingBySlot.set(key, [...(waitingBySlot.get(key) ?? []), r])
+      }
+    }
+  }
+  // Saved here, not yet confirmed by the portal; refused by the portal and not yet dealt with.
+  const pending = new Set(
+    (
+      sqlite
+        .prepare(
+          `SELECT json_extract(payload, '$.id') AS id FROM outbox
+            WHERE status = 'pending' AND name IN ('reservations.book', 'reservations.cancel', 'reservations.promote', 'reservations.attend')`,
+        )
+        .all() as Array<{ id: string }>
+    ).map((r) => r.id),
+  )
+  const refusals = new Map<string, string>()
+  for (const r of sqlite
+    .prepare(
+      `SELECT json_extract(payload, '$.childId') AS child, json_extract(payload, '$.unitId') AS unit,
+              json_extract(payload, '$.date') AS date, rejection_reason AS reason
+         FROM outbox
+        WHERE status = 'rejected' AND resolution IS NULL AND name = 'reservations.book'
+          AND json_extract(payload, '$.familyId') = ? AND json_extract(payload, '$.date') BETWEEN ? AND ?
+        ORDER BY seq`,
+    )
+    .all(familyId, first, last) as Array<{ child: string; unit: string; date: string; reason: string | null }>) {
+    refusals.set(`${r.child}|${r.unit}|${r.date}`, r.reason ?? 'refusée')
+  }
+  const bookingOf = new Map(bookings.map((b) => [`${b.child_id}|${b.unit_id}|${b.date}`, b]))
+
+  return {
+    familyId,
+    month,
+    days,
+    canOverride: canOverride(ctx),
+    children: children.map((child) => {
+      const group = levelGroup(child.level)
+      const seen = new Set<string>()
+      const rows = inscriptions
+        .filter((i) => i.child_id === child.id && allUnits.has(i.unit_id) && !seen.has(i.unit_id) && seen.add(i.unit_id))
+        .sort((a, b) => (allUnits.get(a.unit_id)!.sort - allUnits.get(b.unit_id)!.sort) || a.unit_id.localeCompare(b.unit_id))
+        .map((ins) => {
+          const unit = allUnits.get(ins.unit_id)!
+          // Why this child cannot be booked here at all (the same checks as the shared command).
+          let never: string | null = null
+          if (ins.serves === null) never = `${unit.label} n’a pas lieu à ${ins.site_name}.`
+          else if (unit.levels !== 'tous' && group !== unit.levels) never = `${unit.label} n’est pas ouvert(e) au niveau de ${child.first_names}.`
+          else if (ins.serves === 'own_school' && child.school_id !== ins.site_id) never = `${unit.label} à ${ins.site_name} n’accueille que les élèves de cette école.`
+          else if (ins.serves !== 'tous' && ins.serves !== 'own_school' && group !== ins.serves) never = `${unit.label} à ${ins.site_name} n’accueille pas le niveau de ${child.first_names}.`
+          const cells = days.map(({ date }): GridCell => {
+            const key = `${child.id}|${unit.id}|${date}`
+            const slot = `${unit.id}|${ins.site_id}|${date}`
+            const b = bookingOf.get(key)
+            const refusal = refusals.get(key) ?? null
+            const base = { date, reservationId: null, attendance: null, pending: false, waitRank: null, remaining: null, canCancel: false, cancelExplanation: null, refusal }
+            if (b) {
+              const cancel =
+                b.state === 'sans_reservation'
+                  ? { open: false, reason: 'Présence sans réservation (pointage).' }
+                  : b.state === 'attente'
+                    ? date < today
+                      ? { open: false, reason: 'Jour passé.' }
+                      : { open: true, reason: 'Retrait de la liste d’attente possible.' }
+                    : explainCancel(unit.cancel, unit.booking, date, now, holidays)
+              const waitRank = b.state === 'attente' ? waitingOrder(waitingBySlot.get(slot) ?? []).findIndex((w) => w.id === b.id) + 1 || null : null
+              return {
+                ...base,
+                state: b.state === 'attente' ? 'waiting' : 'booked',
+                reservationId: b.id,
+                attendance: b.attendance,
+                pending: pending.has(b.id),
+                waitRank,
+                explanation:
+                  b.state === 'attente'
+                    ? `Sur liste d’attente${waitRank ? ` (rang ${waitRank})` : ''}.`
+                    : b.state === 'sans_reservation'
+                      ? 'Présent(e) sans réservation.'
+                      : 'Réservé.',
+                canCancel: cancel.open,
+                cancelExplanation: cancel.reason,
+              }
+            }
+            if (never) return { ...base, state: 'closed', explanation: never }
+            const status = calendar.dayStatus({ id: unit.id, label: unit.label, calendar: unit.calendar }, ins.site_id, date)
+            if (!status.open) return { ...base, state: 'closed', explanation: status.reason }
+            const capacity = capacityFor(capacityRows, ins.site_capacity ?? unit.default_capacity, unit.id, ins.site_id, date)
+            const remaining = capacity - (booked.get(slot) ?? 0)
+            if (date < today) return { ...base, state: 'past', remaining, explanation: `Jour passé : le ${frenchDay(date)} ne se réserve plus.` }
+            const verdict = explainBooking(unit.booking, date, now, holidays)
+            if (!verdict.open) return { ...base, state: 'deadline', remaining, explanation: verdict.reason }
+            if (remaining <= 0) {
+              return { ...base, state: 'full', remaining, explanation: `Complet (${capacity} place${capacity > 1 ? 's' : ''}) : liste d’attente possible. ${verdict.reason}` }
+            }
+            return { ...base, state: 'bookable', remaining, explanation: verdict.reason }
+          })
+          return { unitId: unit.id, unitLabel: unit.label, siteId: ins.site_id, siteName: ins.site_name, cells }
+        })
+      return {
+        childId: child.id,
+        name: `${child.first_names} ${child.last_name}`.trim(),
+        level: child.level,
+        schoolName: child.school_name,
+        rows,
+      }
+    }),
+  }
+}
+
+// ---- bulk booking -----------------------------------------------------------------------------
+
+/** The longest period one bulk booking covers (a school year and its summer). */
+const BULK_MAX_DAYS = 366
+
+export async function bulkBook(ctx: HandlerContext, input: Parameters<H['bulk']>[1]): Promise<BulkResult> {
+  const { sqlite } = ctx
+  if (input.to < input.from) throw invalid('to', 'la fin de la période précède son début')
+  if (daysBetween(input.from, input.to) >= BULK_MAX_DAYS) throw invalid('to', 'une période d’un an au plus')
+  const unit = units(sqlite).get(input.unitId)
+  if (!unit) throw invalid('unitId', 'service inconnu ou fermé')
+  const child = sqlite
+    .prepare(`SELECT 1 FROM family_members WHERE family_id = ? AND person_id = ? AND role = 'enfant'`)
+    .get(input.familyId, input.childId)
+  if (!child) throw invalid('childId', 'cet enfant n’est pas rattaché à ce dossier famille')
+  const years = new Set([schoolYearOf(input.from), schoolYearOf(input.to)])
+  for (const y of years) {
+    const loaded = sqlite.prepare(`SELECT 1 FROM calendar_periods WHERE school_year = ? AND kind = 'school_year'`).get(y)
+    if (!loaded) throw invalid(y === schoolYearOf(input.from) ? 'from' : 'to', `aucun calendrier scolaire n’est chargé pour ${y} : la période est hors de l’année scolaire`)
+  }
+  const calendars = new Map([...years].map((y) => [y, calendarOf(sqlite, y)]))
+  const weekdays = new Set(input.weekdays)
+  const result: BulkResult = { booked: [], waitlisted: [], alreadyBooked: [], closed: [], refused: [] }
+  const span = daysBetween(input.from, input.to)
+  for (let i = 0; i <= span; i++) {
+    const date = addDays(input.from, i)
+    if (!weekdays.has(weekdayOf(date))) continue
+    const status = calendars.get(schoolYearOf(date))!.dayStatus({ id: unit.id, label: unit.label, calendar: unit.calendar }, input.siteId, date)
+    if (!status.open) {
+      result.closed.push({ date, code: status.code, reason: status.reason })
+      continue
+    }
+    const payload = {
+      id: uuidv7({ msecs: ctx.now.getTime() }),
+      familyId: input.familyId,
+      childId: input.childId,
+      unitId: input.unitId,
+      siteId: input.siteId,
+      date,
+      ...(input.waitlist ? { waitlist: true } : {}),
+    }
+    try {
+      // The shared command checks everything before it writes: a refusal leaves nothing behind.
+      await runShared(ctx, 'reservations.book', payload)
+      const state = ctx.sqlite.prepare('SELECT state FROM reservations WHERE id = ?').pluck().get(payload.id)
+      if (state === 'attente') result.waitlisted.push(date)
+      else result.booked.push(date)
+    } catch (error) {
+      if (!(error instanceof CommandRejection)) throw error
+      if (error.code === 'ALREADY_BOOKED') result.alreadyBooked.push(date)
+      else result.refused.push({ date, code: error.code, reason: error.reason })
+    }
+  }
+  ctx.record('family', input.familyId)
+  return result
+}
+
+// ---- the waiting list -------------------------------------------------------------------------
+
+export function waitingList(sqlite: Database.Database, unitId: string, siteId: string, date: string): WaitingList {
+  const unit = sqlite.prepare('SELECT default_capacity FROM units WHERE id = ?').get(unitId) as { default_capacity: number } | undefined
+  if (!unit) throw notFound(`No unit ${unitId}`)
+  const site = sqlite.prepare('SELECT capacity FROM unit_sites WHERE unit_id = ? AND site_id = ?').get(unitId, siteId) as { capacity: number } | undefined
+  const capacities = sqlite.prepare('SELECT unit_id, site_id, date, capacity FROM capacities WHERE unit_id = ? AND site_id = ?').all(unitId, siteId) as CapacityRow[]
+  const capacity = capacityFor(capacities, site?.capacity ?? unit.default_capacity, unitId, siteId, date)
+  const booked = sqlite.prepare(`SELECT COUNT(*) FROM reservations WHERE unit_id = ? AND site_id = ? AND date = ? AND state = 'reserve'`).pluck().get(unitId, siteId, date) as number
+  const rows = sqlite
+    .prepare(
+      `SELECT r.id, r.family_id, f.name AS family_name, p.first_names AS child_name, r.created_at, r.state,
+              EXISTS (SELECT 1 FROM outbox o WHERE o.status = 'pending' AND json_extract(o.payload, '$.id') = r.id) AS pending
+         FROM reservations r JOIN families f ON f.id = r.family_id JOIN persons p ON p.id = r.child_id
+        WHERE r.unit_id = ? AND r.site_id = ? AND r.date = ? AND r.state = 'attente'`,
+    )
+    .all(unitId, siteId, date) as Array<{ id: string; family_id: string; family_name: string; child_name: string; created_at: string; state: string; pending: number }>
+  const ordered = waitingOrder(rows)
+  return {
+    unitId,
+    siteId,
+    date,
+    capacity,
+    booked,
+    entries: ordered.map((r, i) => ({
+      reservationId: r.id,
+      rank: i + 1,
+      familyId: r.family_id,
+      familyName: r.family_name,
+      childName: r.child_name,
+      since: r.created_at,
+      pending: Boolean(r.pending),
+    })),
+  }
+}
+
 export const bookingsHandlers: H = {
-  grid: () => {
-    throw new DomainError('NOT_FOUND', 'grille : en construction')
-  },
-  bulk: () => {
-    throw new DomainError('NOT_FOUND', 'grille : en construction')
-  },
-  waitingList: () => {
-    throw new DomainError('NOT_FOUND', 'grille : en construction')
-  },
-  promote: () => {
-    throw new DomainError('NOT_FOUND', 'grille : en construction')
+  grid: (ctx, input) => monthGrid(ctx, input.familyId, input.month),
+  bulk: (ctx, input) => bulkBook(ctx, input),
+  waitingList: (ctx, input) => waitingList(ctx.sqlite, input.unitId, input.siteId, input.date),
+  promote: async (ctx, input) => {
+    const row = ctx.sqlite.prepare('SELECT unit_id, site_id, date FROM reservations WHERE id = ?').get(input.reservationId) as
+      | { unit_id: string; site_id: string; date: string }
+      | undefined
+    if (!row) throw notFound(`No reservation ${input.reservationId}`)
+    ctx.record('reservation', input.reservationId)
+    await runShared(ctx, 'reservations.promote', { id: input.reservationId })
+    return waitingList(ctx.sqlite, row.unit_id, row.site_id, row.date)
   },
   ...bookingsSiteHandlers,
   ...bookingsTownHandlers,
