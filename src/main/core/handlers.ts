@@ -119,7 +119,7 @@ export const handlers: HandlersFor<typeof contract> = {
     retry: async (ctx, input) => {
       const rejected = openRejection(ctx.sqlite, input.seq)
       ctx.record('outbox', String(input.seq))
-      await runShared(ctx, rejected.name, payloadForRetry(rejected.name, rejected.payload))
+      await runShared(ctx, rejected.name, payloadForRetry(rejected.name, rejected.payload, { waitlist: input.waitlist === true }))
       resolveRejection(ctx.sqlite, input.seq, { resolution: 'retried', reason: null, agentId: ctx.agent?.id ?? null, at: ctx.now })
       return { items: listRejections(ctx.sqlite) }
     },

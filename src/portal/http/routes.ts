@@ -491,7 +491,11 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       path: p('/family/reservations'),
       operationId: 'familyBook',
       summary: 'Réserver un service pour un enfant',
-      description: 'Règles partagées avec le guichet (enfant de la famille, service, lieu, doublon, capacité). Un refus répond 409 REJECTED avec le motif.',
+      description:
+        'Règles partagées avec le guichet : enfant de la famille, service et lieu, niveau scolaire, inscription au service, calendrier scolaire, ' +
+        'délai de réservation (à l’heure du portail), dossier, doublon, capacité. Un refus répond 409 REJECTED avec le motif en français. ' +
+        'Jour complet : `waitlist: true` inscrit l’enfant sur la liste d’attente (état attente, avec son rang). ' +
+        'Une famille ne passe jamais outre un délai : `override` répond 400.',
       tag: 'family',
       auth: 'family',
       body: FamilyBookSchema,
@@ -510,6 +514,7 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       path: p('/family/reservations/:id/cancel'),
       operationId: 'familyCancel',
       summary: 'Annuler une réservation',
+      description: 'Selon la règle d’annulation du service (délai, ou jamais), jamais un jour passé ; une demande en liste d’attente se retire toujours. Un refus répond 409 REJECTED avec le motif.',
       tag: 'family',
       auth: 'family',
       params: IdParams,

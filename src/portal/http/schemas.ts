@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { RoleSchema } from '@shared/contract'
 import { BookPayload, ContactsPayload } from '@shared/commands'
+import { entityEnums } from '@shared/sync/entities'
 import { QueryInt, SYNC_SCHEMA_VERSION } from '@shared/sync/protocol'
 import { CalendarDay, lineCheck, secret, singleLine } from '@shared/validation/text'
 
@@ -155,8 +156,17 @@ export const FamilyPasswordResetConfirmSchema = z.strictObject({
 })
 export const OkSchema = z.object({ ok: z.literal(true) })
 
-/** The family side sends the shared commands' payloads, less the family (taken from its session). */
-export const FamilyBookSchema = BookPayload.omit({ familyId: true })
+/**
+ * The family side sends the shared commands' payloads, less the family (taken from its session).
+ * A family books within the deadlines or not at all: `override` (passing a deadline, with a
+ * reason) belongs to the counter's agents; sent by a family it is a 400 that says so. A family
+ * may ask for the waiting list when the day is full (`waitlist: true`).
+ */
+export const FamilyBookSchema = BookPayload.omit({ familyId: true, override: true }).extend({
+  override: z
+    .never({ error: 'une famille ne peut pas passer outre un délai de réservation : seul un agent du guichet le peut, sur demande motivée' })
+    .optional(),
+})
 export const FamilyContactsSchema = ContactsPayload.omit({ familyId: true })
 
 export const ReservationSchema = z.object({
@@ -165,9 +175,16 @@ export const ReservationSchema = z.object({
   unitId: z.string(),
   siteId: z.string(),
   date: Day,
-  state: z.string(),
+  /** reserve, annule, attente (waiting list), sans_reservation (présent sans réservation, from the pointage). */
+  state: z.enum(entityEnums.reservations.state),
   channel: z.string(),
   updatedAt: z.string(),
+  /** On the waiting list: the place in it (1 = next to get a freed place); otherwise null. */
+  waitingRank: z.number().int().positive().nullable(),
+  /** The attendance entered at the site (pointage), once known. */
+  attendance: z.enum(entityEnums.reservations.attendance).nullable(),
+  /** For an absence justified by a certificate: the certificate's date. */
+  absenceCertificateDate: Day.nullable(),
 })
 export const ReservationResponseSchema = z.object({ reservation: ReservationSchema })
 

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import { CommandRejection, runCommand, type CommandName } from '@shared/commands'
+import { waitingOrder } from '@shared/commands/bookings'
 import { isValidCodeFamille, normalizeCodeFamille } from '@shared/domain/codeFamille'
-import type { Row } from '@shared/sync/entities'
+import type { Row, Value } from '@shared/sync/entities'
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../../common/passwords'
 import { one, rows, type PortalDb } from '../db/client'
 import { EntityStore, readRows, readRowsByIds } from '../db/store'
@@ -190,17 +191,35 @@ export async function changeFamilyPassword(
 const str = (v: unknown): string => String(v ?? '')
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
 
-function reservationView(r: Row): FamilyMe['reservations'][number] {
+function reservationView(r: Row, waitingRank: number | null = null): FamilyMe['reservations'][number] {
   return {
     id: str(r.id),
     childId: str(r.child_id),
     unitId: str(r.unit_id),
     siteId: str(r.site_id),
     date: str(r.date),
-    state: str(r.state),
+    state: str(r.state) as FamilyMe['reservations'][number]['state'],
     channel: str(r.channel),
     updatedAt: str(r.updated_at),
+    waitingRank,
+    attendance: strOrNull(r.attendance) as FamilyMe['reservations'][number]['attendance'],
+    absenceCertificateDate: strOrNull(r.absence_certificate_date),
   }
+}
+
+/**
+ * The place of each waiting row (state `attente`) in its slot's waiting list (1 = the next to
+ * get a freed place), in the order the shared commands use (waitingOrder: who asked first).
+ */
+async function waitingRanks(find: (where: Record<string, string>) => Promise<Row[]>, list: readonly Row[]): Promise<Map<string, number>> {
+  const ranks = new Map<string, number>()
+  const slots = new Set(list.filter((r) => r.state === 'attente').map((r) => JSON.stringify([str(r.unit_id), str(r.site_id), str(r.date)])))
+  for (const slot of slots) {
+    const [unitId, siteId, date] = JSON.parse(slot) as [string, string, string]
+    const waiting = (await find({ unit_id: unitId, site_id: siteId, date, state: 'attente' })) as Array<Row & { id: Value; state: Value; created_at: Value }>
+    waitingOrder(waiting).forEach((r, i) => ranks.set(str(r.id), i + 1))
+  }
+  return ranks
 }
 
 function paymentView(p: Row): FamilyMe['payments'][number] {
@@ -264,9 +283,9 @@ export async function familyOverview(db: PortalDb, family: FamilyPrincipal): Pro
       members.push(memberView(link, p))
     }
   }
-  const reservations = (await readRows(db, 'reservations', { family_id: family.familyId }))
-    .sort((a, b) => str(a.date).localeCompare(str(b.date)))
-    .map(reservationView)
+  const booked = (await readRows(db, 'reservations', { family_id: family.familyId })).sort((a, b) => str(a.date).localeCompare(str(b.date)))
+  const ranks = await waitingRanks((where) => readRows(db, 'reservations', where), booked)
+  const reservations = booked.map((r) => reservationView(r, ranks.get(str(r.id)) ?? null))
   const payments = (await readRows(db, 'payments', { family_id: family.familyId }))
     .sort((a, b) => str(b.paid_at).localeCompare(str(a.paid_at)))
     .map(paymentView)
@@ -322,20 +341,28 @@ export async function runFamilyCommand<T>(
   })
 }
 
+/**
+ * A family's booking: the shared command reservations.book with channel "portail", judged at the
+ * portal's clock (deadline, calendar, level, enrolment, capacity…). Never an override (the
+ * route's schema refuses one; the command would too, off the counter). With `waitlist: true` a
+ * full day puts the child on the waiting list (state `attente`) instead of refusing.
+ */
 export async function familyBook(
   db: PortalDb,
   family: FamilyPrincipal,
-  input: { id: string; childId: string; unitId: string; siteId: string; date: string },
+  input: { id: string; childId: string; unitId: string; siteId: string; date: string; waitlist?: boolean | undefined },
   now = new Date(),
 ): Promise<{ result: FamilyMe['reservations'][number]; writes: number }> {
+  const { waitlist, ...rest } = input
   return runFamilyCommand(
     db,
     'reservations.book',
-    { ...input, familyId: family.familyId },
+    { ...rest, ...(waitlist ? { waitlist: true } : {}), familyId: family.familyId },
     async (store) => {
       const row = await store.get('reservations', input.id)
       if (!row) throw new Error('booked reservation is missing')
-      return reservationView(row)
+      const ranks = await waitingRanks((where) => store.find('reservations', where), [row])
+      return reservationView(row, ranks.get(input.id) ?? null)
     },
     undefined,
     now,

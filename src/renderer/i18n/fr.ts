@@ -3,7 +3,6 @@
  * `|` separates plural forms, `@` starts a linked message (write `{'@'}` for a literal one).
  */
 import { quotientFr, townFr } from './town'
-import { servicesFr } from './services'
 import { documentsFr, dossierFr } from './documents'
 import { enrolFr } from './enrol'
 import { familyEditFr, historyFr, mergeFr } from './familyEdit'
@@ -14,7 +13,6 @@ import { planningFr } from './bookings'
 export const fr = {
   quotient: quotientFr,
   town: townFr,
-  services: servicesFr,
   documents: documentsFr,
   dossier: dossierFr,
   enrol: enrolFr,
@@ -277,6 +275,9 @@ export const fr = {
     noFamily: '—',
     retry: 'Réessayer',
     retryLabel: 'Réessayer : {description}',
+    waitlist: 'Mettre sur liste d’attente',
+    waitlistLabel: 'Mettre sur liste d’attente : {description}',
+    waitlistDone: 'Demande de liste d’attente renvoyée : elle partira au portail à la prochaine synchronisation.',
     discard: 'Abandonner',
     discardLabel: 'Abandonner : {description}',
     discardReason: 'Motif de l’abandon',

@@ -103,9 +103,13 @@ export const contract = {
     rejections: query({ input: Empty, output: RejectionListSchema, access: allAgents }),
     /** The changes saved here and not yet acknowledged by the portal (shown when the workstation was restored from a backup). */
     pending: query({ input: Empty, output: PendingListSchema, access: allAgents }),
-    /** Sends the rejected change again, as a new command (after the agent fixed what blocked it). */
+    /**
+     * Sends the rejected change again, as a new command (after the agent fixed what blocked it).
+     * `waitlist: true` (a booking refused FULL, the family accepts the waiting list): the booking
+     * is sent again asking for the waiting list (reservations.book with waitlist: true).
+     */
     retry: command({
-      input: z.strictObject({ seq: z.number().int().positive() }),
+      input: z.strictObject({ seq: z.number().int().positive(), waitlist: z.literal(true).optional() }),
       output: RejectionListSchema,
       access: allAgents,
       sync: true,

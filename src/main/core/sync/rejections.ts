@@ -208,9 +208,17 @@ export function openRejection(sqlite: Database.Database, seq: number): { name: s
   return { name: row.name, payload: JSON.parse(row.payload) as Record<string, unknown> }
 }
 
-/** The payload to send again: new records get new ids (the rejected id stays used). */
-export function payloadForRetry(name: string, payload: Record<string, unknown>): Record<string, unknown> {
-  return name === 'reservations.book' ? { ...payload, id: uuidv7() } : payload
+/**
+ * The payload to send again: new records get new ids (the rejected id stays used). With
+ * `waitlist` (a booking refused because the day was full, the family accepts the waiting list)
+ * the booking asks for the waiting list; only a booking can.
+ */
+export function payloadForRetry(name: string, payload: Record<string, unknown>, opts: { waitlist?: boolean } = {}): Record<string, unknown> {
+  if (opts.waitlist && name !== 'reservations.book') {
+    throw new DomainError('INVALID_INPUT', `Only a booking can go to the waiting list (not ${name})`)
+  }
+  if (name !== 'reservations.book') return payload
+  return { ...payload, id: uuidv7(), ...(opts.waitlist ? { waitlist: true } : {}) }
 }
 
 export function resolveRejection(
