@@ -6,6 +6,7 @@ import FamilyView from './views/FamilyView.vue'
 import RejectionsView from './views/RejectionsView.vue'
 import WorkstationView from './views/WorkstationView.vue'
 import TownSettingsView from './views/TownSettingsView.vue'
+import ServicesSettingsView from './views/ServicesSettingsView.vue'
 import NewFamilyView from './views/NewFamilyView.vue'
 
 declare module 'vue-router' {
@@ -27,6 +28,7 @@ export const router = createRouter({
     { path: '/rejets', redirect: '/a-traiter' },
     { path: '/poste', name: 'workstation', component: WorkstationView },
     { path: '/parametres', name: 'town-settings', component: TownSettingsView },
+    { path: '/parametres/services', name: 'services-settings', component: ServicesSettingsView },
     { path: '/:pathMatch(.*)*', redirect: '/' },
   ],
 })

@@ -3,6 +3,7 @@
  * `|` separates plural forms, `@` starts a linked message (write `{'@'}` for a literal one).
  */
 import { quotientFr, townFr } from './town'
+import { servicesFr } from './services'
 import { documentsFr, dossierFr } from './documents'
 import { enrolFr } from './enrol'
 import { familyEditFr, historyFr, mergeFr } from './familyEdit'
@@ -13,6 +14,7 @@ import { planningFr } from './bookings'
 export const fr = {
   quotient: quotientFr,
   town: townFr,
+  services: servicesFr,
   documents: documentsFr,
   dossier: dossierFr,
   enrol: enrolFr,
