@@ -8,6 +8,7 @@ import WorkstationView from './views/WorkstationView.vue'
 import TownSettingsView from './views/TownSettingsView.vue'
 import ServicesSettingsView from './views/ServicesSettingsView.vue'
 import NewFamilyView from './views/NewFamilyView.vue'
+import SiteDayView from './views/SiteDayView.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -26,6 +27,7 @@ export const router = createRouter({
     { path: '/familles/:id', name: 'family', component: FamilyView, props: true },
     { path: '/a-traiter', name: 'rejections', component: RejectionsView },
     { path: '/rejets', redirect: '/a-traiter' },
+    { path: '/liste-du-jour', name: 'site-day', component: SiteDayView },
     { path: '/poste', name: 'workstation', component: WorkstationView },
     { path: '/parametres', name: 'town-settings', component: TownSettingsView },
     { path: '/parametres/services', name: 'services-settings', component: ServicesSettingsView },

@@ -10,6 +10,7 @@ import { familyEditFr, historyFr, mergeFr } from './familyEdit'
 import { scansFr } from './scans'
 import { credentialsFr } from './credentials'
 import { planningFr } from './bookings'
+import { siteDayFr } from './siteDay'
 
 export const fr = {
   quotient: quotientFr,
@@ -23,6 +24,7 @@ export const fr = {
   scans: scansFr,
   credentials: credentialsFr,
   planning: planningFr,
+  siteDay: siteDayFr,
   app: {
     title: 'Guichet Famille',
     skipToContent: 'Aller au contenu',
