@@ -78,6 +78,7 @@ describe('town data at the counter', () => {
       { id: 'credentials.expiry_days', value: '30', isDefault: true, updatedAt: null },
       { id: 'portal.public_url', value: '', isDefault: true, updatedAt: null },
       { id: 'town.logo', value: '', isDefault: true, updatedAt: null },
+      { id: 'bookings.override_roles', value: 'responsable', isDefault: true, updatedAt: null },
     ])
   })
 
@@ -170,6 +171,10 @@ describe('town data at the counter', () => {
     }
     for (const logo of ['data:image/svg+xml;base64,PHN2Zz4=', 'data:image/png;base64,@@@', `data:image/png;base64,${'A'.repeat(150_001)}`, 'https://ville.fr/logo.png']) {
       expect(await issues('setOption', { id: 'town.logo', value: logo })).toHaveLength(1)
+    }
+    // Issue 10: the roles that may pass a booking deadline, a comma list of known roles.
+    for (const roles of ['', 'admin', 'responsable,responsable', 'responsable, accueil', 'responsable,', 'responsable\u0000']) {
+      expect(await issues('setOption', { id: 'bookings.override_roles', value: roles })).toHaveLength(1)
     }
     expect(count(core.sqlite, 'field_history')).toBe(0)
     expect(outbox()).toEqual([])

@@ -225,6 +225,7 @@ describe('ruleOfType and the shipped defaults', () => {
       'credentials.expiry_days': '30',
       'portal.public_url': '',
       'town.logo': '',
+      'bookings.override_roles': 'responsable',
     })
   })
 
