@@ -124,6 +124,23 @@ describe('the site day list', () => {
     expect((await day()).expected.every((e) => !e.pending)).toBe(true)
   })
 
+  it('moves the first family waiting onto the list once a freed place is given to it', async () => {
+    core.sqlite.prepare(`UPDATE unit_sites SET capacity = 4`).run()
+    const before = await day()
+    expect(before.capacity).toBe(4)
+    const r = await core.call(session, 'bookings', 'promote', { reservationId: before.waiting[0]!.reservationId })
+    expect(r.ok, JSON.stringify(r)).toBe(true)
+    const after = await day()
+    expect(after.expected.map((e) => e.childName)).toEqual(['Lefèvre Léa', 'Martin Hugo', 'Nguyễn Đức', 'Zola Émile'])
+    expect(after.waiting.map((e) => e.childName)).toEqual(['Abadie Inès'])
+    // The last one booked is listed by name, first: the list is alphabetical, not in booking order.
+    core.sqlite.prepare(`UPDATE unit_sites SET capacity = 5`).run()
+    expect(await core.call(session, 'bookings', 'promote', { reservationId: after.waiting[0]!.reservationId })).toMatchObject({ ok: true })
+    const all = await day()
+    expect(all.expected.map((e) => e.childName)).toEqual(['Abadie Inès', 'Lefèvre Léa', 'Martin Hugo', 'Nguyễn Đức', 'Zola Émile'])
+    expect(all.waiting).toEqual([])
+  })
+
   it('says why the service does not run: a Saturday, a holiday, a site that does not run it', async () => {
     const sat = await day('2026-11-21')
     expect(sat.closedReason).toContain('pas de Restauration scolaire le samedi 21/11')
