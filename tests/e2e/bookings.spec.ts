@@ -50,6 +50,7 @@ const RESPONSABLE = { login: 'responsable', password: 'responsable2026', display
 
 test.describe('bookings on the family file', () => {
   test('book a meal on a school day, see it listed, cancel it; the same booking twice is refused in French', async ({ page, shell }) => {
+    test.setTimeout(120_000)
     await login(page, shell)
     const childId = await openEnrolledFamily(page)
 
@@ -168,6 +169,8 @@ test.describe('bookings on the family file', () => {
   })
 
   test('month grid: every Monday and Thursday until the Christmas holidays, then a cancellation past its deadline with an override', async ({ page, shell }) => {
+    // Generous: a few demo families may be opened before one with a child at the canteen (2-core CI).
+    test.setTimeout(150_000)
     // 16/11/2026 9:00 (a Monday). Canteen: booking until 2 working days before 10:00, cancellation
     // until the Thursday of the week before 23:59; the Christmas holidays start on Sat 19/12.
     await login(page, shell, RESPONSABLE)
@@ -204,7 +207,7 @@ test.describe('bookings on the family file', () => {
     await expect(refused).toHaveAttribute('data-date', '2026-11-16')
     await expect(refused).toContainText('lundi 16/11/2026')
     await expect(refused).toContainText('Inscriptions closes le jeudi 12/11 à 10:00')
-    await result.getByText('Jours réservés').click()
+    await result.getByText('Jours réservés', { exact: true }).click()
     const bookedDays = ['2026-11-19', '2026-11-23', '2026-11-26', '2026-11-30', '2026-12-03', '2026-12-07', '2026-12-10', '2026-12-14', '2026-12-17']
     for (const d of bookedDays) await expect(result.locator(`li[data-date="${d}"]`)).toBeVisible()
 
@@ -260,6 +263,7 @@ test.describe('bookings on the family file', () => {
   })
 
   test('month grid: a plain agent sees why a day is closed, and no override', async ({ page, shell }) => {
+    test.setTimeout(120_000)
     await login(page, shell)
     const childId = await openEnrolledFamily(page, ['bernard', 'petit', 'durand', 'martin', 'lefevre'])
     const planning = page.getByRole('region', { name: 'Planning du mois' })

@@ -225,3 +225,17 @@ describe('MonthGrid.vue (rendered)', () => {
     expect(booked).toMatch(/title="Inscriptions closes le jeudi 12\/11 à 10:00 Places restantes : 10"|title="Inscriptions closes le jeudi 12\/11 à 10:00"/)
   })
 })
+
+describe('planning texts (i18n/bookings.ts, wired as `planning`)', () => {
+  const t = i18n.global.t as unknown as (key: string, arg?: unknown) => string
+  it('names the weekdays and counts the result in French', () => {
+    expect(t('planning.bulk.weekdayNames.1')).toBe('Lun')
+    expect(t('planning.bulk.weekdayLong.3')).toBe('mercredi')
+    expect(t('planning.bulk.result.booked', 0)).toBe('Aucun jour réservé.')
+    expect(t('planning.bulk.result.booked', 1)).toBe('1 jour réservé.')
+    expect(t('planning.bulk.result.booked', 9)).toBe('9 jours réservés.')
+    expect(t('planning.bulk.result.waitlisted', 2)).toBe('2 jours en liste d’attente.')
+    expect(t('planning.promote.offer', { family: 'Famille Petit' })).toBe('Proposer la place à Famille Petit (1re en attente)')
+    expect(t('planning.list.refused', { reason: 'Complet' })).toBe('Refusée par le portail : Complet')
+  })
+})
