@@ -202,6 +202,19 @@ describe.each(backends)('bookings under the town’s rules on the portal ($name)
     expect(flags[0]!.reason).toMatch(/Réservation hors délai .*Inscriptions closes le vendredi 13\/11 à 10:00.*Motif : Reprise du travail/)
   })
 
+  it('judges a pushed booking’s deadline at the command’s instant, not at the portal’s', async () => {
+    // Tuesday 17/11 closed on Friday 13/11 at 10:00; the portal hears of both on Monday 16/11.
+    const [early, late] = (await canteenKids()).filter((k) => k.familyId !== cm2.familyId && k.siteId === cm2.siteId)
+    if (!early || !late) throw new Error('two more children at the CM2 child’s canteen are needed')
+    const slot = { unitId: 'cantine', siteId: cm2.siteId, date: '2026-11-17' }
+    const before = await push('reservations.book', { id: uuidv7(), familyId: early.familyId, childId: early.childId, ...slot }, { at: '2026-11-13T08:59:00.000Z' })
+    expect(before.status, before.reason).toBe('applied')
+    const after = await push('reservations.book', { id: uuidv7(), familyId: late.familyId, childId: late.childId, ...slot }, { at: '2026-11-13T09:00:00.000Z' })
+    expect(after.status).toBe('rejected')
+    expect(after.code).toBe('DEADLINE_PASSED')
+    expect(after.reason).toMatch(/Inscriptions closes le vendredi 13\/11 à 10:00/)
+  })
+
   it('an override sent by a family is a 400 with a French message, and nothing is written', async () => {
     await family(cm2)
     const before = await digest(t.db)
