@@ -75,7 +75,7 @@ export interface Remembered {
 }
 export const REMEMBER_KEY = 'guichet.siteDay'
 
-export function readRemembered(storage: Pick<Storage, 'getItem'> | null): Remembered {
+export function readRemembered(storage: { getItem(key: string): string | null } | null): Remembered {
   try {
     const raw = storage?.getItem(REMEMBER_KEY)
     const parsed = raw ? (JSON.parse(raw) as unknown) : null
