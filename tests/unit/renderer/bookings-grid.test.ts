@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { createSSRApp } from 'vue'
+import { createSSRApp, h, type Component } from 'vue'
 import { renderToString } from 'vue/server-renderer'
+import { createI18n } from 'vue-i18n'
 import type { CalendarPeriodView, GridCell, MonthGrid as Grid } from '@shared/contract'
-import MonthGrid from '../../../src/renderer/components/bookings/MonthGrid.vue'
 import { i18n } from '../../../src/renderer/i18n'
+import { fr } from '../../../src/renderer/i18n/fr'
 import {
   bulkProblem,
   cellAction,
@@ -185,10 +186,19 @@ describe('bulk booking form', () => {
   })
 })
 
+// Loaded by path: the node type-check (tsconfig.node.json) has no declaration for .vue files.
+const SFC = '../../../src/renderer/components/bookings/MonthGrid.vue'
+const MonthGrid = ((await import(/* @vite-ignore */ SFC)) as { default: Component }).default
+
+/** MonthGrid.vue rendered server-side (no DOM needed); a text key missing from fr fails the test. */
 async function render(pos = { row: 0, day: 18 }): Promise<string> {
-  const app = createSSRApp(MonthGrid, { grid: november(), pos, today: TODAY, monthLabel: 'novembre 2026' })
-  app.use(i18n)
-  return renderToString(app)
+  const missing: string[] = []
+  const local = createI18n({ legacy: false, locale: 'fr', messages: { fr }, missing: (_l, key) => void missing.push(key) })
+  const app = createSSRApp({ render: () => h(MonthGrid, { grid: november(), pos, today: TODAY, monthLabel: 'novembre 2026' }) })
+  app.use(local)
+  const html = await renderToString(app)
+  expect(missing).toEqual([])
+  return html
 }
 
 describe('MonthGrid.vue (rendered)', () => {
