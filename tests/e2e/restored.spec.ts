@@ -23,17 +23,24 @@ async function call<T>(shell: WebShell, path: string, input: unknown): Promise<T
   return body.data
 }
 
+interface Child {
+  personId: string
+  inscriptions: Array<{ unitId: string; siteId: string; schoolYear: string; status: string }>
+}
+
+/** Books the canteen for the first child of the search enrolled there, at the site of its inscription (issue 10's rules). */
 async function book(shell: WebShell, date: string): Promise<void> {
   const { results } = await call<{ results: Array<{ id: string }> }>(shell, 'families/search', { q: 'a' })
-  const file = await call<{ id: string; children: Array<{ personId: string }> }>(shell, 'families/get', { id: results[0]!.id })
-  const options = await call<{ sites: Array<{ id: string }> }>(shell, 'reservations/options', {})
-  await call(shell, 'reservations/book', {
-    familyId: file.id,
-    childId: file.children[0]!.personId,
-    unitId: 'cantine',
-    siteId: options.sites[0]!.id,
-    date,
-  })
+  for (const { id } of results) {
+    const file = await call<{ id: string; children: Child[] }>(shell, 'families/get', { id })
+    for (const child of file.children) {
+      const at = child.inscriptions.find((i) => i.unitId === 'cantine' && i.schoolYear === '2026-2027' && i.status === 'active')
+      if (!at) continue
+      await call(shell, 'reservations/book', { familyId: file.id, childId: child.personId, unitId: 'cantine', siteId: at.siteId, date })
+      return
+    }
+  }
+  throw new Error('no child enrolled at the canteen among the search results')
 }
 
 async function apiLogin(shell: WebShell): Promise<void> {

@@ -8,6 +8,7 @@ import { DEFAULT_UNITS } from '../../src/common/demo/units'
 import { ensureDefaultUnits } from '../../src/main/core/demo/units'
 import { ensureShippedCalendar } from '../../src/main/core/demo/town-defaults'
 import { rows, type PortalDb } from '../../src/portal/db/client'
+import { putRow } from '../../src/portal/db/store'
 
 /**
  * Bookings under the town's rules (issue 10) for tests written before them: a booking needs the
@@ -117,4 +118,70 @@ export async function enrolledKids(db: PortalDb, unitId = 'cantine'): Promise<Ar
          WHERE i.unit_id = ${unitId} AND i.school_year = ${SCHOOL_YEAR} AND i.status = 'active'
          ORDER BY f.id, i.child_id`,
   )
+}
+
+export interface SchoolKid {
+  familyId: string
+  childId: string
+  code: string
+  siteId: string
+  level: string
+}
+
+/** On the portal: every child of the town schooled in the school year (its oldest family), with its school. */
+export async function schoolKids(db: PortalDb): Promise<SchoolKid[]> {
+  return rows(
+    db,
+    sql`SELECT DISTINCT ON (s.person_id) f.id AS "familyId", s.person_id AS "childId",
+               f.code, s.school_id AS "siteId", s.level
+          FROM schoolings s JOIN family_members m ON m.person_id = s.person_id AND m.role = 'enfant' JOIN families f ON f.id = m.family_id
+         WHERE s.school_year = ${SCHOOL_YEAR}
+         ORDER BY s.person_id, f.id`,
+  )
+}
+
+/** On the portal: `n` children of different families schooled at one school (of the level group when given). */
+export async function kidsAtOneSchool(db: PortalDb, n: number, group?: 'maternelle' | 'elementaire'): Promise<SchoolKid[]> {
+  const maternelle = new Set(['TPS', 'PS', 'MS', 'GS'])
+  const bySchool = new Map<string, SchoolKid[]>()
+  for (const k of await schoolKids(db)) {
+    if (group && maternelle.has(k.level) !== (group === 'maternelle')) continue
+    const list = bySchool.get(k.siteId) ?? []
+    if (!list.some((x) => x.familyId === k.familyId)) list.push(k)
+    bySchool.set(k.siteId, list)
+  }
+  const found = [...bySchool.values()].find((list) => list.length >= n)
+  if (!found) throw new Error(`no school with ${n} children of different families`)
+  return found.slice(0, n)
+}
+
+/** On the portal: `kid` enrolled at `unitId` at `siteId` (default its school) for the school year, through the change log. */
+export async function enrolOnPortal(db: PortalDb, kid: { familyId: string; childId: string; siteId: string }, unitId: string, siteId = kid.siteId): Promise<void> {
+  const at = '2026-06-01T08:00:00.000Z'
+  await putRow(db, 'inscriptions', {
+    id: uuidv7(),
+    family_id: kid.familyId,
+    child_id: kid.childId,
+    unit_id: unitId,
+    site_id: siteId,
+    school_year: SCHOOL_YEAR,
+    status: 'active',
+    created_at: at,
+    updated_at: at,
+  })
+}
+
+/** On the portal: the site where `unitId` serves the child (its own school, or its level group's leisure centre). */
+export async function siteServing(db: PortalDb, unitId: string, childId: string): Promise<string> {
+  const [row] = await rows<{ siteId: string }>(
+    db,
+    sql`SELECT us.site_id AS "siteId" FROM unit_sites us JOIN schoolings s ON s.person_id = ${childId} AND s.school_year = ${SCHOOL_YEAR}
+         WHERE us.unit_id = ${unitId} AND us.active
+           AND ((us.serves = 'own_school' AND us.site_id = s.school_id) OR us.serves = 'tous'
+             OR (us.serves = 'maternelle' AND s.level IN ('TPS', 'PS', 'MS', 'GS'))
+             OR (us.serves = 'elementaire' AND s.level NOT IN ('TPS', 'PS', 'MS', 'GS')))
+         ORDER BY us.site_id LIMIT 1`,
+  )
+  if (!row) throw new Error(`${unitId} serves no site for child ${childId}`)
+  return row.siteId
 }

@@ -6,7 +6,8 @@ import { PortalErrorSchema, PullResponseSchema, PushResponseSchema, type EnrolRe
 import { one, rows } from '../../../src/portal/db/client'
 import { putRow } from '../../../src/portal/db/store'
 import { backends } from './backends'
-import { adminToken, bookPayload, digest, enrol, guardianOf, kids, maxSeq, siteIds, startTestPortal, type Kid, type TestPortal } from './helpers'
+import { adminToken, bookPayload, digest, enrol, guardianOf, maxSeq, startTestPortal, type Kid, type TestPortal } from './helpers'
+import { BOOK_DAYS, enrolledKids } from '../../helpers/bookings'
 import { testClock } from '../../helpers/clock'
 
 /**
@@ -15,8 +16,8 @@ import { testClock } from '../../helpers/clock'
  */
 describe.each(backends)('portal audit and sync faults ($name)', (backend) => {
   let t: TestPortal
-  let town: Kid[]
-  let sites: string[]
+  /** Children enrolled at the canteen of their school (issue 10: a booking needs the inscription, the site serving the child, a school day). */
+  let town: Array<Kid & { siteId: string }>
   /** The portal's own clock (PORTAL_CLOCK-like: starts at TEST_INSTANT, advances with real time). */
   const clock = testClock()
   let accueil: string
@@ -24,8 +25,7 @@ describe.each(backends)('portal audit and sync faults ($name)', (backend) => {
 
   beforeAll(async () => {
     t = await startTestPortal(backend, { families: 12, now: clock })
-    town = await kids(t.db)
-    sites = await siteIds(t.db)
+    town = await enrolledKids(t.db)
     accueil = (await one<{ id: string }>(t.db, sql`SELECT id FROM agents WHERE login = 'accueil'`))!.id
     // An agent disabled on the portal (through the change log, as the admin API does).
     const regisseur = (await rows<Record<string, unknown>>(t.db, sql`SELECT * FROM agents WHERE login = 'regie'`))[0]!
@@ -46,7 +46,7 @@ describe.each(backends)('portal audit and sync faults ($name)', (backend) => {
     at: new Date(clock().getTime() + (o.aheadMs ?? -1000)).toISOString(),
     agentId: o.agentId === undefined ? accueil : o.agentId,
   })
-  const book = (i: number, date = '2026-12-07') => bookPayload(town[i % town.length]!, sites[0]!, date)
+  const book = (i: number, date = '2026-12-07') => bookPayload(town[i % town.length]!, town[i % town.length]!.siteId, date)
 
   it('refuses an intent from an unknown, a disabled or no agent, or dated more than 5 minutes ahead; records who, when and when received', async () => {
     const ws = await enrol(t, 'Guichet audit intents')
@@ -222,10 +222,10 @@ describe.each(backends)('portal audit and sync faults ($name)', (backend) => {
     const guardian = await guardianOf(t.db, town[5]!.familyId)
     const contacts = { familyId: town[5]!.familyId, personId: guardian, phoneMobile: '06 12 34 56 78', phoneHome: null, phoneWork: null, email: null }
     const commands = [
-      { ...cmd(1, 'reservations.book', book(4, '2026-12-09')), at: '0000-01-01T00:00:00Z' },
+      { ...cmd(1, 'reservations.book', book(4, '2026-12-10')), at: '0000-01-01T00:00:00Z' },
       { ...cmd(2, 'families.updateContacts', contacts), at: '9999-12-31T23:59:59Z' },
-      { ...cmd(3, 'reservations.book', book(5, '2026-12-09')), at: '1899-12-31T23:00:00Z' },
-      cmd(4, 'reservations.book', book(6, '2026-12-09')),
+      { ...cmd(3, 'reservations.book', book(5, '2026-12-10')), at: '1899-12-31T23:00:00Z' },
+      cmd(4, 'reservations.book', book(6, '2026-12-10')),
     ]
     const before = await maxSeq(t.db)
     const res = await push(ws, commands)
@@ -260,7 +260,8 @@ describe.each(backends)('portal audit and sync faults ($name)', (backend) => {
     )
     await t.db.execute(sql.raw(`CREATE TRIGGER slow_reservation BEFORE INSERT ON reservations FOR EACH ROW EXECUTE FUNCTION slow_reservation()`))
     try {
-      const days = ['2026-12-14', '2026-12-15', '2026-12-17', '2026-12-18', '2026-12-21', '2026-12-22', '2026-12-10', '2026-12-11', '2026-12-03', '2026-12-04', '2026-12-01', '2026-12-02', '2026-11-30', '2026-12-09', '2026-12-16', '2026-12-23', '2026-12-07', '2026-12-08']
+      // School days no earlier test booked (January on): every booking is applied, each slowed by the trigger.
+      const days = BOOK_DAYS.slice(8, 26)
       const commands = Array.from({ length: 200 }, (_, i) => cmd(i + 1, 'reservations.book', book(i, days[Math.floor(i / town.length) % days.length])))
       const pushed = push(ws, commands)
       // Revoke once the first batch of 50 has committed (no fixed delay: the machine may be slow).

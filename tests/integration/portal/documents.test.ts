@@ -11,6 +11,9 @@ import { command as pushCommand, enrol, startTestPortal, type Kid, type TestPort
 import { EntityStore } from '../../../src/portal/db/store'
 import type { Row } from '@shared/sync/entities'
 import { expectOk, openWorkstation, type TestWorkstation } from '../sync/harness'
+import { unitSiteId } from '@shared/commands/bookings'
+import { DEFAULT_UNITS, unitRow } from '../../../src/common/demo/units'
+import { enrolOnPortal } from '../../helpers/bookings'
 
 /**
  * Supporting documents and the Dossier tous services on the real portal over HTTP (PGlite, and
@@ -152,6 +155,9 @@ describe.each(backends)('documents and the dossier on the portal ($name)', (back
   })
 
   it('refuses a booking of a family whose dossier is incomplete when the town option says so', async () => {
+    // Everything else allows it (issue 10): the canteen runs at the school for its pupils, the child is enrolled, a school day.
+    await putRow(t.db, 'unit_sites', { id: unitSiteId('cantine', siteId), unit_id: 'cantine', site_id: siteId, serves: 'own_school', capacity: 100, active: true, updated_at: '2026-09-01T08:00:00.000Z' })
+    await enrolOnPortal(t.db, { ...other, siteId }, 'cantine')
     await putRow(t.db, 'town_options', { id: 'dossier.incomplete_blocks_bookings', value: 'true', updated_at: '2026-11-27T08:00:00.000Z' })
     const res = await push([command(++seq, 'reservations.book', { id: uuidv7(), familyId: other.familyId, childId: other.childId, unitId: 'cantine', siteId, date: '2026-12-07' })])
     expect(res.results[0]).toMatchObject({ status: 'rejected', code: 'DOSSIER_INCOMPLETE' })
@@ -202,7 +208,8 @@ async function addTown(t: TestPortal, o: { agentId: string; siteId: string; at: 
   const rowsBy: Record<string, Row[]> = { agents: [], schools: [], units: [], persons: [], schoolings: [], families: [], family_members: [] }
   rowsBy.agents!.push({ id: o.agentId, login: 'accueil', display_name: 'Camille Martin', initials: 'CM', role: 'accueil', password_hash: 'x', active: true, created_at: o.at, updated_at: o.at })
   rowsBy.schools!.push({ id: o.siteId, name: 'Groupe scolaire Les Amandiers', kind: 'primaire', address: '1 rue des Amandiers' })
-  rowsBy.units!.push({ id: 'cantine', label: 'Restauration scolaire', levels: 'tous', default_capacity: 100 })
+  // The canteen with its calendar and deadlines (issue 10).
+  rowsBy.units!.push(unitRow(DEFAULT_UNITS.find((u) => u.id === 'cantine')!, o.at))
   const person = (first: string, last: string, birth: string): Row => ({
     id: uuidv7(), civility: null, last_name: last, birth_name: null, first_names: first, sex: null, birth_date: birth, phone_mobile: null, phone_home: null, phone_work: null,
     email: null, profession: null, birth_commune: null, birth_country: null, address_line1: null, address_line2: null, postcode: null, city: null, employer: null, pai: false,

@@ -7,14 +7,18 @@ import { one } from '../../../src/portal/db/client'
 import { FamilyMeSchema } from '../../../src/portal/http/schemas'
 import { PASSWORD_ALPHABET } from '../../../src/portal/secrets'
 import { backends } from './backends'
-import { adminToken, digest, enrol, guardianOf, kids, maxSeq, setCapacity, siteIds, startTestPortal, type Kid, type TestPortal } from './helpers'
+import { enrolledKids, enrolOnPortal, siteServing } from '../../helpers/bookings'
+import { testClock } from '../../helpers/clock'
+import { adminToken, digest, enrol, guardianOf, maxSeq, setCapacity, startTestPortal, type Kid, type TestPortal } from './helpers'
 
 describe.each(backends)('portal family side and administration ($name)', (backend) => {
   let t: TestPortal
+  /** The portal's clock (starts at TEST_INSTANT, advances with real time). */
+  const clock = testClock()
   let admin: string
   let ws: EnrolResponse
-  let town: Kid[]
-  let sites: string[]
+  /** Children enrolled at the canteen of their school (issue 10: the service, the site, the inscription, a school day). */
+  let town: Array<Kid & { siteId: string }>
 
   /** The changes a workstation pulls after `cursor`. */
   const pulled = async (cursor: number) => PullResponseSchema.parse((await t.api('GET', `/sync/pull?cursor=${cursor}`, { token: ws.token })).body).changes
@@ -30,11 +34,11 @@ describe.each(backends)('portal family side and administration ($name)', (backen
   }
 
   beforeAll(async () => {
-    t = await startTestPortal(backend, { families: 10 })
+    // The family's own bookings are judged at the portal's instant: TEST_INSTANT, never today's date.
+    t = await startTestPortal(backend, { families: 10, now: clock })
     admin = await adminToken(t)
     ws = await enrol(t)
-    town = await kids(t.db)
-    sites = await siteIds(t.db)
+    town = await enrolledKids(t.db)
   })
   afterAll(async () => {
     await t?.cleanup()
@@ -50,7 +54,7 @@ describe.each(backends)('portal family side and administration ($name)', (backen
     expect(res.body.password).toHaveLength(10)
     expect([...res.body.password].every((c) => PASSWORD_ALPHABET.includes(c))).toBe(true)
     expect(res.body.password).not.toMatch(/[0O1lI]/)
-    const days = (Date.parse(res.body.expiresAt) - Date.now()) / 86_400_000
+    const days = (Date.parse(res.body.expiresAt) - clock().getTime()) / 86_400_000
     expect(days).toBeGreaterThan(29.9)
     expect(days).toBeLessThanOrEqual(30)
 
@@ -88,7 +92,8 @@ describe.each(backends)('portal family side and administration ($name)', (backen
   it('refuses an expired temporary password, an unknown code, and slows down repeated failures', async () => {
     const kid = town[1]!
     const temp = await t.api<{ password: string }>('POST', `/admin/families/${kid.code}/password`, { token: admin })
-    await t.db.execute(sql`UPDATE family_accounts SET expires_at = now() - interval '1 day' WHERE family_id = ${kid.familyId}`)
+    const yesterday = new Date(clock().getTime() - 86_400_000).toISOString()
+    await t.db.execute(sql`UPDATE family_accounts SET expires_at = ${yesterday} WHERE family_id = ${kid.familyId}`)
     const expired = await t.api('POST', '/family/login', { body: { code: kid.code, password: temp.body.password } })
     expect(expired.status).toBe(401)
     expect(PortalErrorSchema.parse(expired.body).error.message).toMatch(/expiré/)
@@ -111,14 +116,14 @@ describe.each(backends)('portal family side and administration ($name)', (backen
     const bookingId = uuidv7()
     const booked = await t.api<{ reservation: { id: string; state: string; channel: string } }>('POST', '/family/reservations', {
       token,
-      body: { id: bookingId, childId: kid.childId, unitId: 'cantine', siteId: sites[0]!, date: '2026-12-17' },
+      body: { id: bookingId, childId: kid.childId, unitId: 'cantine', siteId: kid.siteId, date: '2026-12-17' },
     })
     expect(booked.status).toBe(201)
     expect(booked.body.reservation).toMatchObject({ id: bookingId, state: 'reserve', channel: 'portail' })
 
     const twice = await t.api('POST', '/family/reservations', {
       token,
-      body: { id: uuidv7(), childId: kid.childId, unitId: 'cantine', siteId: sites[0]!, date: '2026-12-17' },
+      body: { id: uuidv7(), childId: kid.childId, unitId: 'cantine', siteId: kid.siteId, date: '2026-12-17' },
     })
     expect(twice.status).toBe(409)
     expect(PortalErrorSchema.parse(twice.body).error).toMatchObject({ code: 'REJECTED', message: expect.stringMatching(/déjà inscrit/) })
@@ -171,11 +176,11 @@ describe.each(backends)('portal family side and administration ($name)', (backen
     const token = await familySession(kid)
     const before = await digest(t.db)
     const cases: Array<[string, () => ReturnType<TestPortal['api']>, number]> = [
-      ['another family’s child', () => t.api('POST', '/family/reservations', { token, body: { id: uuidv7(), childId: stranger.childId, unitId: 'cantine', siteId: sites[0]!, date: '2026-12-18' } }), 409],
+      ['another family’s child', () => t.api('POST', '/family/reservations', { token, body: { id: uuidv7(), childId: stranger.childId, unitId: 'cantine', siteId: stranger.siteId, date: '2026-12-18' } }), 409],
       ['another family’s person', async () => t.api('PUT', '/family/contacts', { token, body: { personId: await guardianOf(t.db, stranger.familyId), phoneMobile: null, phoneHome: null, phoneWork: null, email: null } }), 404],
       ['an unknown reservation', () => t.api('POST', `/family/reservations/${uuidv7()}/cancel`, { token }), 404],
       ['a bad phone number', () => t.api('PUT', '/family/contacts', { token, body: { personId: kid.childId, phoneMobile: 'appelez-moi', phoneHome: null, phoneWork: null, email: null } }), 400],
-      ['a bad date', () => t.api('POST', '/family/reservations', { token, body: { id: uuidv7(), childId: kid.childId, unitId: 'cantine', siteId: sites[0]!, date: '18/12/2026' } }), 400],
+      ['a bad date', () => t.api('POST', '/family/reservations', { token, body: { id: uuidv7(), childId: kid.childId, unitId: 'cantine', siteId: kid.siteId, date: '18/12/2026' } }), 400],
       ['a negative amount', () => t.api('POST', '/family/payment-orders', { token, body: { amountCents: -5 } }), 400],
       ['a float amount', () => t.api('POST', '/family/payment-orders', { token, body: { amountCents: 10.5 } }), 400],
       ['a payment it asserts', () => t.api('POST', '/family/payments', { token, body: { transactionId: 'CB-9', amountCents: 1000 } }), 404],
@@ -193,11 +198,14 @@ describe.each(backends)('portal family side and administration ($name)', (backen
     // Someone else's reservation cannot be cancelled: 404, it stays booked.
     const strangerToken = await familySession(stranger)
     const theirs = uuidv7()
-    expect((await t.api('POST', '/family/reservations', { token: strangerToken, body: { id: theirs, childId: stranger.childId, unitId: 'cantine', siteId: sites[0]!, date: '2026-12-18' } })).status).toBe(201)
+    expect((await t.api('POST', '/family/reservations', { token: strangerToken, body: { id: theirs, childId: stranger.childId, unitId: 'cantine', siteId: stranger.siteId, date: '2026-12-18' } })).status).toBe(201)
     expect((await t.api('POST', `/family/reservations/${theirs}/cancel`, { token })).status).toBe(404)
 
-    await setCapacity(t.db, 'alsh_mercredi', sites[0]!, '2026-12-23', 0)
-    const full = await t.api('POST', '/family/reservations', { token, body: { id: uuidv7(), childId: kid.childId, unitId: 'alsh_mercredi', siteId: sites[0]!, date: '2026-12-23' } })
+    // A Wednesday of term (16/12) at the leisure centre of the child's level group, where the child is enrolled.
+    const centre = await siteServing(t.db, 'alsh_mercredi', kid.childId)
+    await enrolOnPortal(t.db, kid, 'alsh_mercredi', centre)
+    await setCapacity(t.db, 'alsh_mercredi', centre, '2026-12-16', 0)
+    const full = await t.api('POST', '/family/reservations', { token, body: { id: uuidv7(), childId: kid.childId, unitId: 'alsh_mercredi', siteId: centre, date: '2026-12-16' } })
     expect(full.status).toBe(409)
     expect(PortalErrorSchema.parse(full.body).error.message).toMatch(/^Complet/)
   })

@@ -163,9 +163,26 @@ describe.each(backends)('portal fuzz: hostile input never 5xx, never blocks a qu
       sql`SELECT family_id AS "familyId", person_id AS "personId" FROM family_members WHERE role IN ('RL1', 'RL2') ORDER BY id`,
     )
     const kid = fc.constantFrom(...town)
-    const book = fc
-      .record({ kid, site: fc.constantFrom(...sites), unit: fc.constantFrom(...units), day: goodDay })
-      .map(({ kid, site, unit, day }): Record<string, unknown> => ({ id: uuidv7(), familyId: kid.familyId, childId: kid.childId, unitId: unit, siteId: site, date: day }))
+    // Issue 10: a booking is applied only for a service the child is enrolled in, at the site that
+    // serves it, on an open day before its deadline: most generated bookings follow an inscription.
+    const enrolled = await rows<{ familyId: string; childId: string; unitId: string; siteId: string }>(
+      t.db,
+      sql`SELECT family_id AS "familyId", child_id AS "childId", unit_id AS "unitId", site_id AS "siteId" FROM inscriptions WHERE status = 'active' ORDER BY id`,
+    )
+    const book = fc.oneof(
+      {
+        weight: 3,
+        arbitrary: fc
+          .record({ slot: fc.constantFrom(...enrolled), day: goodDay })
+          .map(({ slot, day }): Record<string, unknown> => ({ id: uuidv7(), ...slot, date: day })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .record({ kid, site: fc.constantFrom(...sites), unit: fc.constantFrom(...units), day: goodDay })
+          .map(({ kid, site, unit, day }): Record<string, unknown> => ({ id: uuidv7(), familyId: kid.familyId, childId: kid.childId, unitId: unit, siteId: site, date: day })),
+      },
+    )
     const ownBook = fc
       .record({ site: fc.constantFrom(...sites), unit: fc.constantFrom(...units), day: goodDay })
       .map(({ site, unit, day }): Record<string, unknown> => ({ id: uuidv7(), childId: town[0]!.childId, unitId: unit, siteId: site, date: day }))

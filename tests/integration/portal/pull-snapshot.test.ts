@@ -10,7 +10,8 @@ import { PortalErrorSchema, PullResponseSchema, PushResponseSchema, SnapshotInfo
 import { rows } from '../../../src/portal/db/client'
 import { EntityStore } from '../../../src/portal/db/store'
 import { backends } from './backends'
-import { bookPayload, command, enrol, kids, maxSeq, siteIds, startTestPortal, type TestPortal } from './helpers'
+import { enrolledKids } from '../../helpers/bookings'
+import { bookPayload, command, enrol, maxSeq, startTestPortal, type TestPortal } from './helpers'
 
 /** Every shared table on the portal, rows normalised, keyed by entity then id. */
 async function portalState(t: TestPortal): Promise<Record<string, Record<string, Row>>> {
@@ -51,11 +52,13 @@ describe.each(backends)('portal pull and snapshot ($name)', (backend) => {
     fetch(`${t.portal.url}/api/v1${path}`, { headers: { authorization: `Bearer ${ws.token}`, 'x-guichet-schema': '1', ...headers } })
 
   async function bookSome(n: number, day: string): Promise<void> {
-    const town = await kids(t.db)
-    const sites = await siteIds(t.db)
-    const commands = town.slice(0, n).map((k, i) => command(++seq, 'reservations.book', bookPayload(k, sites[i % sites.length]!, day)))
+    // Children enrolled at the canteen of their school, on a school day (issue 10's rules).
+    const town = await enrolledKids(t.db)
+    const commands = town.slice(0, n).map((k) => command(++seq, 'reservations.book', bookPayload(k, k.siteId, day)))
     const res = await t.api('POST', '/sync/push', { token: ws.token, body: { schemaVersion: 1, commands } })
-    expect(PushResponseSchema.parse(res.body).lastAppliedSeq).toBe(seq)
+    const body = PushResponseSchema.parse(res.body)
+    expect(body.lastAppliedSeq).toBe(seq)
+    expect(body.results.map((r) => r.status), JSON.stringify(body.results)).toEqual(commands.map(() => 'applied'))
   }
 
   beforeAll(async () => {
@@ -135,7 +138,7 @@ describe.each(backends)('portal pull and snapshot ($name)', (backend) => {
       expect(count).toBe(info.rows)
       const bools = snap.prepare(`SELECT DISTINCT legal_guardian FROM family_members`).pluck().all()
       expect(bools.every((v) => v === 0 || v === 1)).toBe(true)
-      await bookSome(3, '2026-12-02')
+      await bookSome(3, '2026-12-04')
       let cursor = info.seq
       for (;;) {
         const page = PullResponseSchema.parse((await t.api('GET', `/sync/pull?cursor=${cursor}&limit=2`, { token: ws.token })).body)

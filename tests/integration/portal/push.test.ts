@@ -4,14 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES, PortalErrorSchema, PushResponseSchema, type EnrolResponse, type PushCommand, type PushResponse } from '@shared/sync/protocol'
 import { one, rows } from '../../../src/portal/db/client'
 import { backends } from './backends'
-import { adminToken, bookPayload, command, digest, enrol, guardianOf, kids, setCapacity, siteIds, startTestPortal, type Kid, type TestPortal } from './helpers'
+import { enrolledKids, enrolOnPortal, kidsAtOneSchool } from '../../helpers/bookings'
+import { adminToken, bookPayload, command, digest, enrol, guardianOf, setCapacity, startTestPortal, type Kid, type TestPortal } from './helpers'
 
 describe.each(backends)('portal push ($name)', (backend) => {
   let t: TestPortal
   let a: EnrolResponse
   let b: EnrolResponse
-  let town: Kid[]
-  let sites: string[]
+  /** Children enrolled at the canteen of their school (issue 10: a booking needs the inscription, the site serving the child, a school day). */
+  let town: Array<Kid & { siteId: string }>
 
   const push = (ws: EnrolResponse, commands: PushCommand[], schemaVersion = 1) =>
     t.api<PushResponse>('POST', '/sync/push', { token: ws.token, body: { schemaVersion, commands } })
@@ -20,8 +21,7 @@ describe.each(backends)('portal push ($name)', (backend) => {
     t = await startTestPortal(backend, { families: 12 })
     a = await enrol(t, 'Guichet A')
     b = await enrol(t, 'Guichet B')
-    town = await kids(t.db)
-    sites = await siteIds(t.db)
+    town = await enrolledKids(t.db)
   })
   afterAll(async () => {
     await t?.cleanup()
@@ -32,7 +32,7 @@ describe.each(backends)('portal push ($name)', (backend) => {
 
   it('applies commands in order, once, with their change-log rows', async () => {
     const kid = town[0]!
-    const booking = bookPayload(kid, sites[0]!)
+    const booking = bookPayload(kid, kid.siteId)
     const guardian = await guardianOf(t.db, kid.familyId)
     const commands = [
       command(nextA(), 'reservations.book', booking),
@@ -87,30 +87,34 @@ describe.each(backends)('portal push ($name)', (backend) => {
     expect(await digest(t.db)).toEqual(before)
 
     const kid = town[1]!
-    const first = command(nextA(), 'reservations.book', bookPayload(kid, sites[0]!))
-    const skipped = command(seqA + 2, 'reservations.book', bookPayload(kid, sites[0]!, '2026-12-08'))
+    const first = command(nextA(), 'reservations.book', bookPayload(kid, kid.siteId))
+    const skipped = command(seqA + 2, 'reservations.book', bookPayload(kid, kid.siteId, '2026-12-08'))
     const partial = await push(a, [first, skipped])
     expect(partial.status).toBe(200)
     expect(PushResponseSchema.parse(partial.body)).toEqual({ results: [{ seq: first.seq, id: first.id, status: 'applied' }], lastAppliedSeq: first.seq })
   })
 
   it('records a rejection with its code, French reason and the portal’s truth, and goes on with the next command', async () => {
-    const day = '2026-12-09'
-    await setCapacity(t.db, 'garderie_soir', sites[1]!, day, 1)
-    const first = command(nextA(), 'reservations.book', bookPayload(town[2]!, sites[1]!, day, 'garderie_soir'))
-    const fullBooking = bookPayload(town[3]!, sites[1]!, day, 'garderie_soir')
+    // A school day (Thursday 10/12: Wednesday has no garderie), two children of one school enrolled at its garderie du soir.
+    const day = '2026-12-10'
+    const [k1, k2] = await kidsAtOneSchool(t.db, 2)
+    for (const k of [k1!, k2!]) await enrolOnPortal(t.db, k, 'garderie_soir')
+    const site = k1!.siteId
+    await setCapacity(t.db, 'garderie_soir', site, day, 1)
+    const first = command(nextA(), 'reservations.book', bookPayload(k1!, site, day, 'garderie_soir'))
+    const fullBooking = bookPayload(k2!, site, day, 'garderie_soir')
     const full = command(nextA(), 'reservations.book', fullBooking)
     const unknown = command(nextA(), 'reservations.teleport', { id: uuidv7() })
     const badTypes = command(nextA(), 'flags.resolve', { flagId: uuidv7(), note: 42 })
     const cancelMissing = command(nextA(), 'reservations.cancel', { id: uuidv7() })
-    const after = command(nextA(), 'reservations.book', bookPayload(town[3]!, sites[1]!, '2026-12-10', 'garderie_soir'))
+    const after = command(nextA(), 'reservations.book', bookPayload(k2!, site, '2026-12-11', 'garderie_soir'))
     const res = await push(a, [first, full, unknown, badTypes, cancelMissing, after])
     expect(res.status).toBe(200)
     const results = PushResponseSchema.parse(res.body).results
     expect(results.map((r) => r.status)).toEqual(['applied', 'rejected', 'rejected', 'rejected', 'rejected', 'applied'])
     expect(results[1]).toMatchObject({
       code: 'FULL',
-      reason: expect.stringMatching(/^Complet : Garderie du soir .* le 09\/12\/2026 \(1 place, toutes réservées\)/),
+      reason: expect.stringMatching(/^Complet : Garderie du soir .* le 10\/12\/2026 \(1 place, toutes réservées\)/),
       truth: [{ entity: 'reservations', id: fullBooking.id, op: 'delete', row: null }],
     })
     expect(results[2]).toMatchObject({ code: 'UNKNOWN_COMMAND', truth: [] })
@@ -227,9 +231,9 @@ describe.each(backends)('portal push ($name)', (backend) => {
   it('keeps the rules exact inside one batch (counts read once for the batch, then kept up to date)', async () => {
     const day = '2026-12-17'
     const kid = town[5]!
-    const once = bookPayload(kid, sites[0]!, day)
-    const twice = bookPayload(kid, sites[0]!, day)
-    const again = bookPayload(kid, sites[0]!, day)
+    const once = bookPayload(kid, kid.siteId, day)
+    const twice = bookPayload(kid, kid.siteId, day)
+    const again = bookPayload(kid, kid.siteId, day)
     const batch = [command(nextA(), 'reservations.book', once), command(nextA(), 'reservations.book', twice)]
     batch.push(command(nextA(), 'reservations.cancel', { id: once.id }))
     batch.push(command(nextA(), 'reservations.book', again))
@@ -240,7 +244,7 @@ describe.each(backends)('portal push ($name)', (backend) => {
   })
 
   it('sends back the truth of a record that exists (rejected cancel of a cancelled booking)', async () => {
-    const booking = bookPayload(town[4]!, sites[0]!, '2026-12-11')
+    const booking = bookPayload(town[4]!, town[4]!.siteId, '2026-12-11')
     const out = PushResponseSchema.parse(
       (
         await push(a, [
@@ -260,7 +264,7 @@ describe.each(backends)('portal push ($name)', (backend) => {
   })
 
   it('keeps each workstation’s sequence apart, and never runs a command id twice, whoever sends it', async () => {
-    const booking = bookPayload(town[5]!, sites[0]!, '2026-12-14')
+    const booking = bookPayload(town[5]!, town[5]!.siteId, '2026-12-14')
     const original = command(nextA(), 'reservations.book', booking)
     expect(PushResponseSchema.parse((await push(a, [original])).body).results[0]!.status).toBe('applied')
     const before = await digest(t.db)
@@ -314,7 +318,7 @@ describe.each(backends)('portal push ($name)', (backend) => {
   })
 
   it('serialises concurrent pushes of one workstation: each command applied once', async () => {
-    const commands = [6, 7, 8].map((i) => command(nextA(), 'reservations.book', bookPayload(town[i]!, sites[0]!, '2026-12-15')))
+    const commands = [6, 7, 8].map((i) => command(nextA(), 'reservations.book', bookPayload(town[i]!, town[i]!.siteId, '2026-12-15')))
     const [r1, r2, r3] = await Promise.all([push(a, commands), push(a, commands), push(a, commands)])
     for (const r of [r1, r2, r3]) {
       expect(r.status).toBe(200)
@@ -327,13 +331,17 @@ describe.each(backends)('portal push ($name)', (backend) => {
   })
 
   it('two workstations taking the last place at once: one applied, one rejected FULL', async () => {
-    const day = '2026-12-16'
-    await setCapacity(t.db, 'etude', sites[2]!, day, 1)
+    // A school day (Thursday 17/12), two élémentaire children of one school enrolled at its étude.
+    const day = '2026-12-17'
+    const [e1, e2] = await kidsAtOneSchool(t.db, 2, 'elementaire')
+    for (const k of [e1!, e2!]) await enrolOnPortal(t.db, k, 'etude')
+    const site = e1!.siteId
+    await setCapacity(t.db, 'etude', site, day, 1)
     // B's last seq (a new command under a used seq would be a SEQ_CONFLICT).
     const lastB = Number((await one<{ last: number }>(t.db, sql`SELECT last_applied_seq::int AS last FROM workstations WHERE id = ${b.workstationId}`))?.last)
     const [ra, rb] = await Promise.all([
-      push(a, [command(nextA(), 'reservations.book', bookPayload(town[9]!, sites[2]!, day, 'etude'))]),
-      push(b, [command(lastB + 1, 'reservations.book', bookPayload(town[10]!, sites[2]!, day, 'etude'))]),
+      push(a, [command(nextA(), 'reservations.book', bookPayload(e1!, site, day, 'etude'))]),
+      push(b, [command(lastB + 1, 'reservations.book', bookPayload(e2!, site, day, 'etude'))]),
     ])
     const statuses = [ra, rb].map((r) => PushResponseSchema.parse(r.body).results[0]!)
     expect(statuses.map((s) => s.status).sort()).toEqual(['applied', 'rejected'])

@@ -1,8 +1,9 @@
+import { v7 as uuidv7 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { capacityFor, type CapacityRow } from '@shared/domain/reservations'
 import { listRejections } from '../../../src/main/core/sync/rejections'
+import { putRow } from '../../../src/portal/db/store'
+import { enrolledChildren, openDays } from '../../helpers/bookings'
 import {
-  children,
   countRows,
   expectOk,
   openWorkstation,
@@ -37,27 +38,25 @@ afterAll(async () => {
   await portal?.cleanup()
 })
 
-/** The slot (unit, site, day) with the smallest capacity, and that capacity. */
-function smallestSlot(ws: TestWorkstation, date: string): { unitId: string; siteId: string; capacity: number } {
-  const db = ws.core.sqlite
-  const units = db.prepare('SELECT id, default_capacity AS d FROM units').all() as Array<{ id: string; d: number }>
-  const siteIds = db.prepare('SELECT id FROM schools ORDER BY id').pluck().all() as string[]
-  const caps = db.prepare('SELECT unit_id, site_id, date, capacity FROM capacities').all() as CapacityRow[]
-  let best: { unitId: string; siteId: string; capacity: number } | null = null
-  for (const u of units) {
-    for (const s of siteIds) {
-      const capacity = capacityFor(caps, u.d, u.id, s, date)
-      if (capacity > 0 && (!best || capacity < best.capacity)) best = { unitId: u.id, siteId: s, capacity }
-    }
-  }
-  return best!
+/**
+ * A slot the town can fill (issue 10: a child is booked only at the canteen of its own school,
+ * where it is enrolled): the canteen of the school with the most enrolled children, limited by
+ * the town to `capacity` places that day (a capacity row written on the portal, pulled by all).
+ */
+async function smallSlot(ws: TestWorkstation, date: string, capacity: number) {
+  const bySite = new Map<string, ReturnType<typeof enrolledChildren>>()
+  for (const k of enrolledChildren(ws.core.sqlite, 'cantine')) bySite.set(k.siteId, [...(bySite.get(k.siteId) ?? []), k])
+  const [siteId, kids] = [...bySite.entries()].sort((x, y) => y[1].length - x[1].length)[0]!
+  await putRow(portal.db, 'capacities', { id: uuidv7(), unit_id: 'cantine', site_id: siteId, date, capacity })
+  return { unitId: 'cantine', siteId, capacity, kids: kids.map(({ familyId, childId }) => ({ familyId, childId })) }
 }
 
 describe('the last place of a day, taken by two workstations offline', () => {
   it('one applied, one rejected with its reason, both converge', async () => {
-    const date = '2027-05-19'
-    const slot = smallestSlot(a, date)
-    const kids = children(a.core.sqlite)
+    // Two school days of May (a Thursday, then a Friday) open at the test instant.
+    const [date, nextDay] = openDays('2027-05-19', 2) as [string, string]
+    const slot = await smallSlot(a, date, 3)
+    const kids = slot.kids
     expect(kids.length).toBeGreaterThan(slot.capacity) // the town is big enough to fill the slot
     // Fill the slot up to one place left, from a third workstation.
     for (const k of kids.slice(0, slot.capacity - 1)) {
@@ -111,7 +110,7 @@ describe('the last place of a day, taken by two workstations offline', () => {
     expect(booked(b)).toBe(slot.capacity) // A's booking came down with the pull
 
     // The rejection does not block the queue: B keeps working and syncing.
-    expectOk(await b.call('reservations', 'book', { ...kidB, unitId: slot.unitId, siteId: slot.siteId, date: '2027-05-20' }))
+    expectOk(await b.call('reservations', 'book', { ...kidB, unitId: slot.unitId, siteId: slot.siteId, date: nextDay }))
     expect((await b.sync()).pending).toBe(0)
 
     // Everybody converges on the portal's data.

@@ -8,7 +8,8 @@ import { databaseFile } from '../../../src/main/core/paths'
 import { TEST_INSTANT, testClock } from '../../helpers/clock'
 import { MIGRATIONS } from '../../helpers/core'
 import { prng, runFixture, testSeed } from './child'
-import { children, sites, tempDir } from './harness'
+import { tempDir } from './harness'
+import { enrolledChildren, openDays } from '../../helpers/bookings'
 
 /**
  * Promise 1, checked from outside the process: a workstation process books reservations
@@ -84,14 +85,13 @@ describe('workstation killed with SIGKILL at random points while it books (check
     // A workstation with a small demo town (no portal needed: the outbox is the promise).
     const setup = await createCore({ dataDir: dir, migrationsFolder: MIGRATIONS, demo: { families: 30, seed: 11 }, log: () => {}, now: testClock() })
     const agentId = setup.sqlite.prepare(`SELECT id FROM agents WHERE login = 'accueil'`).pluck().get() as string
-    const kids = children(setup.sqlite).slice(0, 30)
-    const site = sites(setup.sqlite)[0]!
+    // Children enrolled at the canteen of their school, booked there on school days (issue 10).
+    const kids = enrolledChildren(setup.sqlite).slice(0, 30)
     const baseline = new Set(setup.sqlite.prepare(`SELECT id FROM reservations`).pluck().all() as string[])
     setup.close()
     const bookings = new Map<string, Booking>()
-    for (let d = 0; d < 25; d++) {
-      const date = new Date(Date.UTC(2027, 2, 1 + d)).toISOString().slice(0, 10)
-      kids.forEach((k, i) => bookings.set(`${i}@${date}`, { key: `${i}@${date}`, input: { ...k, unitId: 'cantine', siteId: site, date } }))
+    for (const date of openDays('2027-03-01', 25)) {
+      kids.forEach((k, i) => bookings.set(`${i}@${date}`, { key: `${i}@${date}`, input: { familyId: k.familyId, childId: k.childId, unitId: 'cantine', siteId: k.siteId, date } }))
     }
     const file = databaseFile(dir)
     const list = join(dir, 'bookings.json')

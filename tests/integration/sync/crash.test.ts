@@ -3,7 +3,8 @@ import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_INSTANT } from '../../helpers/clock'
 import { MIGRATIONS } from '../../helpers/core'
-import { children, countRows, openWorkstation, sharedTables, sites, startTestPortal, tempDir, type Portal, type TestWorkstation } from './harness'
+import { countRows, openWorkstation, sharedTables, startTestPortal, tempDir, type Portal, type TestWorkstation } from './harness'
+import { enrolledChildren, openDays } from '../../helpers/bookings'
 
 /**
  * The workstation process is killed (SIGKILL) in the middle of a push, right after the
@@ -58,11 +59,13 @@ describe('workstation killed with SIGKILL in the middle of a push', () => {
     // Enrol and bootstrap in this process, then hand the data folder to the child.
     const first = await openWorkstation(portal, { name: 'Guichet crash', dir })
     const agentId = first.session.agentId!
-    const kids = children(first.core.sqlite).slice(0, 12)
-    const site = sites(first.core.sqlite)[0]!
+    // Children enrolled at the garderie du soir of their school, booked there on school days (issue 10).
+    const kids = enrolledChildren(first.core.sqlite, 'garderie_soir').slice(0, 12)
+    expect(kids).toHaveLength(12)
     await first.close()
 
-    const bookings = kids.map((k, i) => ({ ...k, unitId: 'garderie_soir', siteId: site, date: `2027-06-${String(1 + (i % 3)).padStart(2, '0')}` }))
+    const days = openDays('2027-06-01', 3)
+    const bookings = kids.map((k, i) => ({ ...k, unitId: 'garderie_soir', date: days[i % 3]! }))
     const env = { GUICHET_DATA_DIR: dir, MIGRATIONS, AGENT_ID: agentId, BOOKINGS: JSON.stringify(bookings), GUICHET_CLOCK: TEST_INSTANT }
     const run1 = await runAndKill(env, 2)
     expect(run1.killed, run1.out).toBe(true)

@@ -7,16 +7,15 @@ import { toE164 } from '@shared/validation/phone'
 import { setFamilyPassword } from '../../../src/portal/services/families'
 import { listFlags, listRejections } from '../../../src/main/core/sync/rejections'
 import {
-  children,
   countRows,
   expectOk,
   openWorkstation,
   sharedTables,
-  sites,
   startTestPortal,
   type Portal,
   type TestWorkstation,
 } from './harness'
+import { enrolledChildren } from '../../helpers/bookings'
 
 /**
  * Intents and facts end to end (ARCHITECTURE.md "Intents and facts"), on the real portal
@@ -227,9 +226,9 @@ describe('a fact: a contact change at the counter while the family changed the s
 describe('an intent: a booking the portal refuses', () => {
   it('is undone at the counter and listed, and is not a flag', async () => {
     asAgent(a, 'accueil')
-    const kid = children(a.core.sqlite)[3]!
-    const siteId = sites(a.core.sqlite)[0]!
-    const date = '2027-06-02'
+    // A child enrolled at the canteen of its school, a school day open at the test instant (issue 10).
+    const { siteId, ...kid } = enrolledChildren(a.core.sqlite)[3]!
+    const date = '2027-06-03'
     const code = (a.core.sqlite.prepare('SELECT code FROM families WHERE id = ?').get(kid.familyId) as { code: string }).code
     const token = await familySession(code)
 

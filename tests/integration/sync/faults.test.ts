@@ -4,16 +4,15 @@ import { listReservations } from '../../../src/main/core/services/reservations'
 import { applyPullPage } from '../../../src/main/core/sync/pull'
 import { currentSeq } from '../../../src/portal/db/store'
 import {
-  children,
   countRows,
   expectOk,
   openWorkstation,
   sharedTables,
-  sites,
   startTestPortal,
   type Portal,
   type TestWorkstation,
 } from './harness'
+import { BOOK_DAYS, enrolledChildren } from '../../helpers/bookings'
 
 /**
  * The transport's faults against the real portal: lost request, lost response after the
@@ -35,20 +34,22 @@ async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> 
 
 /** A new day for each booking of this file, so that bookings never collide. */
 function nextDay(): string {
+  // School days whose canteen booking is open at the test instant (issue 10: no weekend, Wednesday or holiday).
+  const day = BOOK_DAYS[dayIndex]!
   dayIndex += 1
-  const d = new Date(Date.UTC(2027, 2, 1) + dayIndex * 86_400_000)
-  return d.toISOString().slice(0, 10)
+  return day
 }
 
 async function book(ws: TestWorkstation, child = 0): Promise<{ id: string; date: string }> {
-  const c = children(ws.core.sqlite)[child]!
+  // A child enrolled at the canteen of its school (the demo town's inscriptions), booked there.
+  const c = enrolledChildren(ws.core.sqlite)[child]!
   const date = nextDay()
   const out = expectOk(
     await ws.call<{ reservations: ReservationView[] }>('reservations', 'book', {
       familyId: c.familyId,
       childId: c.childId,
       unitId: 'cantine',
-      siteId: sites(ws.core.sqlite)[0]!,
+      siteId: c.siteId,
       date,
     }),
   )
@@ -180,7 +181,7 @@ describe('sync against the real portal, with faults', () => {
     const refused = await a.core.exclusive(() => applyPullPage(a.core, deleteIt))
     expect(refused.applied).toBe(false)
     expect(reservationCount(a, pending.id)).toBe(1)
-    expect(listReservations(a.core.sqlite, children(a.core.sqlite)[0]!.familyId).some((x) => x.id === pending.id)).toBe(true)
+    expect(listReservations(a.core.sqlite, enrolledChildren(a.core.sqlite)[0]!.familyId).some((x) => x.id === pending.id)).toBe(true)
     a.faults.offline = false
     await a.drain()
     await b.drain()

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { children, openWorkstation, sharedTables, sites, startTestPortal, type Portal, type TestWorkstation } from './harness'
+import { openWorkstation, sharedTables, startTestPortal, type Portal, type TestWorkstation } from './harness'
+import { BOOK_DAY, enrolledChildren, openDays } from '../../helpers/bookings'
 import { currentSeq } from '../../../src/portal/db/store'
 
 /**
@@ -20,9 +21,11 @@ type Step =
   | { ws: number; kind: 'restart' }
 
 const UNITS = ['cantine', 'garderie_soir']
+/** School days whose bookings are open at the test instant (issue 10), from BOOK_DAY on. */
+const DAYS = openDays(BOOK_DAY, 100)
 /** Two days per run, so that every run starts with free places. */
 function dayOf(runNo: number, day: number): string {
-  return new Date(Date.UTC(2027, 8, 1) + (runNo * 2 + day) * 86_400_000).toISOString().slice(0, 10)
+  return DAYS[(runNo * 2 + day) % DAYS.length]!
 }
 
 const wsArb = fc.integer({ min: 0, max: 2 })
@@ -49,17 +52,14 @@ async function run(ws: TestWorkstation, step: Step, runNo: number): Promise<void
   const db = ws.core.sqlite
   switch (step.kind) {
     case 'book': {
-      const kid = children(db)[step.child]!
-      await ws.call('reservations', 'book', {
-        ...kid,
-        unitId: UNITS[step.unit]!,
-        siteId: sites(db)[0]!,
-        date: dayOf(runNo, step.day),
-      })
+      // A child enrolled in that service, at the site of its inscription (its school).
+      const unitId = UNITS[step.unit]!
+      const kid = enrolledChildren(db, unitId)[step.child]!
+      await ws.call('reservations', 'book', { ...kid, unitId, date: dayOf(runNo, step.day) })
       return
     }
     case 'cancel': {
-      const ids = db.prepare(`SELECT id FROM reservations WHERE state = 'reserve' AND date >= '2027-09-01' ORDER BY id`).pluck().all() as string[]
+      const ids = db.prepare(`SELECT id FROM reservations WHERE state = 'reserve' AND date >= ? ORDER BY id`).pluck().all(BOOK_DAY) as string[]
       if (ids.length > 0) await ws.call('reservations', 'cancel', { id: ids[step.pick % ids.length] })
       return
     }

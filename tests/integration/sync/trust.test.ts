@@ -17,17 +17,16 @@ import { TEST_INSTANT, testClock } from '../../helpers/clock'
 import { MIGRATIONS } from '../../helpers/core'
 import { hasOpenssl, makeCertificates, type TestCertificates } from '../../unit/sync/certs'
 import {
-  children,
   countRows,
   expectOk,
   loginAsPortalAgent,
   openWorkstation,
   sharedTables,
-  sites,
   startTestPortal,
   type Portal,
   type TestWorkstation,
 } from './harness'
+import { BOOK_DAYS, enrolledChildren } from '../../helpers/bookings'
 
 /**
  * Issue 7, the workstation's side of the portal's trust boundary, over real HTTP against the
@@ -43,19 +42,22 @@ import {
 let dayIndex = 0
 /** A new day for each booking of this file, so that bookings never collide. */
 function nextDay(): string {
+  // School days whose canteen booking is open at the test instant (issue 10: no weekend, Wednesday or holiday).
+  const day = BOOK_DAYS[dayIndex]!
   dayIndex += 1
-  return new Date(Date.UTC(2027, 3, 1) + dayIndex * 86_400_000).toISOString().slice(0, 10)
+  return day
 }
 
 async function book(ws: TestWorkstation, child = 0): Promise<string> {
-  const c = children(ws.core.sqlite)[child]!
+  // A child enrolled at the canteen of its school (the demo town's inscriptions), booked there.
+  const c = enrolledChildren(ws.core.sqlite)[child]!
   const date = nextDay()
   const out = expectOk(
     await ws.call<{ reservations: ReservationView[] }>('reservations', 'book', {
       familyId: c.familyId,
       childId: c.childId,
       unitId: 'cantine',
-      siteId: sites(ws.core.sqlite)[0]!,
+      siteId: c.siteId,
       date,
     }),
   )

@@ -12,6 +12,11 @@ import { Rng } from '../../../src/common/demo/rng'
 import { searchFamilies } from '../../../src/main/core/services/search'
 import { generateTownRows, type ExistingTown } from '../../../src/common/demo/generate'
 import { normalizeRow, type EntityName, type Row } from '../../../src/shared/sync/entities'
+import { unitSiteId } from '../../../src/shared/commands/bookings'
+import { defaultCalendarRows } from '../../../src/common/calendar/zone-c-2026-2027'
+import { bookableSlot } from '../../helpers/bookings'
+import { testClock } from '../../helpers/clock'
+import { makeCore } from '../../helpers/core'
 
 const MIGRATIONS = resolve(__dirname, '../../../resources/migrations')
 const TODAY = '2026-11-27'
@@ -39,7 +44,7 @@ function openFresh(name: string): Database.Database {
   return sqlite
 }
 
-const TABLES = ['schools', 'families', 'persons', 'family_members', 'schoolings'] as const
+const TABLES = ['schools', 'families', 'persons', 'family_members', 'schoolings', 'unit_sites', 'inscriptions', 'calendar_periods'] as const
 
 function dump(sqlite: Database.Database): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {}
@@ -112,7 +117,7 @@ describe('generateTownRows: the generator both sides use, writing to a sink', ()
 
     const sqlite = openFresh('sink-compare')
     expect(generateTown(sqlite, base)).toEqual(result)
-    for (const entity of ['schools', 'units', 'families', 'persons', 'family_members', 'schoolings'] as const) {
+    for (const entity of ['schools', 'units', 'unit_sites', 'families', 'persons', 'family_members', 'schoolings', 'inscriptions'] as const) {
       const stored = all<Record<string, unknown>>(sqlite, `SELECT * FROM ${entity} ORDER BY rowid`).map((r) => normalizeRow(entity, r))
       expect(put.filter(([e]) => e === entity).map(([, r]) => normalizeRow(entity, r)), entity).toEqual(stored)
     }
@@ -121,6 +126,8 @@ describe('generateTownRows: the generator both sides use, writing to a sink', ()
     for (const [entity, row] of put) {
       if (entity === 'family_members') expect(seen.has(row.family_id) && seen.has(row.person_id)).toBe(true)
       if (entity === 'schoolings') expect(seen.has(row.person_id) && seen.has(row.school_id)).toBe(true)
+      if (entity === 'unit_sites') expect(seen.has(row.unit_id) && seen.has(row.site_id)).toBe(true)
+      if (entity === 'inscriptions') expect([row.family_id, row.child_id, row.unit_id, row.site_id].every((x) => seen.has(x))).toBe(true)
       seen.add(row.id)
     }
   })
@@ -167,6 +174,70 @@ describe('generateTown', () => {
     const namesA = (a.persons as Array<{ first_names: string; last_name: string }>).map((p) => `${p.first_names} ${p.last_name}`)
     const namesB = (b.persons as Array<{ first_names: string; last_name: string }>).map((p) => `${p.first_names} ${p.last_name}`)
     expect(namesB).not.toEqual(namesA)
+  })
+
+  it('runs the services at the schools (unit_sites) and enrols the children for the school year (issue 10)', () => {
+    const sites = all<{ id: string; unit: string; site: string; serves: string; capacity: number; kind: string; d: number }>(
+      town,
+      `SELECT us.id, us.unit_id AS unit, us.site_id AS site, us.serves, us.capacity, s.kind, u.default_capacity AS d
+         FROM unit_sites us JOIN schools s ON s.id = us.site_id JOIN units u ON u.id = us.unit_id`,
+    )
+    const at = (unit: string) => sites.filter((x) => x.unit === unit)
+    for (const unit of ['garderie_matin', 'cantine', 'garderie_soir']) {
+      expect(at(unit).map((x) => [x.serves, x.capacity === x.d])).toEqual(Array(7).fill(['own_school', true]))
+    }
+    expect(at('etude').map((x) => `${x.kind}:${x.serves}`).sort()).toEqual(['elementaire:own_school', 'elementaire:own_school', 'elementaire:own_school', 'primaire:own_school'])
+    for (const unit of ['alsh_mercredi', 'alsh_vacances']) {
+      expect(at(unit).map((x) => `${x.kind}:${x.serves}`).sort()).toEqual(['elementaire:elementaire', 'maternelle:maternelle'])
+    }
+    for (const x of sites) expect(x.id).toBe(unitSiteId(x.unit, x.site))
+
+    // Every inscription can be booked: its service runs at its site and serves the child (own school or level group).
+    const ins = all<{ id: string; unit: string; level: string; serves: string | null; own: number; created: string; updated: string; year: string; status: string }>(
+      town,
+      `SELECT i.id, i.unit_id AS unit, s.level, us.serves, us.site_id = s.school_id AS own, i.created_at AS created, i.updated_at AS updated,
+              i.school_year AS year, i.status
+         FROM inscriptions i JOIN schoolings s ON s.person_id = i.child_id AND s.school_year = i.school_year
+         LEFT JOIN unit_sites us ON us.unit_id = i.unit_id AND us.site_id = i.site_id`,
+    )
+    expect(ins.length).toBe(one<{ n: number }>(town, 'SELECT count(*) AS n FROM inscriptions').n)
+    const maternelle = new Set(['TPS', 'PS', 'MS', 'GS'])
+    for (const i of ins) {
+      expect(i.serves, i.unit).not.toBeNull()
+      if (i.serves === 'own_school') expect(i.own).toBe(1)
+      else expect(i.serves).toBe(maternelle.has(i.level) ? 'maternelle' : 'elementaire')
+      if (i.unit === 'etude') expect(maternelle.has(i.level)).toBe(false)
+      expect([i.year, i.status]).toEqual([YEAR, 'active'])
+      expect(uuidVersion(i.id)).toBe(7)
+      expect(uuidInstant(i.id)).toBe(i.created)
+      expect(i.created).toBe(i.updated)
+      expect(i.created < `${TODAY}T00:00:00Z`).toBe(true)
+    }
+    // Realistic shares: most children eat at the canteen; some come to each other service; one inscription per service at most.
+    const kids = one<{ n: number }>(town, 'SELECT count(*) AS n FROM schoolings').n
+    const share = (unit: string) => ins.filter((i) => i.unit === unit).length / kids
+    expect(share('cantine')).toBeGreaterThan(0.75)
+    expect(share('cantine')).toBeLessThan(0.95)
+    for (const unit of ['garderie_matin', 'garderie_soir', 'etude', 'alsh_mercredi', 'alsh_vacances']) {
+      expect(share(unit), unit).toBeGreaterThan(0.03)
+      expect(share(unit), unit).toBeLessThan(0.5)
+    }
+    expect(one<{ n: number }>(town, 'SELECT count(*) AS n FROM (SELECT 1 FROM inscriptions GROUP BY child_id, unit_id HAVING count(*) > 1)').n).toBe(0)
+    // The shipped calendar comes with the demo town.
+    expect(one<{ n: number }>(town, 'SELECT count(*) AS n FROM calendar_periods').n).toBe(defaultCalendarRows().length)
+  })
+
+  it('a demo child can be booked at the counter under the town’s rules (its canteen, a school day, before the deadline)', async () => {
+    const core = await makeCore({ demo: { families: 30, seed: 1 }, now: testClock() })
+    try {
+      const session = core.openSession()
+      expect((await core.call(session, 'session', 'login', { login: 'accueil', password: 'accueil2026' })).ok).toBe(true)
+      const slot = bookableSlot(core.sqlite)
+      const booked = await core.call(session, 'reservations', 'book', slot)
+      expect(booked, JSON.stringify(booked)).toMatchObject({ ok: true })
+    } finally {
+      core.cleanup()
+    }
   })
 
   it('returns the counts it inserted, with the 7 town schools', () => {
