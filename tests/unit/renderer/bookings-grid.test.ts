@@ -232,7 +232,9 @@ describe('MonthGrid.vue (rendered)', () => {
     expect(text).toContain('Annulation close le jeudi 12/11 à 23:59')
     expect(text).toContain('Refusée par le portail : Complet : plus de place.')
     // The same explanation as the cell's title (mouse users).
-    expect(booked).toMatch(/title="Inscriptions closes le jeudi 12\/11 à 10:00 Places restantes : 10"|title="Inscriptions closes le jeudi 12\/11 à 10:00"/)
+    expect(booked).toContain('title="Inscriptions closes le jeudi 12/11 à 10:00."')
+    expect(booked).toContain('title="Inscriptions ouvertes jusqu’au mardi 17/11 à 10:00. Places restantes : 10."')
+    expect(booked).toContain('title="Réservé. Annulation close le jeudi 12/11 à 23:59. Refusée par le portail : Complet : plus de place."')
   })
 })
 
