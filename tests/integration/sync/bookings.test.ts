@@ -7,6 +7,9 @@ import { parseInstant, startingAt } from '@shared/clock'
 import { one, rows } from '../../../src/portal/db/client'
 import { putRow } from '../../../src/portal/db/store'
 import { payloadForRetry } from '../../../src/main/core/sync/rejections'
+import { setFamilyPassword } from '../../../src/portal/services/families'
+import { SCHEMA_HEADER, SYNC_SCHEMA_VERSION } from '@shared/sync/protocol'
+import { TEST_INSTANT } from '../../helpers/clock'
 import { enrolledChildren } from '../../helpers/bookings'
 import { countRows, expectOk, openWorkstation, startTestPortal, type Portal, type TestWorkstation } from './harness'
 
@@ -112,6 +115,38 @@ describe('two counters offline take the last place of a day', () => {
     expect(again).toMatchObject({ ...booking, id: expect.not.stringMatching(booking.id) as unknown, waitlist: true })
     expect(payloadForRetry('reservations.book', booking)).not.toHaveProperty('waitlist')
     expect(() => payloadForRetry('reservations.cancel', { id: booking.id }, { waitlist: true })).toThrow(/waiting list/)
+  })
+})
+
+describe('a booking made on the family portal', () => {
+  it('is checked by the same rules and flows down to the counters', async () => {
+    const [, kid] = canteenPair(a, 1) as [unknown, { familyId: string; childId: string; siteId: string }]
+    const code = (await one<{ code: string }>(portal.db, sql`SELECT code FROM families WHERE id = ${kid.familyId}`))!.code
+    const { password } = await setFamilyPassword(portal.db, code, new Date(TEST_INSTANT))
+    const call = async (path: string, body: unknown, token?: string) => {
+      const res = await fetch(`${portal.url}/api/v1${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SCHEMA_HEADER]: String(SYNC_SCHEMA_VERSION), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      })
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+    }
+    const token = String((await call('/family/login', { code, password })).body.token)
+    expect((await call('/family/password', { currentPassword: password, newPassword: 'Cantine-du-jeudi-4' }, token)).status).toBe(200)
+    const slot = { childId: kid.childId, unitId: 'cantine', siteId: kid.siteId }
+    // A Saturday is refused there as at the counter; a Thursday of December is booked.
+    const saturday = await call('/family/reservations', { id: uuidv7(), ...slot, date: '2026-12-12' }, token)
+    expect(saturday.status).toBe(409)
+    expect(JSON.stringify(saturday.body)).toMatch(/Week-end : pas de Restauration scolaire le samedi 12\/12/)
+    const id = uuidv7()
+    expect((await call('/family/reservations', { id, ...slot, date: '2026-12-03' }, token)).status).toBe(201)
+
+    for (const ws of [a, b]) {
+      await ws.drain()
+      const list = expectOk(await ws.call<{ reservations: ReservationView[] }>('reservations', 'list', { familyId: kid.familyId })).reservations
+      expect(list.find((r) => r.id === id), ws.name).toMatchObject({ state: 'reserve', channel: 'portail', date: '2026-12-03', pending: false })
+      expect(countRows(ws.core.sqlite, `SELECT count(*) AS n FROM reservations WHERE child_id = ? AND date = '2026-12-12'`, kid.childId)).toBe(0)
+    }
   })
 })
 
