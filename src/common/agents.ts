@@ -22,5 +22,5 @@ export function initialsOf(displayName: string): string {
 export const DEMO_AGENTS = [
   { login: 'accueil', password: 'accueil2026', displayName: 'Camille Martin', role: 'accueil' },
   { login: 'regie', password: 'regie2026', displayName: 'Régis Lemaire', role: 'regisseur' },
-  { login: 'responsable', password: 'responsable2026', displayName: 'Hélène Dubois-Lefort', role: 'responsable' },
+  { login: 'responsable', password: 'responsable-2026', displayName: 'Hélène Dubois-Lefort', role: 'responsable' },
 ] as const

@@ -194,7 +194,7 @@ function plan(command: string, sub: string | undefined, values: Values): (db: Po
             `${r.rows.toLocaleString('fr-FR')} lignes (et autant de changements) en ${r.seconds.toFixed(1)} s ` +
             `(génération ${r.generateSeconds.toFixed(1)} s, copie ${r.copySeconds.toFixed(1)} s).`,
         )
-        if (r.agents > 0) io.out('Agents de démonstration : accueil / accueil2026, regie / regie2026, responsable / responsable2026')
+        if (r.agents > 0) io.out('Agents de démonstration : accueil / accueil2026, regie / regie2026, responsable / responsable-2026')
       }
     }
     default:

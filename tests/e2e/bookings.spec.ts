@@ -46,7 +46,7 @@ function canteenCell(page: Page, childId: string, day: string) {
   return page.locator(`tbody[data-child-id="${childId}"] tr[data-unit-id="cantine"] td[data-date="${day}"]`)
 }
 
-const RESPONSABLE = { login: 'responsable', password: 'responsable2026', displayName: 'Hélène Dubois-Lefort' }
+const RESPONSABLE = { login: 'responsable', password: 'responsable-2026', displayName: 'Hélène Dubois-Lefort' }
 
 test.describe('bookings on the family file', () => {
   test('book a meal on a school day, see it listed, cancel it; the same booking twice is refused in French', async ({ page, shell }) => {

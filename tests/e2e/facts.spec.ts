@@ -7,7 +7,7 @@ import { expect, login, test } from './fixtures'
  * note.
  */
 
-const RESPONSABLE = { login: 'responsable', password: 'responsable2026', displayName: 'Hélène Dubois-Lefort' }
+const RESPONSABLE = { login: 'responsable', password: 'responsable-2026', displayName: 'Hélène Dubois-Lefort' }
 
 async function portalCall<T>(portal: string, method: string, path: string, token: string | null, body?: unknown): Promise<T> {
   const res = await fetch(`${portal}/api/v1${path}`, {

@@ -10,7 +10,7 @@ import { DEMO, expect, login, test, type WebShell } from './fixtures'
  * typed kept, Escape asking before it discards.
  */
 
-const RESPONSABLE = { login: 'responsable', password: 'responsable2026', displayName: 'Hélène Dubois-Lefort' }
+const RESPONSABLE = { login: 'responsable', password: 'responsable-2026', displayName: 'Hélène Dubois-Lefort' }
 
 /** A read-only look at the web shell's own database (to pick the families a case needs). */
 function pickAll<T>(shell: WebShell, sql: string): T[] {

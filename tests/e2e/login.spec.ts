@@ -70,7 +70,7 @@ test.describe('login', () => {
     // A new window knows nothing of the wait: the core says it.
     await page.reload()
     await page.getByLabel('Identifiant').fill('responsable')
-    await page.getByLabel('Mot de passe').fill('responsable2026')
+    await page.getByLabel('Mot de passe').fill('responsable-2026')
     await submit.click()
     await expect(page.getByRole('alert')).toContainText("Trop d'essais infructueux.")
     await expect(page.getByRole('alert')).not.toContainText(/\d/)

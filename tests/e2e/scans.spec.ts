@@ -118,7 +118,7 @@ test.describe('scans', () => {
       const bytes = await pdf()
       writeFileSync(join(folder, 'SCAN_0042.pdf'), bytes)
       writeFileSync(join(folder, 'notes.txt'), 'pas un scan')
-      await login(page, shell, { login: 'responsable', password: 'responsable2026', displayName: 'Hélène Dubois-Lefort' })
+      await login(page, shell, { login: 'responsable', password: 'responsable-2026', displayName: 'Hélène Dubois-Lefort' })
       await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Poste' }).click()
       const setting = page.getByTestId('scanner-folder-setting')
       await setting.getByLabel('Chemin complet du dossier').fill('dossier/relatif')

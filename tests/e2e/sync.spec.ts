@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test'
 import { expect, login, startWebShell, test, type WebShell } from './fixtures'
 
-const RESPONSABLE = { login: 'responsable', password: 'responsable2026', displayName: 'Hélène Dubois-Lefort' }
+const RESPONSABLE = { login: 'responsable', password: 'responsable-2026', displayName: 'Hélène Dubois-Lefort' }
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Navigation principale' })
 
 test.describe('sync in the counter app', () => {

@@ -9,7 +9,7 @@ import { expect, login, test } from './fixtures'
  *   the agent types, and is recorded with its inputs.
  */
 
-const RESPONSABLE = { login: 'responsable', password: 'responsable2026', displayName: 'Hélène Dubois-Lefort' }
+const RESPONSABLE = { login: 'responsable', password: 'responsable-2026', displayName: 'Hélène Dubois-Lefort' }
 
 test('a responsable changes the validity of the energy bill from 3 to 6 months, with its history', async ({ page, shell }) => {
   // The first test of the worker also waits for the web shell and its demo portal to start.

@@ -140,7 +140,7 @@ describe.each(backends)('portal contract: OpenAPI, docs, database schema, logs (
     try {
       const ws = await enrol(t, 'Journal')
       const code = (await rows<{ code: string }>(t.db, sql`SELECT code FROM families LIMIT 1`))[0]!.code
-      await app.inject({ method: 'POST', url: '/api/v1/admin/login', payload: { login: 'responsable', password: 'responsable2026' } })
+      await app.inject({ method: 'POST', url: '/api/v1/admin/login', payload: { login: 'responsable', password: 'responsable-2026' } })
       await app.inject({ method: 'POST', url: '/api/v1/family/login', payload: { code, password: 'SecretFamille9' } })
       await app.inject({ method: 'GET', url: '/api/v1/sync/pull?cursor=0', headers: { authorization: `Bearer ${ws.token}`, 'x-guichet-schema': '1' } })
       await app.inject({ method: 'POST', url: '/api/v1/sync/push', headers: { 'content-type': 'application/json' }, payload: '{"oops' })
@@ -156,6 +156,6 @@ describe.each(backends)('portal contract: OpenAPI, docs, database schema, logs (
     ])
     expect(requests.every((r) => typeof r.ms === 'number')).toBe(true)
     const all = lines.join('\n')
-    for (const secret of ['responsable2026', 'SecretFamille9', 'Bearer', 'authorization', 'cursor=0', 'oops']) expect(all).not.toContain(secret)
+    for (const secret of ['responsable-2026', 'SecretFamille9', 'Bearer', 'authorization', 'cursor=0', 'oops']) expect(all).not.toContain(secret)
   })
 })

@@ -111,7 +111,7 @@ export async function enrol(t: TestPortal, name = 'Guichet test'): Promise<Enrol
 
 /** An admin session of the demo responsable. */
 export async function adminToken(t: TestPortal): Promise<string> {
-  const res = await t.api<{ token: string }>('POST', '/admin/login', { body: { login: 'responsable', password: 'responsable2026' } })
+  const res = await t.api<{ token: string }>('POST', '/admin/login', { body: { login: 'responsable', password: 'responsable-2026' } })
   expect(res.status, JSON.stringify(res.body)).toBe(200)
   return res.body.token
 }

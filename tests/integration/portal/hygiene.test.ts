@@ -92,9 +92,9 @@ describe.each(backends)('portal input hygiene ($name)', (backend) => {
     const before = await digest(t.db)
     const res = await t.api('POST', '/admin/agents', { token: admin, body: { login: 'nouvel.agent', displayName: 'Jean\nDupont', role: 'accueil' } })
     expectRefused(res, '« displayName »', 'newline')
-    const pw = await t.api('POST', '/admin/login', { body: { login: 'responsable', password: 'responsable2026\u0000' } })
+    const pw = await t.api('POST', '/admin/login', { body: { login: 'responsable', password: 'responsable-2026\u0000' } })
     expectRefused(pw, '« password »', 'password')
-    expect(JSON.stringify(pw.body)).not.toContain('responsable2026')
+    expect(JSON.stringify(pw.body)).not.toContain('responsable-2026')
     expect(await digest(t.db)).toEqual(before)
   })
 

@@ -156,7 +156,7 @@ describe.each(backends)('logins under attack ($name)', (backend) => {
 
   it('the admin login is throttled per address and account, and the responsable gets in from elsewhere', async () => {
     const bad = { login: 'responsable', password: 'pas-le-bon' }
-    const good = { login: 'responsable', password: 'responsable2026' }
+    const good = { login: 'responsable', password: 'responsable-2026' }
     for (let i = 0; i < THROTTLE_POLICY.pair.free + 1; i++) {
       expect((await call('POST', '/admin/login', { body: bad, headers: from('198.18.0.1') })).status).toBe(401)
     }
@@ -197,8 +197,8 @@ describe.each(backends)('logins under attack ($name)', (backend) => {
 
     const ws = await enrol({ portal, db: portal.db, api: call, cleanup: async () => undefined })
     const cursor = await currentSeq(portal.db)
-    await portal.db.execute(sql`UPDATE agents SET password_hash = ${oldHash('responsable2026')} WHERE login = 'responsable'`)
-    const login = await call('POST', '/admin/login', { body: { login: 'responsable', password: 'responsable2026' }, headers: from('192.0.2.71') })
+    await portal.db.execute(sql`UPDATE agents SET password_hash = ${oldHash('responsable-2026')} WHERE login = 'responsable'`)
+    const login = await call('POST', '/admin/login', { body: { login: 'responsable', password: 'responsable-2026' }, headers: from('192.0.2.71') })
     expect(login.status).toBe(200)
     const agent = await one<{ hash: string }>(portal.db, sql`SELECT password_hash AS hash FROM agents WHERE login = 'responsable'`)
     expect(agent!.hash.startsWith(CURRENT)).toBe(true)
