@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<void>> = {
   durability: async () => (await import('./durability')).runDurabilityBench(),
   storm: async () => (await import('./storm')).runStormBench(),
   credentials: async () => (await import('./credentials')).runCredentialsBench(),
+  bookings: async () => (await import('./bookings')).runBookingsBench(),
 }
 
 const name = process.argv[2]

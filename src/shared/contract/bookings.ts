@@ -69,10 +69,61 @@ export const GridRowSchema = z.object({
   cells: z.array(GridCellSchema),
 })
 
-export const MonthGridSchema = z.object({
+/** A family's month as the screens use it: `expandMonthGrid` of what the core sends. */
+export interface MonthGrid {
+  familyId: string
+  month: string
+  /** Every day of the month, in order (the cells of each row follow it). */
+  days: Array<{ date: string; weekday: number }>
+  children: Array<{ childId: string; name: string; level: string | null; schoolName: string | null; rows: Array<z.infer<typeof GridRowSchema>> }>
+  /** The agent may override deadlines (town option bookings.override_roles). */
+  canOverride: boolean
+}
+
+/**
+ * The month grid on the wire: compact, because a family's month is a few hundred cells and the
+ * contract checks every answer. Per row: one letter per day for the state (`CELL_CODES`), the
+ * explanation and the places left per day, and the few cells that hold a booking or a refusal.
+ */
+export const CELL_CODES: Readonly<Record<CellState, string>> = {
+  bookable: 'b',
+  booked: 'B',
+  waiting: 'w',
+  full: 'f',
+  deadline: 'd',
+  closed: 'c',
+  past: 'p',
+}
+const CODE_STATE: Readonly<Record<string, CellState>> = Object.fromEntries(Object.entries(CELL_CODES).map(([k, v]) => [v, k as CellState]))
+
+export const GridMarkSchema = z.object({
+  /** The day's index in `days`. */
+  day: z.number().int().min(0).max(30),
+  reservationId: Id.nullable(),
+  attendance: z.enum(attendanceValues).nullable(),
+  pending: z.boolean(),
+  waitRank: z.number().int().positive().nullable(),
+  canCancel: z.boolean(),
+  cancelExplanation: z.string().nullable(),
+  refusal: z.string().nullable(),
+})
+export type GridMark = z.infer<typeof GridMarkSchema>
+
+export const GridRowWireSchema = z.object({
+  unitId: z.string(),
+  unitLabel: z.string(),
+  siteId: Id.nullable(),
+  siteName: z.string().nullable(),
+  states: z.string().regex(/^[bBwfdcp]{28,31}$/),
+  explanations: z.array(z.string()),
+  remaining: z.array(z.number().int().nullable()),
+  marks: z.array(GridMarkSchema),
+})
+export type GridRowWire = z.infer<typeof GridRowWireSchema>
+
+export const MonthGridWireSchema = z.object({
   familyId: Id,
   month: Month,
-  /** Every day of the month, in order (the cells of each row follow it). */
   days: z.array(z.object({ date: Day, weekday: z.number().int().min(1).max(7) })),
   children: z.array(
     z.object({
@@ -80,13 +131,47 @@ export const MonthGridSchema = z.object({
       name: z.string(),
       level: z.string().nullable(),
       schoolName: z.string().nullable(),
-      rows: z.array(GridRowSchema),
+      rows: z.array(GridRowWireSchema),
     }),
   ),
-  /** The agent may override deadlines (town option bookings.override_roles). */
   canOverride: z.boolean(),
 })
-export type MonthGrid = z.infer<typeof MonthGridSchema>
+export type MonthGridWire = z.infer<typeof MonthGridWireSchema>
+
+/** One cell object per day of every row, as the screens use them. */
+export function expandMonthGrid(wire: MonthGridWire): MonthGrid {
+  return {
+    ...wire,
+    children: wire.children.map((child) => ({
+      ...child,
+      rows: child.rows.map((row) => {
+        const marks = new Map(row.marks.map((m) => [m.day, m]))
+        return {
+          unitId: row.unitId,
+          unitLabel: row.unitLabel,
+          siteId: row.siteId,
+          siteName: row.siteName,
+          cells: wire.days.map(({ date }, i): GridCell => {
+            const m = marks.get(i)
+            return {
+              date,
+              state: CODE_STATE[row.states[i] ?? 'c'] ?? 'closed',
+              reservationId: m?.reservationId ?? null,
+              attendance: m?.attendance ?? null,
+              pending: m?.pending ?? false,
+              waitRank: m?.waitRank ?? null,
+              remaining: row.remaining[i] ?? null,
+              explanation: row.explanations[i] ?? '',
+              canCancel: m?.canCancel ?? false,
+              cancelExplanation: m?.cancelExplanation ?? null,
+              refusal: m?.refusal ?? null,
+            }
+          }),
+        }
+      }),
+    })),
+  }
+}
 
 export const BulkInputSchema = z.strictObject({
   familyId: Id,
@@ -230,7 +315,7 @@ const RESPONSABLE = ['responsable'] as const
 
 export const bookingsEndpoints = {
   /** A family's month: every child, every service the child is enrolled in, every day. */
-  grid: query({ input: z.strictObject({ familyId: Id, month: Month }), output: MonthGridSchema, access: allAgents }),
+  grid: query({ input: z.strictObject({ familyId: Id, month: Month }), output: MonthGridWireSchema, access: allAgents }),
   /** Books a weekday pattern over a period: what it can, and the days it could not with why. */
   bulk: command({ input: BulkInputSchema, output: BulkResultSchema, access: allAgents, sync: true }),
   /** The waiting list of a service at a site on a day, in order. */

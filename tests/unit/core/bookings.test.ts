@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { v7 as uuidv7 } from 'uuid'
 import type Database from 'better-sqlite3'
-import type { BulkResult, MonthGrid, ReservationView, WaitingList } from '@shared/contract'
+import { expandMonthGrid, type BulkResult, type MonthGrid, type MonthGridWire, type ReservationView, type WaitingList } from '@shared/contract'
 import { unitSiteId } from '@shared/commands/bookings'
 import { defaultCalendarRows } from '../../../src/common/calendar/zone-c-2026-2027'
 import { AGENTS, addFamily, bookingCore, count, type TestCore } from '../../helpers/core'
@@ -67,7 +67,7 @@ const listOf = (r: { ok: boolean; data?: unknown }) => (r.data as { reservations
 async function grid(month = '2026-11', s = session): Promise<MonthGrid> {
   const r = await core.call(s, 'bookings', 'grid', { familyId, month })
   if (!r.ok) throw new Error(JSON.stringify(r.error))
-  return r.data as MonthGrid
+  return expandMonthGrid(r.data as MonthGridWire)
 }
 const cell = (g: MonthGrid, unitId: string, date: string) => g.children[0]!.rows.find((row) => row.unitId === unitId)!.cells.find((c) => c.date === date)!
 

@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3'
 import { v7 as uuidv7 } from 'uuid'
 import { CommandRejection } from '@shared/commands'
 import { levelGroup, TOWN_OPTION_OVERRIDE_ROLES, waitingOrder } from '@shared/commands/bookings'
-import { DomainError, type BulkResult, type contract, type GridCell, type MonthGrid, type WaitingList } from '@shared/contract'
-import { SchoolCalendar, type CalendarPeriod, type UnitCalendar } from '@shared/domain/calendar'
+import { CELL_CODES, DomainError, type BulkResult, type CellState, type contract, type GridCell, type GridMark, type GridRowWire, type MonthGridWire, type WaitingList } from '@shared/contract'
+import { SchoolCalendar, type CalendarPeriod, type CalendarUnit, type DayStatus, type UnitCalendar } from '@shared/domain/calendar'
 import { parisDay, schoolYearOf } from '@shared/domain/dates'
 import { explainBooking, explainCancel, parseCancelRule, parseRule, type CancelRule, type DeadlineRule } from '@shared/domain/deadlines'
 import { DEFAULT_TOWN_OPTIONS } from '@shared/domain/documentDefaults'
@@ -39,6 +39,16 @@ interface Unit extends UnitRow {
   cancel: CancelRule
 }
 
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>()
+/** A prepared statement, prepared once per database (the grid runs a dozen per call). */
+function prep(sqlite: Database.Database, sql: string): Database.Statement {
+  let cache = statements.get(sqlite)
+  if (!cache) statements.set(sqlite, (cache = new Map()))
+  let stmt = cache.get(sql)
+  if (!stmt) cache.set(sql, (stmt = sqlite.prepare(sql)))
+  return stmt
+}
+
 function notFound(what: string): DomainError {
   return new DomainError('NOT_FOUND', what)
 }
@@ -46,28 +56,54 @@ function invalid(path: string, message: string): DomainError {
   return new DomainError('INVALID_INPUT', message, { issues: [{ path, message }] })
 }
 
+/** The last calendar and services built, by the rows they were built from (rebuilt when a row changes). */
+const calendars = new Map<string, SchoolCalendar>()
+let unitsCache: { key: string; units: Map<string, Unit> } | null = null
+
 /** The calendar rows of a school year, with the previous year's public holidays (deadlines in late August). */
 export function calendarOf(sqlite: Database.Database, schoolYear: string): SchoolCalendar {
-  const rows = sqlite
-    .prepare(
-      `SELECT id, school_year, kind, label, first_day, last_day, unit_id, site_id FROM calendar_periods
-        WHERE school_year = ? OR (school_year = ? AND kind = 'public_holiday')`,
-    )
-    .all(schoolYear, previousSchoolYear(schoolYear)) as CalendarPeriod[]
-  return new SchoolCalendar(rows)
+  const rows = prep(
+    sqlite,
+    `SELECT id, school_year, kind, label, first_day, last_day, unit_id, site_id FROM calendar_periods
+      WHERE school_year = ? OR (school_year = ? AND kind = 'public_holiday') ORDER BY id`,
+  ).all(schoolYear, previousSchoolYear(schoolYear)) as CalendarPeriod[]
+  // Building a calendar expands every period day by day: keep it while its rows are the same.
+  const key = JSON.stringify(rows)
+  let calendar = calendars.get(key)
+  if (!calendar) {
+    if (calendars.size >= 8) calendars.clear()
+    calendars.set(key, (calendar = new SchoolCalendar(rows)))
+  }
+  return calendar
 }
 
 function units(sqlite: Database.Database): Map<string, Unit> {
-  const rows = sqlite
-    .prepare('SELECT id, label, levels, calendar, booking_rule, cancel_rule, default_capacity, sort FROM units WHERE active = 1 ORDER BY sort, label')
-    .all() as UnitRow[]
-  return new Map(rows.map((u) => [u.id, { ...u, booking: parseRule(u.booking_rule), cancel: parseCancelRule(u.cancel_rule) }]))
+  const rows = prep(
+    sqlite,
+    'SELECT id, label, levels, calendar, booking_rule, cancel_rule, default_capacity, sort FROM units WHERE active = 1 ORDER BY sort, label',
+  ).all() as UnitRow[]
+  const key = JSON.stringify(rows)
+  if (unitsCache?.key !== key) {
+    unitsCache = { key, units: new Map(rows.map((u) => [u.id, { ...u, booking: parseRule(u.booking_rule), cancel: parseCancelRule(u.cancel_rule) }])) }
+  }
+  return unitsCache.units
+}
+
+/** The calendar's answer for each day of a month, per service and site (kept with the calendar it came from). */
+const monthStatuses = new WeakMap<SchoolCalendar, Map<string, DayStatus[]>>()
+function statusesOf(calendar: SchoolCalendar, unit: CalendarUnit, siteId: string, days: ReadonlyArray<{ date: string }>): DayStatus[] {
+  let byKey = monthStatuses.get(calendar)
+  if (!byKey) monthStatuses.set(calendar, (byKey = new Map()))
+  const key = `${unit.id}|${unit.calendar}|${unit.label}|${siteId}|${days[0]?.date ?? ''}`
+  let list = byKey.get(key)
+  if (!list) byKey.set(key, (list = days.map(({ date }) => calendar.dayStatus(unit, siteId, date))))
+  return list
 }
 
 /** Whether the logged-in agent may override deadlines (the same town option the shared command reads). */
 function canOverride(ctx: HandlerContext): boolean {
   if (!ctx.agent) return false
-  const row = ctx.sqlite.prepare('SELECT value FROM town_options WHERE id = ?').get(TOWN_OPTION_OVERRIDE_ROLES) as { value: string } | undefined
+  const row = prep(ctx.sqlite, 'SELECT value FROM town_options WHERE id = ?').get(TOWN_OPTION_OVERRIDE_ROLES) as { value: string } | undefined
   const roles = (row?.value ?? DEFAULT_TOWN_OPTIONS[TOWN_OPTION_OVERRIDE_ROLES] ?? 'responsable').split(',').map((r) => r.trim())
   return roles.includes(ctx.agent.role)
 }
@@ -106,9 +142,9 @@ interface BookingRow {
   created_at: string
 }
 
-export function monthGrid(ctx: HandlerContext, familyId: string, month: string): MonthGrid {
+export function monthGrid(ctx: HandlerContext, familyId: string, month: string): MonthGridWire {
   const { sqlite } = ctx
-  const family = sqlite.prepare('SELECT id FROM families WHERE id = ?').get(familyId)
+  const family = prep(sqlite, 'SELECT id FROM families WHERE id = ?').get(familyId)
   if (!family) throw notFound(`No family ${familyId}`)
   const first = `${month}-01`
   const count = daysInMonth(Number(month.slice(0, 4)), Number(month.slice(5, 7)))
@@ -124,8 +160,7 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
   const holidays = calendar.publicHolidays()
   const allUnits = units(sqlite)
 
-  const children = sqlite
-    .prepare(
+  const children = prep(sqlite, 
       `SELECT p.id, p.first_names, p.last_name, sc.level, sc.school_id, s.name AS school_name
          FROM family_members fm
          JOIN persons p ON p.id = fm.person_id
@@ -141,8 +176,7 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
   const inscriptions =
     childIds.length === 0
       ? []
-      : (sqlite
-          .prepare(
+      : (prep(sqlite, 
             `SELECT i.child_id, i.unit_id, i.site_id, s.name AS site_name, us.serves, us.capacity AS site_capacity
                FROM inscriptions i
                JOIN schools s ON s.id = i.site_id
@@ -154,39 +188,38 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
   const bookings =
     childIds.length === 0
       ? []
-      : (sqlite
-          .prepare(
+      : (prep(sqlite, 
             `SELECT id, child_id, unit_id, site_id, date, state, attendance, created_at FROM reservations
               WHERE child_id IN (${marks}) AND date BETWEEN ? AND ? AND state != 'annule'`,
           )
           .all(...childIds, first, last) as BookingRow[])
   const sites = [...new Set(inscriptions.map((i) => i.site_id))]
   const siteMarks = sites.map(() => '?').join(', ')
+  // Both lists, so that the slot index (unit_id, site_id, date, state) is searched, not scanned.
+  const unitIds = [...new Set(inscriptions.map((i) => i.unit_id))]
+  const unitMarks = unitIds.map(() => '?').join(', ')
   const booked = new Map<string, number>()
   const capacityRows: CapacityRow[] = []
   const waitingBySlot = new Map<string, BookingRow[]>()
   if (sites.length > 0) {
-    for (const r of sqlite
-      .prepare(
-        `SELECT unit_id, site_id, date, COUNT(*) AS n FROM reservations
-          WHERE site_id IN (${siteMarks}) AND date BETWEEN ? AND ? AND state = 'reserve'
-          GROUP BY unit_id, site_id, date`,
+    for (const r of prep(sqlite, 
+        // The counters the triggers keep (migration 0009), not a count of every booking of the sites.
+        `SELECT unit_id, site_id, date, booked AS n FROM slot_counts
+          WHERE unit_id IN (${unitMarks}) AND site_id IN (${siteMarks}) AND date BETWEEN ? AND ?`,
       )
-      .all(...sites, first, last) as Array<{ unit_id: string; site_id: string; date: string; n: number }>) {
-      booked.set(`${r.unit_id}|${r.site_id}|${r.date}`, r.n)
+      .all(...unitIds, ...sites, first, last) as Array<{ unit_id: string; site_id: string; date: string; n: number }>) {
+      booked.set(`${r.unit_id}|${r.site_id}|${r.date}`, r.n) // read once per row below
     }
     capacityRows.push(
-      ...(sqlite
-        .prepare(`SELECT unit_id, site_id, date, capacity FROM capacities WHERE site_id IN (${siteMarks}) AND (date IS NULL OR date BETWEEN ? AND ?)`)
+      ...(prep(sqlite, `SELECT unit_id, site_id, date, capacity FROM capacities WHERE site_id IN (${siteMarks}) AND (date IS NULL OR date BETWEEN ? AND ?)`)
         .all(...sites, first, last) as CapacityRow[]),
     )
     if (bookings.some((b) => b.state === 'attente')) {
-      for (const r of sqlite
-        .prepare(
+      for (const r of prep(sqlite, 
           `SELECT id, child_id, unit_id, site_id, date, state, attendance, created_at FROM reservations
-            WHERE site_id IN (${siteMarks}) AND date BETWEEN ? AND ? AND state = 'attente'`,
+            WHERE unit_id IN (${unitMarks}) AND site_id IN (${siteMarks}) AND date BETWEEN ? AND ? AND state = 'attente'`,
         )
-        .all(...sites, first, last) as BookingRow[]) {
+        .all(...unitIds, ...sites, first, last) as BookingRow[]) {
         const key = `${r.unit_id}|${r.site_id}|${r.date}`
         waitingBySlot.set(key, [...(waitingBySlot.get(key) ?? []), r])
       }
@@ -195,8 +228,7 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
   // Saved here, not yet confirmed by the portal; refused by the portal and not yet dealt with.
   const pending = new Set(
     (
-      sqlite
-        .prepare(
+      prep(sqlite, 
           `SELECT json_extract(payload, '$.id') AS id FROM outbox
             WHERE status = 'pending' AND name IN ('reservations.book', 'reservations.cancel', 'reservations.promote', 'reservations.attend')`,
         )
@@ -204,8 +236,7 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
     ).map((r) => r.id),
   )
   const refusals = new Map<string, string>()
-  for (const r of sqlite
-    .prepare(
+  for (const r of prep(sqlite, 
       `SELECT json_extract(payload, '$.childId') AS child, json_extract(payload, '$.unitId') AS unit,
               json_extract(payload, '$.date') AS date, rejection_reason AS reason
          FROM outbox
@@ -216,7 +247,14 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
     .all(familyId, first, last) as Array<{ child: string; unit: string; date: string; reason: string | null }>) {
     refusals.set(`${r.child}|${r.unit}|${r.date}`, r.reason ?? 'refusée')
   }
-  const bookingOf = new Map(bookings.map((b) => [`${b.child_id}|${b.unit_id}|${b.date}`, b]))
+  // By child and service, then by day: most rows of a month have no booking at all.
+  const bookingOf = new Map<string, Map<string, BookingRow>>()
+  for (const b of bookings) {
+    const k = `${b.child_id}|${b.unit_id}`
+    let byDay = bookingOf.get(k)
+    if (!byDay) bookingOf.set(k, (byDay = new Map()))
+    byDay.set(b.date, b)
+  }
 
   return {
     familyId,
@@ -228,21 +266,32 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
       const seen = new Set<string>()
       const rows = inscriptions
         .filter((i) => i.child_id === child.id && allUnits.has(i.unit_id) && !seen.has(i.unit_id) && seen.add(i.unit_id))
-        .sort((a, b) => (allUnits.get(a.unit_id)!.sort - allUnits.get(b.unit_id)!.sort) || a.unit_id.localeCompare(b.unit_id))
-        .map((ins) => {
+        .sort((a, b) => allUnits.get(a.unit_id)!.sort - allUnits.get(b.unit_id)!.sort || a.unit_id.localeCompare(b.unit_id))
+        .map((ins): GridRowWire => {
           const unit = allUnits.get(ins.unit_id)!
+          const calendarUnit = { id: unit.id, label: unit.label, calendar: unit.calendar }
           // Why this child cannot be booked here at all (the same checks as the shared command).
           let never: string | null = null
           if (ins.serves === null) never = `${unit.label} n’a pas lieu à ${ins.site_name}.`
           else if (unit.levels !== 'tous' && group !== unit.levels) never = `${unit.label} n’est pas ouvert(e) au niveau de ${child.first_names}.`
           else if (ins.serves === 'own_school' && child.school_id !== ins.site_id) never = `${unit.label} à ${ins.site_name} n’accueille que les élèves de cette école.`
           else if (ins.serves !== 'tous' && ins.serves !== 'own_school' && group !== ins.serves) never = `${unit.label} à ${ins.site_name} n’accueille pas le niveau de ${child.first_names}.`
-          const cells = days.map(({ date }): GridCell => {
-            const key = `${child.id}|${unit.id}|${date}`
-            const slot = `${unit.id}|${ins.site_id}|${date}`
-            const b = bookingOf.get(key)
-            const refusal = refusals.get(key) ?? null
-            const base = { date, reservationId: null, attendance: null, pending: false, waitRank: null, remaining: null, canCancel: false, cancelExplanation: null, refusal }
+          let states = ''
+          const explanations: string[] = []
+          const remaining: Array<number | null> = []
+          const marks: GridMark[] = []
+          const siteCapacity = ins.site_capacity ?? unit.default_capacity
+          const rowBookings = bookingOf.get(`${child.id}|${unit.id}`)
+          const statuses = never === null ? statusesOf(calendar, calendarUnit, ins.site_id, days) : null
+          const slotPrefix = `${unit.id}|${ins.site_id}|`
+          const refusalPrefix = `${child.id}|${unit.id}|`
+          for (let i = 0; i < days.length; i++) {
+            const date = days[i]!.date
+            const b = rowBookings?.get(date)
+            const refusal = refusals.size === 0 ? null : (refusals.get(refusalPrefix + date) ?? null)
+            let code: CellState
+            let explanation: string
+            let left: number | null = null
             if (b) {
               const cancel =
                 b.state === 'sans_reservation'
@@ -252,38 +301,50 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
                       ? { open: false, reason: 'Jour passé.' }
                       : { open: true, reason: 'Retrait de la liste d’attente possible.' }
                     : explainCancel(unit.cancel, unit.booking, date, now, holidays)
-              const waitRank = b.state === 'attente' ? waitingOrder(waitingBySlot.get(slot) ?? []).findIndex((w) => w.id === b.id) + 1 || null : null
-              return {
-                ...base,
-                state: b.state === 'attente' ? 'waiting' : 'booked',
-                reservationId: b.id,
-                attendance: b.attendance,
-                pending: pending.has(b.id),
-                waitRank,
-                explanation:
-                  b.state === 'attente'
-                    ? `Sur liste d’attente${waitRank ? ` (rang ${waitRank})` : ''}.`
-                    : b.state === 'sans_reservation'
-                      ? 'Présent(e) sans réservation.'
-                      : 'Réservé.',
-                canCancel: cancel.open,
-                cancelExplanation: cancel.reason,
+              const waitRank = b.state === 'attente' ? waitingOrder(waitingBySlot.get(slotPrefix + date) ?? []).findIndex((w) => w.id === b.id) + 1 || null : null
+              code = b.state === 'attente' ? 'waiting' : 'booked'
+              explanation =
+                b.state === 'attente'
+                  ? `Sur liste d’attente${waitRank ? ` (rang ${waitRank})` : ''}.`
+                  : b.state === 'sans_reservation'
+                    ? 'Présent(e) sans réservation.'
+                    : 'Réservé.'
+              marks.push({ day: i, reservationId: b.id, attendance: b.attendance, pending: pending.has(b.id), waitRank, canCancel: cancel.open, cancelExplanation: cancel.reason, refusal })
+            } else {
+              if (refusal !== null) marks.push({ day: i, reservationId: null, attendance: null, pending: false, waitRank: null, canCancel: false, cancelExplanation: null, refusal })
+              const status = statuses?.[i] ?? null
+              if (never !== null) {
+                code = 'closed'
+                explanation = never
+              } else if (status && !status.open) {
+                code = 'closed'
+                explanation = status.reason
+              } else {
+                const capacity = capacityRows.length === 0 ? siteCapacity : capacityFor(capacityRows, siteCapacity, unit.id, ins.site_id, date)
+                left = capacity - (booked.size === 0 ? 0 : (booked.get(slotPrefix + date) ?? 0))
+                if (date < today) {
+                  code = 'past'
+                  explanation = `Jour passé : le ${frenchDay(date)} ne se réserve plus.`
+                } else {
+                  const verdict = explainBooking(unit.booking, date, now, holidays)
+                  if (!verdict.open) {
+                    code = 'deadline'
+                    explanation = verdict.reason
+                  } else if (left <= 0) {
+                    code = 'full'
+                    explanation = `Complet (${capacity} place${capacity > 1 ? 's' : ''}) : liste d’attente possible. ${verdict.reason}`
+                  } else {
+                    code = 'bookable'
+                    explanation = verdict.reason
+                  }
+                }
               }
             }
-            if (never) return { ...base, state: 'closed', explanation: never }
-            const status = calendar.dayStatus({ id: unit.id, label: unit.label, calendar: unit.calendar }, ins.site_id, date)
-            if (!status.open) return { ...base, state: 'closed', explanation: status.reason }
-            const capacity = capacityFor(capacityRows, ins.site_capacity ?? unit.default_capacity, unit.id, ins.site_id, date)
-            const remaining = capacity - (booked.get(slot) ?? 0)
-            if (date < today) return { ...base, state: 'past', remaining, explanation: `Jour passé : le ${frenchDay(date)} ne se réserve plus.` }
-            const verdict = explainBooking(unit.booking, date, now, holidays)
-            if (!verdict.open) return { ...base, state: 'deadline', remaining, explanation: verdict.reason }
-            if (remaining <= 0) {
-              return { ...base, state: 'full', remaining, explanation: `Complet (${capacity} place${capacity > 1 ? 's' : ''}) : liste d’attente possible. ${verdict.reason}` }
-            }
-            return { ...base, state: 'bookable', remaining, explanation: verdict.reason }
-          })
-          return { unitId: unit.id, unitLabel: unit.label, siteId: ins.site_id, siteName: ins.site_name, cells }
+            states += CELL_CODES[code]
+            explanations.push(explanation)
+            remaining.push(left)
+          }
+          return { unitId: unit.id, unitLabel: unit.label, siteId: ins.site_id, siteName: ins.site_name, states, explanations, remaining, marks }
         })
       return {
         childId: child.id,
@@ -307,13 +368,12 @@ export async function bulkBook(ctx: HandlerContext, input: Parameters<H['bulk']>
   if (daysBetween(input.from, input.to) >= BULK_MAX_DAYS) throw invalid('to', 'une période d’un an au plus')
   const unit = units(sqlite).get(input.unitId)
   if (!unit) throw invalid('unitId', 'service inconnu ou fermé')
-  const child = sqlite
-    .prepare(`SELECT 1 FROM family_members WHERE family_id = ? AND person_id = ? AND role = 'enfant'`)
+  const child = prep(sqlite, `SELECT 1 FROM family_members WHERE family_id = ? AND person_id = ? AND role = 'enfant'`)
     .get(input.familyId, input.childId)
   if (!child) throw invalid('childId', 'cet enfant n’est pas rattaché à ce dossier famille')
   const years = new Set([schoolYearOf(input.from), schoolYearOf(input.to)])
   for (const y of years) {
-    const loaded = sqlite.prepare(`SELECT 1 FROM calendar_periods WHERE school_year = ? AND kind = 'school_year'`).get(y)
+    const loaded = prep(sqlite, `SELECT 1 FROM calendar_periods WHERE school_year = ? AND kind = 'school_year'`).get(y)
     if (!loaded) throw invalid(y === schoolYearOf(input.from) ? 'from' : 'to', `aucun calendrier scolaire n’est chargé pour ${y} : la période est hors de l’année scolaire`)
   }
   const calendars = new Map([...years].map((y) => [y, calendarOf(sqlite, y)]))
@@ -340,7 +400,7 @@ export async function bulkBook(ctx: HandlerContext, input: Parameters<H['bulk']>
     try {
       // The shared command checks everything before it writes: a refusal leaves nothing behind.
       await runShared(ctx, 'reservations.book', payload)
-      const state = ctx.sqlite.prepare('SELECT state FROM reservations WHERE id = ?').pluck().get(payload.id)
+      const state = prep(ctx.sqlite, 'SELECT state FROM reservations WHERE id = ?').pluck().get(payload.id)
       if (state === 'attente') result.waitlisted.push(date)
       else result.booked.push(date)
     } catch (error) {
@@ -356,14 +416,13 @@ export async function bulkBook(ctx: HandlerContext, input: Parameters<H['bulk']>
 // ---- the waiting list -------------------------------------------------------------------------
 
 export function waitingList(sqlite: Database.Database, unitId: string, siteId: string, date: string): WaitingList {
-  const unit = sqlite.prepare('SELECT default_capacity FROM units WHERE id = ?').get(unitId) as { default_capacity: number } | undefined
+  const unit = prep(sqlite, 'SELECT default_capacity FROM units WHERE id = ?').get(unitId) as { default_capacity: number } | undefined
   if (!unit) throw notFound(`No unit ${unitId}`)
-  const site = sqlite.prepare('SELECT capacity FROM unit_sites WHERE unit_id = ? AND site_id = ?').get(unitId, siteId) as { capacity: number } | undefined
-  const capacities = sqlite.prepare('SELECT unit_id, site_id, date, capacity FROM capacities WHERE unit_id = ? AND site_id = ?').all(unitId, siteId) as CapacityRow[]
+  const site = prep(sqlite, 'SELECT capacity FROM unit_sites WHERE unit_id = ? AND site_id = ?').get(unitId, siteId) as { capacity: number } | undefined
+  const capacities = prep(sqlite, 'SELECT unit_id, site_id, date, capacity FROM capacities WHERE unit_id = ? AND site_id = ?').all(unitId, siteId) as CapacityRow[]
   const capacity = capacityFor(capacities, site?.capacity ?? unit.default_capacity, unitId, siteId, date)
-  const booked = sqlite.prepare(`SELECT COUNT(*) FROM reservations WHERE unit_id = ? AND site_id = ? AND date = ? AND state = 'reserve'`).pluck().get(unitId, siteId, date) as number
-  const rows = sqlite
-    .prepare(
+  const booked = prep(sqlite, `SELECT COUNT(*) FROM reservations WHERE unit_id = ? AND site_id = ? AND date = ? AND state = 'reserve'`).pluck().get(unitId, siteId, date) as number
+  const rows = prep(sqlite, 
       `SELECT r.id, r.family_id, f.name AS family_name, p.first_names AS child_name, r.created_at, r.state,
               EXISTS (SELECT 1 FROM outbox o WHERE o.status = 'pending' AND json_extract(o.payload, '$.id') = r.id) AS pending
          FROM reservations r JOIN families f ON f.id = r.family_id JOIN persons p ON p.id = r.child_id
@@ -394,7 +453,7 @@ export const bookingsHandlers: H = {
   bulk: (ctx, input) => bulkBook(ctx, input),
   waitingList: (ctx, input) => waitingList(ctx.sqlite, input.unitId, input.siteId, input.date),
   promote: async (ctx, input) => {
-    const row = ctx.sqlite.prepare('SELECT unit_id, site_id, date FROM reservations WHERE id = ?').get(input.reservationId) as
+    const row = prep(ctx.sqlite, 'SELECT unit_id, site_id, date FROM reservations WHERE id = ?').get(input.reservationId) as
       | { unit_id: string; site_id: string; date: string }
       | undefined
     if (!row) throw notFound(`No reservation ${input.reservationId}`)

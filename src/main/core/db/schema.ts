@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { entityEnums, enumCheckSql } from '../../../shared/sync/entities'
 
 /**
@@ -307,6 +307,22 @@ export const reservations = sqliteTable(
     enumCheck('reservations', 'channel'),
     enumCheck('reservations', 'attendance'),
   ],
+)
+
+/**
+ * Workstation only: the number of `reserve` bookings per service, site and day, kept by triggers
+ * on `reservations` (migration 0009), so that a month grid reads a few dozen counters instead of
+ * counting thousands of bookings. Derived data: the triggers are its only writers.
+ */
+export const slotCounts = sqliteTable(
+  'slot_counts',
+  {
+    unitId: text('unit_id').notNull(),
+    siteId: text('site_id').notNull(),
+    date: text('date').notNull(),
+    booked: integer('booked').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.unitId, t.siteId, t.date] })],
 )
 
 /** Payments (for now: online card payments made on the family portal, synced down). */
