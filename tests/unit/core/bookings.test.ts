@@ -71,6 +71,16 @@ async function grid(month = '2026-11', s = session): Promise<MonthGrid> {
 }
 const cell = (g: MonthGrid, unitId: string, date: string) => g.children[0]!.rows.find((row) => row.unitId === unitId)!.cells.find((c) => c.date === date)!
 
+/** The per-slot counters the triggers keep (migration 0009) agree with the bookings themselves. */
+function expectCountersInStep(): void {
+  const counted = core.sqlite
+    .prepare(`SELECT unit_id, site_id, date, COUNT(*) AS n FROM reservations WHERE state = 'reserve' GROUP BY unit_id, site_id, date ORDER BY 1, 2, 3`)
+    .all()
+  const kept = core.sqlite.prepare(`SELECT unit_id, site_id, date, booked AS n FROM slot_counts WHERE booked > 0 ORDER BY 1, 2, 3`).all()
+  expect(kept).toEqual(counted)
+  expect(count(core.sqlite, 'slot_counts', 'booked < 0')).toBe(0)
+}
+
 async function responsable() {
   const s = core.openSession()
   await core.call(s, 'session', 'login', { login: AGENTS.responsable.login, password: AGENTS.responsable.password })
@@ -252,6 +262,7 @@ describe('bulk booking', () => {
     const again = dataOf<BulkResult>(await bulk({}))
     expect(again.booked).toEqual([])
     expect(again.alreadyBooked).toHaveLength(9)
+    expectCountersInStep()
   })
 
   it('skips the Christmas holidays and public holidays, and reports them', async () => {
@@ -331,6 +342,12 @@ describe('the waiting list', () => {
     expect(dataOf<WaitingList>(promoted)).toMatchObject({ booked: 1, entries: [{ rank: 1, familyName: 'Petit' }] })
     expect(core.sqlite.prepare('SELECT state FROM reservations WHERE id = ?').pluck().get(list.entries[0]!.reservationId)).toBe('reserve')
     expect(count(core.sqlite, 'outbox', `name = 'reservations.promote'`)).toBe(1)
+    expectCountersInStep()
+    // A row the portal moves to another day (a pull) and one it deletes (an undone booking) keep them in step too.
+    core.sqlite.prepare(`UPDATE reservations SET date = '2026-12-11' WHERE id = ?`).run(list.entries[0]!.reservationId)
+    expectCountersInStep()
+    core.sqlite.prepare(`DELETE FROM reservations WHERE state = 'reserve'`).run()
+    expectCountersInStep()
   })
 })
 
