@@ -514,7 +514,9 @@ export const flags = pgTable(
 export const sharedTables = {
   schools,
   units,
+  unit_sites,
   capacities,
+  calendar_periods,
   agents,
   persons,
   schoolings,

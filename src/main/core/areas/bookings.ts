@@ -406,7 +406,8 @@ export async function bulkBook(ctx: HandlerContext, input: Parameters<H['bulk']>
     } catch (error) {
       if (!(error instanceof CommandRejection)) throw error
       if (error.code === 'ALREADY_BOOKED') result.alreadyBooked.push(date)
-      else result.refused.push({ date, code: error.code, reason: error.reason })
+      // The day is the result's own: « Restauration scolaire le 16/11/2026 : » is said once, by the screen.
+      else result.refused.push({ date, code: error.code, reason: error.reason.replace(`${unit.label} le ${frenchDay(date)} : `, '') })
     }
   }
   ctx.record('family', input.familyId)
