@@ -119,6 +119,8 @@ export const townFr = {
     title: 'Options',
     blocks: 'Un dossier incomplet bloque les nouvelles réservations',
     expiring: 'Pièce « bientôt expirée » (jours avant la fin de validité)',
+    overrideRoles: 'Rôles autorisés à déroger aux délais de réservation et d’annulation (avec un motif)',
+    overrideRole: { accueil: 'Accueil', regisseur: 'Régie', responsable: 'Responsable' },
     default: 'valeur par défaut',
     save: 'Enregistrer les options',
   },
