@@ -59,13 +59,13 @@ describe('workstation killed with SIGKILL in the middle of a push', () => {
     // Enrol and bootstrap in this process, then hand the data folder to the child.
     const first = await openWorkstation(portal, { name: 'Guichet crash', dir })
     const agentId = first.session.agentId!
-    // Children enrolled at the garderie du soir of their school, booked there on school days (issue 10).
-    const kids = enrolledChildren(first.core.sqlite, 'garderie_soir').slice(0, 12)
+    // Children enrolled at the canteen of their school, booked there on school days (issue 10).
+    const kids = enrolledChildren(first.core.sqlite, 'cantine').slice(0, 12)
     expect(kids).toHaveLength(12)
     await first.close()
 
     const days = openDays('2027-06-01', 3)
-    const bookings = kids.map((k, i) => ({ ...k, unitId: 'garderie_soir', date: days[i % 3]! }))
+    const bookings = kids.map((k, i) => ({ ...k, unitId: 'cantine', date: days[i % 3]! }))
     const env = { GUICHET_DATA_DIR: dir, MIGRATIONS, AGENT_ID: agentId, BOOKINGS: JSON.stringify(bookings), GUICHET_CLOCK: TEST_INSTANT }
     const run1 = await runAndKill(env, 2)
     expect(run1.killed, run1.out).toBe(true)

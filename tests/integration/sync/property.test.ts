@@ -22,7 +22,7 @@ type Step =
 
 const UNITS = ['cantine', 'garderie_soir']
 /** School days whose bookings are open at the test instant (issue 10), from BOOK_DAY on. */
-const DAYS = openDays(BOOK_DAY, 100)
+const DAYS = openDays(BOOK_DAY, 90)
 /** Two days per run, so that every run starts with free places. */
 function dayOf(runNo: number, day: number): string {
   return DAYS[(runNo * 2 + day) % DAYS.length]!
