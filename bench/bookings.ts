@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3'
 import { v7 as uuidv7 } from 'uuid'
 import { parseInstant, startingAt } from '../src/shared/clock'
 import { createCore } from '../src/main/core'
+import { readMonth } from '../src/main/core/areas/bookings'
 
 /**
  * `npm run bench -- bookings`: bookings under the town's rules at the counter (issue 10), on a
@@ -16,7 +17,7 @@ import { createCore } from '../src/main/core'
  *   from today to the last day of class) for one child: one shared command and one outbox row
  *   per day, in one transaction;
  * - grid_ratio: the grid's p50 against the p50 of the raw SQL that reads the same rows
- *   (the grid's own queries, prepared once, rows fetched, no rules, no contract).
+ *   (`readMonth`: the grid's own prepared queries, rows fetched; no rules, cells or contract).
  * Env: BENCH_BOOKINGS_FAMILIES (demo families, default 2000), BENCH_BOOKINGS_GRIDS (default 300).
  */
 
@@ -111,43 +112,25 @@ export async function runBookingsBench(): Promise<void> {
     const grid = (await call('bookings', 'grid', { familyId, month: MONTH })) as { children: Array<{ rows: Array<{ states: string }> }> }
     const cells = grid.children.reduce((n, c) => n + c.rows.reduce((m, r) => m + r.states.length, 0), 0)
     for (let i = 0; i < 20; i++) await call('bookings', 'grid', { familyId, month: MONTH })
-    const grids: number[] = []
-    for (let i = 0; i < GRIDS; i++) {
-      const t0 = performance.now()
-      await call('bookings', 'grid', { familyId, month: MONTH })
-      grids.push(performance.now() - t0)
-    }
-
-    // The raw SQL that reads the same rows as the grid (prepared once; rows fetched, nothing computed).
-    const childIds = kids.map((k) => k.childId)
-    const marks = childIds.map(() => '?').join(', ')
-    const sites = [...new Set((sqlite.prepare(`SELECT site_id FROM inscriptions WHERE child_id IN (${marks}) AND school_year = '2026-2027'`).pluck().all(...childIds) as string[]))]
-    const siteMarks = sites.map(() => '?').join(', ')
-    const unitMarks = units.map(() => '?').join(', ')
-    const raw = [
-      [`SELECT id FROM families WHERE id = ?`, [familyId]],
-      [`SELECT id, school_year, kind, label, first_day, last_day, unit_id, site_id FROM calendar_periods WHERE school_year = ? OR (school_year = ? AND kind = 'public_holiday')`, ['2026-2027', '2025-2026']],
-      [`SELECT id, label, levels, calendar, booking_rule, cancel_rule, default_capacity, sort FROM units WHERE active = 1 ORDER BY sort, label`, []],
-      [`SELECT p.id, p.first_names, p.last_name, sc.level, sc.school_id, s.name FROM family_members fm JOIN persons p ON p.id = fm.person_id LEFT JOIN schoolings sc ON sc.person_id = p.id AND sc.school_year = ? LEFT JOIN schools s ON s.id = sc.school_id WHERE fm.family_id = ? AND fm.role = 'enfant'`, ['2026-2027', familyId]],
-      [`SELECT i.child_id, i.unit_id, i.site_id, s.name, us.serves, us.capacity FROM inscriptions i JOIN schools s ON s.id = i.site_id LEFT JOIN unit_sites us ON us.unit_id = i.unit_id AND us.site_id = i.site_id WHERE i.child_id IN (${marks}) AND i.school_year = ? AND i.status = 'active'`, [...childIds, '2026-2027']],
-      [`SELECT id, child_id, unit_id, site_id, date, state, attendance, created_at FROM reservations WHERE child_id IN (${marks}) AND date BETWEEN ? AND ? AND state != 'annule'`, [...childIds, `${MONTH}-01`, `${MONTH}-31`]],
-      [`SELECT unit_id, site_id, date, booked FROM slot_counts WHERE unit_id IN (${unitMarks}) AND site_id IN (${siteMarks}) AND date BETWEEN ? AND ?`, [...units, ...sites, `${MONTH}-01`, `${MONTH}-31`]],
-      [`SELECT unit_id, site_id, date, capacity FROM capacities WHERE site_id IN (${siteMarks}) AND (date IS NULL OR date BETWEEN ? AND ?)`, [...sites, `${MONTH}-01`, `${MONTH}-31`]],
-      [`SELECT json_extract(payload, '$.id') FROM outbox WHERE status = 'pending' AND name IN ('reservations.book', 'reservations.cancel', 'reservations.promote', 'reservations.attend')`, []],
-      [`SELECT payload, rejection_reason FROM outbox WHERE status = 'rejected' AND resolution IS NULL AND name = 'reservations.book' AND json_extract(payload, '$.familyId') = ?`, [familyId]],
-    ].map(([q, args]) => [sqlite.prepare(q as string), args] as const)
+    // The raw SQL that reads the same rows as the grid: the grid's own reads (readMonth: the same
+    // prepared statements, rows fetched), without the rules, the cells or the contract.
     const readRaw = () => {
-      let rows = 0
-      for (const [stmt, args] of raw) rows += stmt.all(...(args as unknown[])).length
-      return rows
+      const r = readMonth(sqlite, familyId, MONTH)!
+      return r.calendar.length + r.unitRows.length + r.children.length + r.inscriptions.length + r.bookings.length + r.counts.length + r.capacities.length + r.waiting.length + r.pending.length + r.refusals.length
     }
     for (let i = 0; i < 20; i++) readRaw()
+    // Interleaved, so that both see the same machine (a shared VM's neighbours come and go).
+    const grids: number[] = []
     const raws: number[] = []
     let rawRows = 0
     for (let i = 0; i < GRIDS; i++) {
       const t0 = performance.now()
+      await call('bookings', 'grid', { familyId, month: MONTH })
+      const t1 = performance.now()
       rawRows = readRaw()
-      raws.push(performance.now() - t0)
+      const t2 = performance.now()
+      grids.push(t1 - t0)
+      raws.push(t2 - t1)
     }
 
     // A school year of bulk booking for one child (today → the last day of class), three runs on three children.

@@ -23,3 +23,6 @@ CREATE TRIGGER `slot_counts_update_new` AFTER UPDATE OF `state`, `unit_id`, `sit
 END;--> statement-breakpoint
 INSERT INTO `slot_counts` (`unit_id`, `site_id`, `date`, `booked`)
   SELECT `unit_id`, `site_id`, `date`, COUNT(*) FROM `reservations` WHERE `state` = 'reserve' GROUP BY `unit_id`, `site_id`, `date`;
+--> statement-breakpoint
+-- « En attente d'envoi » marks: the pending commands naming a booking, found by the booking's id (not by reading every pending payload).
+CREATE INDEX `outbox_pending_payload_id_idx` ON `outbox` (json_extract(`payload`, '$.id')) WHERE `status` = 'pending';

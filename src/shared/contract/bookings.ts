@@ -115,7 +115,9 @@ export const GridRowWireSchema = z.object({
   siteId: Id.nullable(),
   siteName: z.string().nullable(),
   states: z.string().regex(/^[bBwfdcp]{28,31}$/),
-  explanations: z.array(z.string()),
+  /** The row's distinct explanations, and per day the index of its own (one character: '0' + index). */
+  notes: z.array(z.string()).max(31),
+  noteOf: z.string().regex(/^[0-N]{28,31}$/),
   remaining: z.array(z.number().int().nullable()),
   marks: z.array(GridMarkSchema),
 })
@@ -124,7 +126,6 @@ export type GridRowWire = z.infer<typeof GridRowWireSchema>
 export const MonthGridWireSchema = z.object({
   familyId: Id,
   month: Month,
-  days: z.array(z.object({ date: Day, weekday: z.number().int().min(1).max(7) })),
   children: z.array(
     z.object({
       childId: Id,
@@ -138,10 +139,23 @@ export const MonthGridWireSchema = z.object({
 })
 export type MonthGridWire = z.infer<typeof MonthGridWireSchema>
 
+/** Every day of a month 'YYYY-MM' with its ISO weekday (1 = Monday … 7 = Sunday). */
+export function monthDays(month: string): Array<{ date: string; weekday: number }> {
+  const y = Number(month.slice(0, 4))
+  const m = Number(month.slice(5, 7))
+  const count = new Date(Date.UTC(y, m, 0)).getUTCDate()
+  return Array.from({ length: count }, (_, i) => {
+    const weekday = new Date(Date.UTC(y, m - 1, i + 1)).getUTCDay()
+    return { date: `${month}-${String(i + 1).padStart(2, '0')}`, weekday: weekday === 0 ? 7 : weekday }
+  })
+}
+
 /** One cell object per day of every row, as the screens use them. */
 export function expandMonthGrid(wire: MonthGridWire): MonthGrid {
+  const days = monthDays(wire.month)
   return {
     ...wire,
+    days,
     children: wire.children.map((child) => ({
       ...child,
       rows: child.rows.map((row) => {
@@ -151,7 +165,7 @@ export function expandMonthGrid(wire: MonthGridWire): MonthGrid {
           unitLabel: row.unitLabel,
           siteId: row.siteId,
           siteName: row.siteName,
-          cells: wire.days.map(({ date }, i): GridCell => {
+          cells: days.map(({ date }, i): GridCell => {
             const m = marks.get(i)
             return {
               date,
@@ -161,7 +175,7 @@ export function expandMonthGrid(wire: MonthGridWire): MonthGrid {
               pending: m?.pending ?? false,
               waitRank: m?.waitRank ?? null,
               remaining: row.remaining[i] ?? null,
-              explanation: row.explanations[i] ?? '',
+              explanation: row.notes[(row.noteOf.charCodeAt(i) || 48) - 48] ?? '',
               canCancel: m?.canCancel ?? false,
               cancelExplanation: m?.cancelExplanation ?? null,
               refusal: m?.refusal ?? null,

@@ -8,9 +8,22 @@ const dayFormatter = new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 })
 
-/** The calendar day in Paris at instant `now` ("2026-11-27"). */
+const HOUR_MS = 3_600_000
+let lastHour = Number.NaN
+let lastDay = ''
+
+/**
+ * The calendar day in Paris at instant `now` ("2026-11-27"). Paris is a whole number of hours
+ * from UTC, so the day is the same through a UTC hour: the last hour's answer is kept (a month
+ * grid asks for today at every call; Intl formatting is the slow part).
+ */
 export function parisDay(now: Date): string {
-  return dayFormatter.format(now)
+  const hour = Math.floor(now.getTime() / HOUR_MS)
+  if (hour !== lastHour) {
+    lastDay = dayFormatter.format(now)
+    lastHour = hour
+  }
+  return lastDay
 }
 
 /** The school year a day belongs to: from 1 September ("2026-2027"). */

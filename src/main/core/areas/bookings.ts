@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3'
 import { v7 as uuidv7 } from 'uuid'
 import { CommandRejection } from '@shared/commands'
 import { levelGroup, TOWN_OPTION_OVERRIDE_ROLES, waitingOrder } from '@shared/commands/bookings'
-import { CELL_CODES, DomainError, type BulkResult, type CellState, type contract, type GridCell, type GridMark, type GridRowWire, type MonthGridWire, type WaitingList } from '@shared/contract'
+import { CELL_CODES, DomainError, monthDays, type BulkResult, type CellState, type contract, type GridCell, type GridMark, type GridRowWire, type MonthGridWire, type WaitingList } from '@shared/contract'
 import { SchoolCalendar, type CalendarPeriod, type CalendarUnit, type DayStatus, type UnitCalendar } from '@shared/domain/calendar'
 import { parisDay, schoolYearOf } from '@shared/domain/dates'
 import { explainBooking, explainCancel, parseCancelRule, parseRule, type CancelRule, type DeadlineRule } from '@shared/domain/deadlines'
@@ -60,14 +60,17 @@ function invalid(path: string, message: string): DomainError {
 const calendars = new Map<string, SchoolCalendar>()
 let unitsCache: { key: string; units: Map<string, Unit> } | null = null
 
+const CALENDAR_ROWS_SQL = `SELECT id, school_year, kind, label, first_day, last_day, unit_id, site_id FROM calendar_periods
+  WHERE school_year = ? OR (school_year = ? AND kind = 'public_holiday') ORDER BY id`
+const UNIT_ROWS_SQL = 'SELECT id, label, levels, calendar, booking_rule, cancel_rule, default_capacity, sort FROM units WHERE active = 1 ORDER BY sort, label'
+
 /** The calendar rows of a school year, with the previous year's public holidays (deadlines in late August). */
-export function calendarOf(sqlite: Database.Database, schoolYear: string): SchoolCalendar {
-  const rows = prep(
-    sqlite,
-    `SELECT id, school_year, kind, label, first_day, last_day, unit_id, site_id FROM calendar_periods
-      WHERE school_year = ? OR (school_year = ? AND kind = 'public_holiday') ORDER BY id`,
-  ).all(schoolYear, previousSchoolYear(schoolYear)) as CalendarPeriod[]
-  // Building a calendar expands every period day by day: keep it while its rows are the same.
+function calendarRows(sqlite: Database.Database, schoolYear: string): CalendarPeriod[] {
+  return prep(sqlite, CALENDAR_ROWS_SQL).all(schoolYear, previousSchoolYear(schoolYear)) as CalendarPeriod[]
+}
+
+/** Building a calendar expands every period day by day: keep it while its rows are the same. */
+function calendarFrom(rows: CalendarPeriod[]): SchoolCalendar {
   const key = JSON.stringify(rows)
   let calendar = calendars.get(key)
   if (!calendar) {
@@ -77,16 +80,20 @@ export function calendarOf(sqlite: Database.Database, schoolYear: string): Schoo
   return calendar
 }
 
-function units(sqlite: Database.Database): Map<string, Unit> {
-  const rows = prep(
-    sqlite,
-    'SELECT id, label, levels, calendar, booking_rule, cancel_rule, default_capacity, sort FROM units WHERE active = 1 ORDER BY sort, label',
-  ).all() as UnitRow[]
+export function calendarOf(sqlite: Database.Database, schoolYear: string): SchoolCalendar {
+  return calendarFrom(calendarRows(sqlite, schoolYear))
+}
+
+function unitsFrom(rows: UnitRow[]): Map<string, Unit> {
   const key = JSON.stringify(rows)
   if (unitsCache?.key !== key) {
     unitsCache = { key, units: new Map(rows.map((u) => [u.id, { ...u, booking: parseRule(u.booking_rule), cancel: parseCancelRule(u.cancel_rule) }])) }
   }
   return unitsCache.units
+}
+
+function units(sqlite: Database.Database): Map<string, Unit> {
+  return unitsFrom(prep(sqlite, UNIT_ROWS_SQL).all() as UnitRow[])
 }
 
 /** The calendar's answer for each day of a month, per service and site (kept with the calendar it came from). */
@@ -100,10 +107,50 @@ function statusesOf(calendar: SchoolCalendar, unit: CalendarUnit, siteId: string
   return list
 }
 
+/**
+ * A day's deadline for a service, and the sentences for before and after it: they depend on
+ * the rule, the day and the public holidays only, so they are kept with the calendar (now only
+ * picks one). The same sentences as explainBooking / explainCancel, which make them.
+ */
+interface Verdict {
+  at: number | null
+  openText: string
+  closedText: string
+  pastText: string
+}
+const verdicts = new WeakMap<SchoolCalendar, Map<string, Verdict>>()
+function verdictFor(calendar: SchoolCalendar, key: string, make: (now: Date) => { open: boolean; deadline: Date | null; reason: string }): Verdict {
+  let byKey = verdicts.get(calendar)
+  if (!byKey) verdicts.set(calendar, (byKey = new Map()))
+  let v = byKey.get(key)
+  if (!v) {
+    const before = make(new Date(0)) // long before any deadline: open (or never, for a cancellation)
+    const at = before.deadline?.getTime() ?? null
+    const after = at === null ? before : make(new Date(at))
+    const day = key.slice(-10)
+    const past = make(new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)) + 2)))
+    v = { at: before.open ? at : Number.NEGATIVE_INFINITY, openText: before.reason, closedText: after.reason, pastText: past.reason }
+    if (byKey.size > 20_000) byKey.clear()
+    byKey.set(key, v)
+  }
+  return v
+}
+function bookingVerdict(calendar: SchoolCalendar, unit: Unit, date: string): Verdict {
+  return verdictFor(calendar, `b|${unit.booking_rule}|${date}`, (now) => explainBooking(unit.booking, date, now, calendar.publicHolidays()))
+}
+function cancelVerdict(calendar: SchoolCalendar, unit: Unit, date: string): Verdict {
+  return verdictFor(calendar, `c|${unit.cancel_rule}|${unit.booking_rule}|${date}`, (now) => explainCancel(unit.cancel, unit.booking, date, now, calendar.publicHolidays()))
+}
+/** Open now? (a past day never is), with its sentence. */
+function verdictNow(v: Verdict, nowMs: number, past: boolean): { open: boolean; reason: string } {
+  if (past) return { open: false, reason: v.pastText }
+  const open = v.at === null || nowMs < v.at
+  return { open, reason: open ? v.openText : v.closedText }
+}
+
 /** Whether the logged-in agent may override deadlines (the same town option the shared command reads). */
-function canOverride(ctx: HandlerContext): boolean {
+function canOverride(ctx: HandlerContext, row: { value: string } | undefined): boolean {
   if (!ctx.agent) return false
-  const row = prep(ctx.sqlite, 'SELECT value FROM town_options WHERE id = ?').get(TOWN_OPTION_OVERRIDE_ROLES) as { value: string } | undefined
   const roles = (row?.value ?? DEFAULT_TOWN_OPTIONS[TOWN_OPTION_OVERRIDE_ROLES] ?? 'responsable').split(',').map((r) => r.trim())
   return roles.includes(ctx.agent.role)
 }
@@ -142,111 +189,108 @@ interface BookingRow {
   created_at: string
 }
 
-export function monthGrid(ctx: HandlerContext, familyId: string, month: string): MonthGridWire {
-  const { sqlite } = ctx
-  const family = prep(sqlite, 'SELECT id FROM families WHERE id = ?').get(familyId)
-  if (!family) throw notFound(`No family ${familyId}`)
+/**
+ * Every row a family's month grid reads, and nothing else (`npm run bench -- bookings` times
+ * this alone against the whole grid). Null when the family does not exist.
+ */
+export function readMonth(sqlite: Database.Database, familyId: string, month: string) {
+  if (!prep(sqlite, 'SELECT id FROM families WHERE id = ?').get(familyId)) return null
   const first = `${month}-01`
-  const count = daysInMonth(Number(month.slice(0, 4)), Number(month.slice(5, 7)))
-  const last = `${month}-${String(count).padStart(2, '0')}`
-  const days = Array.from({ length: count }, (_, i) => {
-    const date = addDays(first, i)
-    return { date, weekday: weekdayOf(date) }
-  })
+  const last = `${month}-${String(daysInMonth(Number(month.slice(0, 4)), Number(month.slice(5, 7)))).padStart(2, '0')}`
   const year = schoolYearOf(first) // a calendar month lies in one school year (September … August)
-  const now = ctx.now
-  const today = parisDay(now)
-  const calendar = calendarOf(sqlite, year)
-  const holidays = calendar.publicHolidays()
-  const allUnits = units(sqlite)
-
-  const children = prep(sqlite, 
-      `SELECT p.id, p.first_names, p.last_name, sc.level, sc.school_id, s.name AS school_name
-         FROM family_members fm
-         JOIN persons p ON p.id = fm.person_id
-         LEFT JOIN schoolings sc ON sc.person_id = p.id AND sc.school_year = ?
-         LEFT JOIN schools s ON s.id = sc.school_id
-        WHERE fm.family_id = ? AND fm.role = 'enfant'
-        GROUP BY p.id
-        ORDER BY p.birth_date, p.first_names, p.id`,
-    )
-    .all(year, familyId) as ChildRow[]
-  const childIds = children.map((c) => c.id)
-  const marks = childIds.map(() => '?').join(', ')
-  const inscriptions =
-    childIds.length === 0
+  const calendar = calendarRows(sqlite, year)
+  const unitRows = prep(sqlite, UNIT_ROWS_SQL).all() as UnitRow[]
+  const overrideRoles = prep(sqlite, 'SELECT value FROM town_options WHERE id = ?').get(TOWN_OPTION_OVERRIDE_ROLES) as { value: string } | undefined
+  const children = prep(
+    sqlite,
+    `SELECT p.id, p.first_names, p.last_name, sc.level, sc.school_id, s.name AS school_name
+       FROM family_members fm
+       JOIN persons p ON p.id = fm.person_id
+       LEFT JOIN schoolings sc ON sc.person_id = p.id AND sc.school_year = ?
+       LEFT JOIN schools s ON s.id = sc.school_id
+      WHERE fm.family_id = ? AND fm.role = 'enfant'
+      GROUP BY p.id
+      ORDER BY p.birth_date, p.first_names, p.id`,
+  ).all(year, familyId) as ChildRow[]
+  const childIds = JSON.stringify(children.map((c) => c.id))
+  const inscriptions = prep(
+    sqlite,
+    `SELECT i.child_id, i.unit_id, i.site_id, s.name AS site_name, us.serves, us.capacity AS site_capacity
+       FROM inscriptions i
+       JOIN schools s ON s.id = i.site_id
+       LEFT JOIN unit_sites us ON us.unit_id = i.unit_id AND us.site_id = i.site_id AND us.active = 1
+      WHERE i.child_id IN (SELECT value FROM json_each(?)) AND i.school_year = ? AND i.status = 'active'
+      ORDER BY i.created_at, i.id`,
+  ).all(childIds, year) as InscriptionRow[]
+  const bookings = prep(
+    sqlite,
+    `SELECT id, child_id, unit_id, site_id, date, state, attendance, created_at FROM reservations
+      WHERE child_id IN (SELECT value FROM json_each(?)) AND date BETWEEN ? AND ? AND state != 'annule'`,
+  ).all(childIds, first, last) as BookingRow[]
+  // Both lists, so that the slot index (unit_id, site_id, date…) is searched, not scanned.
+  const sites = JSON.stringify([...new Set(inscriptions.map((i) => i.site_id))])
+  const unitIds = JSON.stringify([...new Set(inscriptions.map((i) => i.unit_id))])
+  // The counters the triggers keep (migration 0009), not a count of every booking of the sites.
+  const counts = prep(
+    sqlite,
+    `SELECT unit_id, site_id, date, booked AS n FROM slot_counts
+      WHERE unit_id IN (SELECT value FROM json_each(?)) AND site_id IN (SELECT value FROM json_each(?)) AND date BETWEEN ? AND ?`,
+  ).all(unitIds, sites, first, last) as Array<{ unit_id: string; site_id: string; date: string; n: number }>
+  const capacities = prep(
+    sqlite,
+    `SELECT unit_id, site_id, date, capacity FROM capacities
+      WHERE site_id IN (SELECT value FROM json_each(?)) AND (date IS NULL OR date BETWEEN ? AND ?)`,
+  ).all(sites, first, last) as CapacityRow[]
+  const waiting = bookings.some((b) => b.state === 'attente')
+    ? (prep(
+        sqlite,
+        `SELECT id, child_id, unit_id, site_id, date, state, attendance, created_at FROM reservations
+          WHERE unit_id IN (SELECT value FROM json_each(?)) AND site_id IN (SELECT value FROM json_each(?))
+            AND date BETWEEN ? AND ? AND state = 'attente'`,
+      ).all(unitIds, sites, first, last) as BookingRow[])
+    : []
+  // Saved here, not yet confirmed by the portal (found by the bookings' ids: index outbox_pending_payload_id_idx).
+  const pending =
+    bookings.length === 0
       ? []
-      : (prep(sqlite, 
-            `SELECT i.child_id, i.unit_id, i.site_id, s.name AS site_name, us.serves, us.capacity AS site_capacity
-               FROM inscriptions i
-               JOIN schools s ON s.id = i.site_id
-               LEFT JOIN unit_sites us ON us.unit_id = i.unit_id AND us.site_id = i.site_id AND us.active = 1
-              WHERE i.child_id IN (${marks}) AND i.school_year = ? AND i.status = 'active'
-              ORDER BY i.created_at, i.id`,
-          )
-          .all(...childIds, year) as InscriptionRow[])
-  const bookings =
-    childIds.length === 0
-      ? []
-      : (prep(sqlite, 
-            `SELECT id, child_id, unit_id, site_id, date, state, attendance, created_at FROM reservations
-              WHERE child_id IN (${marks}) AND date BETWEEN ? AND ? AND state != 'annule'`,
-          )
-          .all(...childIds, first, last) as BookingRow[])
-  const sites = [...new Set(inscriptions.map((i) => i.site_id))]
-  const siteMarks = sites.map(() => '?').join(', ')
-  // Both lists, so that the slot index (unit_id, site_id, date, state) is searched, not scanned.
-  const unitIds = [...new Set(inscriptions.map((i) => i.unit_id))]
-  const unitMarks = unitIds.map(() => '?').join(', ')
-  const booked = new Map<string, number>()
-  const capacityRows: CapacityRow[] = []
-  const waitingBySlot = new Map<string, BookingRow[]>()
-  if (sites.length > 0) {
-    for (const r of prep(sqlite, 
-        // The counters the triggers keep (migration 0009), not a count of every booking of the sites.
-        `SELECT unit_id, site_id, date, booked AS n FROM slot_counts
-          WHERE unit_id IN (${unitMarks}) AND site_id IN (${siteMarks}) AND date BETWEEN ? AND ?`,
-      )
-      .all(...unitIds, ...sites, first, last) as Array<{ unit_id: string; site_id: string; date: string; n: number }>) {
-      booked.set(`${r.unit_id}|${r.site_id}|${r.date}`, r.n) // read once per row below
-    }
-    capacityRows.push(
-      ...(prep(sqlite, `SELECT unit_id, site_id, date, capacity FROM capacities WHERE site_id IN (${siteMarks}) AND (date IS NULL OR date BETWEEN ? AND ?)`)
-        .all(...sites, first, last) as CapacityRow[]),
-    )
-    if (bookings.some((b) => b.state === 'attente')) {
-      for (const r of prep(sqlite, 
-          `SELECT id, child_id, unit_id, site_id, date, state, attendance, created_at FROM reservations
-            WHERE unit_id IN (${unitMarks}) AND site_id IN (${siteMarks}) AND date BETWEEN ? AND ? AND state = 'attente'`,
-        )
-        .all(...unitIds, ...sites, first, last) as BookingRow[]) {
-        const key = `${r.unit_id}|${r.site_id}|${r.date}`
-        waitingBySlot.set(key, [...(waitingBySlot.get(key) ?? []), r])
-      }
-    }
-  }
-  // Saved here, not yet confirmed by the portal; refused by the portal and not yet dealt with.
-  const pending = new Set(
-    (
-      prep(sqlite, 
+      : (prep(
+          sqlite,
           `SELECT json_extract(payload, '$.id') AS id FROM outbox
-            WHERE status = 'pending' AND name IN ('reservations.book', 'reservations.cancel', 'reservations.promote', 'reservations.attend')`,
-        )
-        .all() as Array<{ id: string }>
-    ).map((r) => r.id),
-  )
-  const refusals = new Map<string, string>()
-  for (const r of prep(sqlite, 
-      `SELECT json_extract(payload, '$.childId') AS child, json_extract(payload, '$.unitId') AS unit,
-              json_extract(payload, '$.date') AS date, rejection_reason AS reason
-         FROM outbox
-        WHERE status = 'rejected' AND resolution IS NULL AND name = 'reservations.book'
-          AND json_extract(payload, '$.familyId') = ? AND json_extract(payload, '$.date') BETWEEN ? AND ?
-        ORDER BY seq`,
-    )
-    .all(familyId, first, last) as Array<{ child: string; unit: string; date: string; reason: string | null }>) {
-    refusals.set(`${r.child}|${r.unit}|${r.date}`, r.reason ?? 'refusée')
+            WHERE status = 'pending' AND json_extract(payload, '$.id') IN (SELECT value FROM json_each(?))`,
+        ).all(JSON.stringify(bookings.map((b) => b.id))) as Array<{ id: string }>)
+  // Refused by the portal and not yet dealt with.
+  const refusals = prep(
+    sqlite,
+    `SELECT json_extract(payload, '$.childId') AS child, json_extract(payload, '$.unitId') AS unit,
+            json_extract(payload, '$.date') AS date, rejection_reason AS reason
+       FROM outbox
+      WHERE status = 'rejected' AND resolution IS NULL AND name = 'reservations.book'
+        AND json_extract(payload, '$.familyId') = ? AND json_extract(payload, '$.date') BETWEEN ? AND ?
+      ORDER BY seq`,
+  ).all(familyId, first, last) as Array<{ child: string; unit: string; date: string; reason: string | null }>
+  return { first, last, year, calendar, unitRows, overrideRoles, children, inscriptions, bookings, counts, capacities, waiting, pending, refusals }
+}
+
+export function monthGrid(ctx: HandlerContext, familyId: string, month: string): MonthGridWire {
+  const read = readMonth(ctx.sqlite, familyId, month)
+  if (!read) throw notFound(`No family ${familyId}`)
+  const { children, inscriptions, bookings, capacities: capacityRows, refusals: refused } = read
+  const days = monthDays(month)
+  const now = ctx.now
+  const nowMs = now.getTime()
+  const today = parisDay(now)
+  const calendar = calendarFrom(read.calendar)
+  const allUnits = unitsFrom(read.unitRows)
+  const booked = new Map<string, number>()
+  for (const r of read.counts) booked.set(`${r.unit_id}|${r.site_id}|${r.date}`, r.n)
+  const waitingBySlot = new Map<string, BookingRow[]>()
+  for (const r of read.waiting) {
+    const key = `${r.unit_id}|${r.site_id}|${r.date}`
+    waitingBySlot.set(key, [...(waitingBySlot.get(key) ?? []), r])
   }
+  const pending = new Set(read.pending.map((r) => r.id))
+  const refusals = new Map<string, string>()
+  for (const r of refused) refusals.set(`${r.child}|${r.unit}|${r.date}`, r.reason ?? 'refusée')
   // By child and service, then by day: most rows of a month have no booking at all.
   const bookingOf = new Map<string, Map<string, BookingRow>>()
   for (const b of bookings) {
@@ -259,8 +303,7 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
   return {
     familyId,
     month,
-    days,
-    canOverride: canOverride(ctx),
+    canOverride: canOverride(ctx, read.overrideRoles),
     children: children.map((child) => {
       const group = levelGroup(child.level)
       const seen = new Set<string>()
@@ -277,7 +320,9 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
           else if (ins.serves === 'own_school' && child.school_id !== ins.site_id) never = `${unit.label} à ${ins.site_name} n’accueille que les élèves de cette école.`
           else if (ins.serves !== 'tous' && ins.serves !== 'own_school' && group !== ins.serves) never = `${unit.label} à ${ins.site_name} n’accueille pas le niveau de ${child.first_names}.`
           let states = ''
-          const explanations: string[] = []
+          let noteOf = ''
+          const notes: string[] = []
+          const noteIndex = new Map<string, number>()
           const remaining: Array<number | null> = []
           const marks: GridMark[] = []
           const siteCapacity = ins.site_capacity ?? unit.default_capacity
@@ -300,7 +345,7 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
                     ? date < today
                       ? { open: false, reason: 'Jour passé.' }
                       : { open: true, reason: 'Retrait de la liste d’attente possible.' }
-                    : explainCancel(unit.cancel, unit.booking, date, now, holidays)
+                    : verdictNow(cancelVerdict(calendar, unit, date), nowMs, date < today)
               const waitRank = b.state === 'attente' ? waitingOrder(waitingBySlot.get(slotPrefix + date) ?? []).findIndex((w) => w.id === b.id) + 1 || null : null
               code = b.state === 'attente' ? 'waiting' : 'booked'
               explanation =
@@ -324,9 +369,9 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
                 left = capacity - (booked.size === 0 ? 0 : (booked.get(slotPrefix + date) ?? 0))
                 if (date < today) {
                   code = 'past'
-                  explanation = `Jour passé : le ${frenchDay(date)} ne se réserve plus.`
+                  explanation = bookingVerdict(calendar, unit, date).pastText
                 } else {
-                  const verdict = explainBooking(unit.booking, date, now, holidays)
+                  const verdict = verdictNow(bookingVerdict(calendar, unit, date), nowMs, false)
                   if (!verdict.open) {
                     code = 'deadline'
                     explanation = verdict.reason
@@ -341,10 +386,15 @@ export function monthGrid(ctx: HandlerContext, familyId: string, month: string):
               }
             }
             states += CELL_CODES[code]
-            explanations.push(explanation)
+            let n = noteIndex.get(explanation)
+            if (n === undefined) {
+              n = notes.push(explanation) - 1
+              noteIndex.set(explanation, n)
+            }
+            noteOf += String.fromCharCode(48 + n)
             remaining.push(left)
           }
-          return { unitId: unit.id, unitLabel: unit.label, siteId: ins.site_id, siteName: ins.site_name, states, explanations, remaining, marks }
+          return { unitId: unit.id, unitLabel: unit.label, siteId: ins.site_id, siteName: ins.site_name, states, notes, noteOf, remaining, marks }
         })
       return {
         childId: child.id,
@@ -423,7 +473,8 @@ export function waitingList(sqlite: Database.Database, unitId: string, siteId: s
   const capacities = prep(sqlite, 'SELECT unit_id, site_id, date, capacity FROM capacities WHERE unit_id = ? AND site_id = ?').all(unitId, siteId) as CapacityRow[]
   const capacity = capacityFor(capacities, site?.capacity ?? unit.default_capacity, unitId, siteId, date)
   const booked = prep(sqlite, `SELECT COUNT(*) FROM reservations WHERE unit_id = ? AND site_id = ? AND date = ? AND state = 'reserve'`).pluck().get(unitId, siteId, date) as number
-  const rows = prep(sqlite, 
+  const rows = prep(
+      sqlite,
       `SELECT r.id, r.family_id, f.name AS family_name, p.first_names AS child_name, r.created_at, r.state,
               EXISTS (SELECT 1 FROM outbox o WHERE o.status = 'pending' AND json_extract(o.payload, '$.id') = r.id) AS pending
          FROM reservations r JOIN families f ON f.id = r.family_id JOIN persons p ON p.id = r.child_id
