@@ -25,6 +25,14 @@ const testContract = {
       output: z.object({}),
       access: ['responsable'],
     },
+    /** A sync command whose handler queues nothing. */
+    touch: {
+      kind: 'command',
+      input: z.strictObject({}),
+      output: z.object({}),
+      access: ['accueil'],
+      sync: true,
+    },
   },
   session: {
     login: { kind: 'command', input: z.strictObject({ id: z.string() }), output: z.object({}), access: 'public' },
@@ -43,10 +51,14 @@ async function setup() {
         const id = `n-${count(ctx.sqlite, 'notes') + 1}`
         ctx.sqlite.prepare('INSERT INTO notes (id, text) VALUES (?, ?)').run(id, input.text)
         ctx.record('note', id)
+        // Queued for the portal in the command's transaction (the router queues an endpoint by
+        // itself only when it is named after a shared command: see the test below).
+        ctx.emit('notes.add', { text: input.text })
         if (input.fail) throw new DomainError('NOT_FOUND', 'refused after writing')
         return { id }
       },
       purge: () => ({}),
+      touch: () => ({}),
     },
     session: {
       login: (ctx, input) => {
@@ -96,6 +108,14 @@ describe('contract router', () => {
     expect(outbox[0]).toMatchObject({ name: 'notes.add', status: 'pending', agent_id: agents.accueil.id })
     expect(JSON.parse(String(outbox[0]!.payload))).toEqual({ text: 'bonjour' })
     expect(String(outbox[0]!.command_id)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/)
+  })
+
+  it('queues nothing for an endpoint that is not a shared command and queued nothing itself (a bulk booking that booked no day)', async () => {
+    const { router, session, core, agents } = await setup()
+    await router.call(session, 'session', 'login', { id: agents.accueil.id })
+    expect(await router.call(session, 'notes', 'touch', {})).toEqual({ ok: true, data: {} })
+    expect(count(core.sqlite, 'outbox')).toBe(0)
+    expect(count(core.sqlite, 'journal', `action = 'notes.touch' AND outcome = 'ok'`)).toBe(1)
   })
 
   it('rolls everything back when the command is refused, and journals the refusal', async () => {
