@@ -13,6 +13,7 @@ import { EntityStore } from '../../../src/portal/db/store'
 import { createEnrolmentCode, enrolWorkstation } from '../../../src/portal/services/workstations'
 import { MIGRATIONS } from '../../helpers/core'
 import { backends } from '../portal/backends'
+import { DEFAULT_UNITS, unitRow } from '../../../src/common/demo/units'
 
 /**
  * One suite, two drivers of CommandTx: the workstation's (SQLite file) and the portal's
@@ -129,7 +130,7 @@ describe.each(drivers)('CommandTx driver: $name', ({ open }) => {
     await d.run(async (tx) => {
       // Bytewise text order: "B" < "a" < "É" on both sides.
       for (const [i, name] of ['a école', 'B école', 'É école', 'c école'].entries()) await tx.put('schools', school(schoolIds[i]!, name))
-      await tx.put('units', { id: 'cantine', label: 'Restauration scolaire', levels: 'tous', default_capacity: 100 })
+      await tx.put('units', { ...unitRow(DEFAULT_UNITS.find((u) => u.id === 'cantine')!, null), default_capacity: 100 })
       for (const id of [familyId, otherFamilyId]) {
         await tx.put('families', {
           id,
@@ -176,6 +177,13 @@ describe.each(drivers)('CommandTx driver: $name', ({ open }) => {
           workstation_id: null,
           created_at: at,
           updated_at: at,
+          attendance: null,
+          absence_certificate_date: null,
+          attendance_by: null,
+          attendance_at: null,
+          override_reason: null,
+          cancel_override_reason: null,
+          cancelled_at: null,
         }
         bookings.push(row)
         await tx.put('reservations', row)
