@@ -10,7 +10,7 @@ import { CalendarDay, singleLine } from '../validation/text'
 import { CommandRejection, type CommandDef, type CommandTx, type RaisedFlag, type ReadHint } from './base'
 import { dossierBlocksBooking, townOption } from './documents'
 import { derivedId as derivedIdFor } from './ids'
-import { upsertWithHistory } from './town'
+import { responsableCheck, upsertWithHistory } from './town'
 
 /**
  * Bookings under the town's rules (issue 10; DOMAIN.md "Booking and cancellation rules"). The
@@ -419,12 +419,6 @@ const attend: CommandDef<AttendPayload> = {
 
 // ---- town data: services, their sites, the calendar (facts, by a responsable) ---------------
 
-async function notResponsable(tx: CommandTx, agentId: string | null, what: string, data: unknown): Promise<RaisedFlag[]> {
-  const agent = agentId ? await tx.get('agents', agentId) : null
-  if (agent?.role === 'responsable') return []
-  return [{ kind: 'rule', code: 'NOT_A_RESPONSABLE', reason: `${what} modifié par un agent qui n’est pas responsable : la modification est enregistrée, à vérifier.`, familyId: null, data }]
-}
-
 export const UnitPayload = z.strictObject({
   id: ServiceId,
   label: singleLine({ min: 2, max: 120 }),
@@ -455,7 +449,7 @@ const saveUnit: CommandDef<UnitPayload> = {
       sort: p.sort,
       active: p.active,
     })
-    return notResponsable(tx, ctx.agentId, `Service « ${p.label} »`, { unitId: p.id })
+    return responsableCheck(tx, ctx, `Service « ${p.label} »`, { unitId: p.id })
   },
 }
 
@@ -486,7 +480,7 @@ const saveUnitSite: CommandDef<UnitSitePayload> = {
       return [{ kind: 'missing', code: 'UNKNOWN_RECORD', reason: 'Lieu d’un service inconnu du portail : conservé ici, à reporter à la main.', familyId: null, data: p }]
     }
     await upsertWithHistory(tx, ctx, 'unit_sites', { id: p.id, unit_id: p.unitId, site_id: p.siteId, serves: p.serves, capacity: p.capacity, active: p.active })
-    return notResponsable(tx, ctx.agentId, `${str(unit.label)} à ${str(site.name)}`, { unitSiteId: p.id })
+    return responsableCheck(tx, ctx, `${str(unit.label)} à ${str(site.name)}`, { unitSiteId: p.id })
   },
 }
 
@@ -527,7 +521,7 @@ const savePeriod: CommandDef<CalendarPeriodPayload> = {
       unit_id: p.unitId,
       site_id: p.siteId,
     })
-    flags.push(...(await notResponsable(tx, ctx.agentId, `Calendrier « ${p.label} »`, { periodId: p.id })))
+    flags.push(...(await responsableCheck(tx, ctx, `Calendrier « ${p.label} »`, { periodId: p.id })))
     return flags
   },
 }
@@ -542,7 +536,7 @@ const deletePeriod: CommandDef<z.infer<typeof DeletePeriodPayload>> = {
     const row = await tx.get('calendar_periods', p.id)
     if (!row) return []
     await tx.delete('calendar_periods', p.id)
-    return notResponsable(tx, ctx.agentId, `Calendrier « ${str(row.label)} » (supprimé)`, { periodId: p.id, row })
+    return responsableCheck(tx, ctx, `Calendrier « ${str(row.label)} » (supprimé)`, { periodId: p.id, row })
   },
 }
 

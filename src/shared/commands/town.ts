@@ -172,7 +172,8 @@ export async function upsertWithHistory(tx: CommandTx, ctx: CommandContext, enti
 }
 
 /** NOT_A_RESPONSABLE when the agent is not a responsable on this side's agents table (the portal records it). */
-async function responsableCheck(tx: CommandTx, ctx: CommandContext, what: string, data: unknown): Promise<RaisedFlag[]> {
+/** A `NOT_A_RESPONSABLE` flag when town data was changed by an agent who is not a responsable (a fact: recorded anyway). */
+export async function responsableCheck(tx: CommandTx, ctx: CommandContext, what: string, data: unknown): Promise<RaisedFlag[]> {
   const agent = ctx.agentId ? await tx.get('agents', ctx.agentId) : null
   if (agent?.role === 'responsable') return []
   return [

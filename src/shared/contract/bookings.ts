@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { UnitPayload } from '../commands/bookings'
 import { CancelRuleSchema, DeadlineRuleSchema } from '../domain/deadlines'
 import { entityEnums } from '../sync/entities'
 import { CalendarDay, singleLine } from '../validation/text'
@@ -345,17 +346,8 @@ export const bookingsEndpoints = {
   /** The services with their sites and rules (every agent reads them). */
   services: query({ input: z.strictObject({}), output: ServicesSchema, access: allAgents }),
   saveService: command({
-    input: z.strictObject({
-      id: ServiceId,
-      label: singleLine({ min: 2, max: 120 }),
-      levels: z.enum(entityEnums.units.levels),
-      calendar: z.enum(entityEnums.units.calendar),
-      defaultCapacity: z.number().int().min(0).max(10_000),
-      bookingRule: DeadlineRuleSchema,
-      cancelRule: CancelRuleSchema,
-      sort: z.number().int().min(0).max(1000),
-      active: z.boolean(),
-    }),
+    // The shared fact's own payload (town.saveUnit): one schema for the screen and the portal.
+    input: UnitPayload,
     output: ServicesSchema,
     access: RESPONSABLE,
     sync: true,
