@@ -62,13 +62,15 @@ test('a contact change made at the counter and on the portal at once is listed �
 
   await page.getByRole('button', { name: 'Synchroniser' }).click()
   const nav = page.getByRole('navigation', { name: 'Navigation principale' })
-  await expect(nav.getByRole('link', { name: /^À traiter/ })).toContainText('1', { timeout: 30_000 })
+  // A count appears (an earlier spec of this worker may have left other points: the list below names this one).
+  await expect(nav.getByRole('link', { name: /^À traiter/ })).toContainText(/À traiter [1-9]/, { timeout: 30_000 })
   // Nothing undone at the counter.
   await expect(guardian).toContainText('06 11 11 11 11')
 
   await nav.getByRole('link', { name: /^À traiter/ }).click()
-  const flag = page.getByTestId('flags-open').getByTestId('flag')
-  await expect(flag).toHaveCount(1)
+  // This flag (the worker's shell may hold others, such as a booking cancelled past its deadline by an earlier spec).
+  const flag = page.getByTestId('flags-open').getByTestId('flag').filter({ hasText: 'Modification simultanée' })
+  await expect(flag).toHaveCount(1, { timeout: 30_000 })
   await expect(flag).toContainText('Modification simultanée')
   await expect(flag).toContainText('« 07 22 22 22 22 » sur le portail, « 06 11 11 11 11 » au guichet')
 
@@ -87,7 +89,7 @@ test('a contact change made at the counter and on the portal at once is listed �
   await expect(flag).toHaveCount(1)
   await page.getByLabel('Note de règlement').fill('Numéro du guichet confirmé par téléphone.')
   await page.getByRole('button', { name: 'Enregistrer le règlement' }).click()
-  const settled = page.getByTestId('flags-resolved').getByTestId('flag-resolved')
+  const settled = page.getByTestId('flags-resolved').getByTestId('flag-resolved').filter({ hasText: 'Numéro du guichet confirmé par téléphone.' })
   await expect(settled).toContainText('Réglé par Hélène Dubois-Lefort : Numéro du guichet confirmé par téléphone.')
-  await expect(page.getByTestId('flags-open')).toHaveCount(0)
+  await expect(flag).toHaveCount(0)
 })
