@@ -12,7 +12,11 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  customType,
 } from 'drizzle-orm/pg-core'
+
+/** PostgreSQL bytea (Buffer in, Buffer out). */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' })
 import { entityEnums, enumCheckSql } from '../../shared/sync/entities'
 
 /**
@@ -564,6 +568,10 @@ export const workstations = pgTable(
     last_applied_seq: bigint('last_applied_seq', { mode: 'number' }).notNull().default(0),
     enrolled_at: instant('enrolled_at').notNull().defaultNow(),
     revoked_at: instant('revoked_at'),
+    /** The cursor of this workstation's last pull (what it has: the change-log compaction horizon waits for it, see docs/sync-protocol.md). */
+    pull_cursor: bigint('pull_cursor', { mode: 'number' }),
+    /** When it last pulled (a workstation silent longer than the retention no longer holds the horizon back). */
+    pulled_at: instant('pulled_at'),
   },
   (t) => [
     uniqueIndex('workstations_token_uq').on(t.token_hash),
@@ -608,9 +616,11 @@ export const appliedCommands = pgTable(
 )
 
 /**
- * The change log: one row per write to a shared table, in commit order. Writers take
- * pg_advisory_xact_lock(4242) before their first write, so seq order is commit order and a
- * pull cursor never skips a row committed later with a smaller seq.
+ * The change log: one row per write to a shared table, in commit order. A writer appends its
+ * rows last, under pg_advisory_xact_lock(4242) held until it commits (src/portal/db/store.ts), so
+ * seq order is commit order and a pull cursor never skips a row committed later with a smaller
+ * seq. Below the compaction horizon (portal_meta 'compaction_horizon') only the latest change
+ * of each record is kept (src/portal/services/compaction.ts).
  */
 export const changes = pgTable(
   'changes',
@@ -624,8 +634,48 @@ export const changes = pgTable(
     workstation_id: text('workstation_id'),
     at: instant('at').notNull().default(sql`now()`),
   },
-  // No other index: every write appends here, and pulls read by seq (the primary key).
+  // Pulls read by seq (the primary key); compaction finds a record's later changes by this index.
+  (t) => [index('changes_record_idx').on(t.entity, t.entity_id, t.seq)],
 )
+
+/**
+ * Bootstrap snapshots, stored in the database so that every portal instance serves the same
+ * bytes (src/portal/services/snapshots.ts). A row is written with `complete` false, its chunks
+ * follow, then `complete` turns true: only complete snapshots are served.
+ */
+export const snapshots = pgTable('snapshots', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  bytes: bigint('bytes', { mode: 'number' }).notNull(),
+  sha256: text('sha256').notNull(),
+  rows: bigint('rows', { mode: 'number' }).notNull(),
+  schema_version: integer('schema_version').notNull(),
+  built_at: instant('built_at').notNull().defaultNow(),
+  complete: boolean('complete').notNull().default(false),
+})
+
+/** A snapshot's file, in chunks (bytea, SNAPSHOT_CHUNK_BYTES each but the last), in order n = 0, 1, … */
+export const snapshotChunks = pgTable(
+  'snapshot_chunks',
+  {
+    seq: bigint('seq', { mode: 'number' })
+      .notNull()
+      .references(() => snapshots.seq, { onDelete: 'cascade' }),
+    n: integer('n').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ name: 'snapshot_chunks_pk', columns: [t.seq, t.n] })],
+)
+
+/**
+ * Leases: one holder at a time for a background job shared by the instances (the snapshot
+ * builder, the change-log compaction). Taken with one UPDATE … WHERE until < now() (no session
+ * lock: it works behind PgBouncer in transaction mode), renewed while the job runs.
+ */
+export const leases = pgTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder'),
+  until: instant('until').notNull().default(sql`'-infinity'`),
+})
 
 /** Failed logins per key ("admin:<login>", "family:<code>"): after a few, each attempt waits longer. */
 export const loginThrottle = pgTable('login_throttle', {
