@@ -32,6 +32,10 @@ const USAGE = `Usage : npm run portal -- <commande> [options]
 Options communes :
   --data-dir DOSSIER   dossier de données (défaut : $PORTAL_DATA_DIR, sinon ./.data/portal)
   DATABASE_URL=postgres://…  utilise ce serveur PostgreSQL au lieu de la base embarquée (PGlite)
+                             (les requêtes ; peut passer par PgBouncer en mode transaction)
+  DATABASE_DIRECT_URL=postgres://…  connexion directe à PostgreSQL pour les migrations et les
+                             vérifications au démarrage (défaut : DATABASE_URL)
+  PORTAL_POOL_SIZE=N         connexions à la base par instance (défaut 10)
   PORTAL_TRUST_PROXY=…       derrière un proxy inverse : true (tout relais), ou les adresses
                              des proxys (séparées par des virgules) dont X-Forwarded-For est cru
   PORTAL_PAYMENTS=simulated  paiement en ligne par le prestataire simulé (démonstration, tests) ;
@@ -82,16 +86,17 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   }
   const dataDir = values['data-dir'] ?? defaultPortalDataDir(io.env)
   const databaseUrl = io.env.DATABASE_URL || undefined
+  const direct = databaseUrl && io.env.DATABASE_DIRECT_URL ? { directDatabaseUrl: io.env.DATABASE_DIRECT_URL } : {}
 
   try {
-    if (command === 'serve') return await serve(io, dataDir, databaseUrl, values)
+    if (command === 'serve') return await serve(io, dataDir, databaseUrl, values, direct)
     const known = ['enrol-code', 'agent', 'family-password', 'demo']
     if (!known.includes(command)) throw new UsageError(`Commande inconnue : ${command}`)
     // Check the arguments before opening the database.
     const run = plan(command, sub, values)
     let database: PortalDatabase | null = null
     try {
-      database = await openPortalDb({ dataDir, ...(databaseUrl ? { databaseUrl } : {}) })
+      database = await openPortalDb({ dataDir, ...(databaseUrl ? { databaseUrl } : {}), ...direct })
       await run(database, io)
       return 0
     } finally {
@@ -210,7 +215,7 @@ export function trustProxyFromEnv(raw: string | undefined): { trustProxy?: boole
   return { trustProxy: v.split(',').map((s) => s.trim()).filter((s) => s !== '') }
 }
 
-async function serve(io: CliIo, dataDir: string, databaseUrl: string | undefined, values: Values): Promise<number> {
+async function serve(io: CliIo, dataDir: string, databaseUrl: string | undefined, values: Values, direct: { directDatabaseUrl?: string }): Promise<number> {
   const port = integer(values.port, '--port', 0, 65535, DEFAULT_PORTAL_PORT)
   const host = values.host ?? '127.0.0.1'
   const level = values['log-level'] ?? 'info'
@@ -219,6 +224,7 @@ async function serve(io: CliIo, dataDir: string, databaseUrl: string | undefined
   const portal = await startPortal({
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
+    ...direct,
     port,
     host,
     log: level as 'info',

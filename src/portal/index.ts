@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { clockFromEnv } from '@shared/clock'
 import { parisDay } from '@shared/domain/dates'
@@ -23,6 +24,10 @@ export interface StartPortalOptions {
   dataDir?: string
   /** postgres://… : use this PostgreSQL server instead of PGlite (default: none, even if DATABASE_URL is set). */
   databaseUrl?: string
+  /** postgres://… straight to PostgreSQL for migrations and start-up checks, when databaseUrl goes through PgBouncer (default: databaseUrl). */
+  directDatabaseUrl?: string
+  /** Connections of this instance's pool (default PORTAL_POOL_SIZE, else 10). */
+  poolSize?: number
   /** 0 = a free port (default 8740). */
   port?: number
   /** Default 127.0.0.1. */
@@ -56,6 +61,8 @@ export interface StartPortalOptions {
 }
 
 export interface RunningPortal {
+  /** This process's id among the portal's instances (random at start): the holder of the leases it takes. */
+  instanceId: string
   /** e.g. "http://127.0.0.1:8740" (no trailing slash; the API is under /api/v1). */
   url: string
   port: number
@@ -79,9 +86,12 @@ export const DEFAULT_PORTAL_PORT = 8740
 export async function startPortal(opts: StartPortalOptions = {}): Promise<RunningPortal> {
   // PORTAL_CLOCK (tests, e2e): a clock starting at that instant; a bad value throws before anything opens.
   const now = opts.now ?? clockFromEnv(opts.env ?? process.env, 'PORTAL_CLOCK').clock
+  const instanceId = randomUUID()
   const database = await openPortalDb({
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
+    ...(opts.directDatabaseUrl !== undefined ? { directDatabaseUrl: opts.directDatabaseUrl } : {}),
+    ...(opts.poolSize !== undefined ? { poolSize: opts.poolSize } : {}),
     ...(opts.migrationsFolder !== undefined ? { migrationsFolder: opts.migrationsFolder } : {}),
   })
   let app: FastifyInstance | null = null
@@ -130,6 +140,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
     payments?.setOwnUrl(ownUrl)
     let closing: Promise<void> | null = null
     const running: RunningPortal = {
+      instanceId,
       url: `http://${urlHost}:${port}`,
       port,
       db: database.db,

@@ -22,14 +22,53 @@ export type PortalDb = PgDatabase<PgQueryResultHKT>
 export interface OpenPortalDbOptions {
   /** Data folder (PGlite's files, snapshot cache). Default: PORTAL_DATA_DIR or ./.data/portal. */
   dataDir?: string
-  /** postgres://… : use this PostgreSQL server instead of PGlite. */
+  /** postgres://… : use this PostgreSQL server instead of PGlite (requests: may go through PgBouncer in transaction mode). */
   databaseUrl?: string
+  /**
+   * postgres://… straight to PostgreSQL, for the migrations (a session-level advisory lock, which
+   * PgBouncer's transaction mode cannot keep) and the start-up checks. Default: databaseUrl.
+   */
+  directDatabaseUrl?: string
+  /** Connections in this process's pool (default PORTAL_POOL_SIZE, else 10; see docs/sync-protocol.md "Running several instances"). */
+  poolSize?: number
+  /** The portal role's timeouts, set at start (default PORTAL_DB_SETTINGS: see ROLE_SETTINGS); false: leave the role alone. */
+  roleSettings?: Partial<RoleSettings> | false
   migrationsFolder?: string
+}
+
+/**
+ * The portal role's settings, set at start with ALTER ROLE CURRENT_USER (a role may set its own
+ * defaults; PostgreSQL applies them to every new session, also behind PgBouncer). They cut a
+ * stalled instance's transaction within seconds, so it never stalls the others:
+ * - idle_in_transaction_session_timeout: a transaction whose client stopped talking (a frozen or
+ *   dead process, a lost network) is ended and its locks released;
+ * - lock_timeout: a statement waits at most this long for a lock (the push is run again);
+ * - statement_timeout: no statement runs away;
+ * - TCP keepalives: a peer gone without closing its socket is noticed.
+ */
+export interface RoleSettings {
+  lock_timeout: string
+  statement_timeout: string
+  idle_in_transaction_session_timeout: string
+  tcp_keepalives_idle: number
+  tcp_keepalives_interval: number
+  tcp_keepalives_count: number
+}
+
+export const ROLE_SETTINGS: RoleSettings = {
+  lock_timeout: '3s',
+  statement_timeout: '30s',
+  idle_in_transaction_session_timeout: '2s',
+  tcp_keepalives_idle: 10,
+  tcp_keepalives_interval: 5,
+  tcp_keepalives_count: 3,
 }
 
 export interface PortalDatabase {
   db: PortalDb
   driver: 'pglite' | 'postgres'
+  /** What the start-up did to the role's settings (null on PGlite), for the start line. */
+  roleSettings: 'set' | 'unchanged' | 'not-allowed' | null
   dataDir: string
   /** A random id stored in the database: caches in the data folder are keyed by it. */
   databaseId: string
@@ -134,6 +173,51 @@ async function ensureDatabaseId(db: PortalDb): Promise<string> {
   return row.value
 }
 
+function poolSizeFromEnv(): number {
+  const n = Number(process.env.PORTAL_POOL_SIZE)
+  return Number.isInteger(n) && n >= 1 && n <= 200 ? n : 10
+}
+
+/**
+ * Pulls are correct only if the change log's seqs are handed out in commit order: each writer
+ * takes its seqs under the append lock (db/store.ts). A sequence with a per-session cache (CACHE
+ * 50) hands out numbers reserved earlier by a session, out of that order: pollers then skip
+ * changes. Migration 0009 sets CACHE 1; this refuses to start if someone changed it back.
+ */
+export async function checkChangeLogSequence(client: { query(text: string): Promise<{ rows: unknown[] }> }): Promise<void> {
+  const { rows: found } = await client.query("SELECT seqcache::int AS cache FROM pg_sequence WHERE seqrelid = 'changes_seq_seq'::regclass")
+  const cache = Number((found[0] as { cache?: number } | undefined)?.cache)
+  if (cache !== 1) {
+    throw new Error(
+      `La séquence du journal des changements (changes_seq_seq) a un cache de ${cache} : les postes manqueraient des changements. ` +
+        'Remettez-la à 1 (ALTER SEQUENCE changes_seq_seq CACHE 1) avant de démarrer le portail.',
+    )
+  }
+}
+
+const SETTING_NAME = /^[a-z_]+$/
+const SETTING_VALUE = /^[0-9]+(ms|s|min)?$/
+
+/** Sets the role's defaults (see RoleSettings) when they differ; 'not-allowed' when the role may not (the town's DBA then sets them, docs/sync-protocol.md). */
+async function applyRoleSettings(client: pg.Client, wanted: RoleSettings): Promise<'set' | 'unchanged' | 'not-allowed'> {
+  const { rows: current } = await client.query<{ setconfig: string[] | null }>(
+    'SELECT setconfig FROM pg_db_role_setting WHERE setrole = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND setdatabase = 0',
+  )
+  const have = new Map((current[0]?.setconfig ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+  const todo = Object.entries(wanted).filter(([k, v]) => have.get(k) !== String(v))
+  if (todo.length === 0) return 'unchanged'
+  try {
+    for (const [k, v] of todo) {
+      if (!SETTING_NAME.test(k) || !SETTING_VALUE.test(String(v))) throw new Error(`Réglage invalide : ${k}=${String(v)}`)
+      await client.query(`ALTER ROLE CURRENT_USER SET ${k} = '${String(v)}'`)
+    }
+    return 'set'
+  } catch (error) {
+    if ((error as { code?: string }).code === '42501') return 'not-allowed'
+    throw error
+  }
+}
+
 /** Opens the portal database (PGlite in the data folder, or DATABASE_URL) and applies the migrations. */
 export async function openPortalDb(opts: OpenPortalDbOptions = {}): Promise<PortalDatabase> {
   const dataDir = resolve(opts.dataDir ?? defaultPortalDataDir())
@@ -141,24 +225,36 @@ export async function openPortalDb(opts: OpenPortalDbOptions = {}): Promise<Port
   mkdirSync(dataDir, { recursive: true })
 
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 })
-    // An idle client's error (server restart) must not crash the process: the next query reconnects.
+    const direct = opts.directDatabaseUrl ?? opts.databaseUrl
+    let roleSettings: PortalDatabase['roleSettings'] = 'unchanged'
+    // Migrations and checks: one direct session (the advisory lock is a session's).
+    const admin = new pg.Client({ connectionString: direct })
+    await admin.connect()
+    try {
+      await admin.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
+      try {
+        await migrateNodePg(drizzleNodePg({ client: admin }), { migrationsFolder })
+      } finally {
+        await admin.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK])
+      }
+      await checkChangeLogSequence(admin)
+      if (opts.roleSettings !== false) roleSettings = await applyRoleSettings(admin, { ...ROLE_SETTINGS, ...(opts.roleSettings ?? {}) })
+    } finally {
+      await admin.end().catch(() => undefined)
+    }
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? poolSizeFromEnv(),
+      // The client side of the keepalives: a database gone without closing the socket is noticed.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    })
+    // An idle client's error (server restart, a session ended by a timeout) must not crash the process: the next query reconnects.
     pool.on('error', () => undefined)
     try {
-      const client = await pool.connect()
-      try {
-        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
-        try {
-          await migrateNodePg(drizzleNodePg({ client }), { migrationsFolder })
-        } finally {
-          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK])
-        }
-      } finally {
-        client.release()
-      }
       const db = drizzleNodePg({ client: pool }) as unknown as PortalDb
       const databaseId = await ensureDatabaseId(db)
-      return { db, driver: 'postgres', dataDir, databaseId, close: () => pool.end() }
+      return { db, driver: 'postgres', dataDir, databaseId, roleSettings, close: () => pool.end() }
     } catch (error) {
       await pool.end().catch(() => undefined)
       throw error
@@ -177,6 +273,7 @@ export async function openPortalDb(opts: OpenPortalDbOptions = {}): Promise<Port
     return {
       db,
       driver: 'pglite',
+      roleSettings: null,
       dataDir,
       databaseId,
       close: async () => {
