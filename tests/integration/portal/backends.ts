@@ -34,7 +34,8 @@ const pglite: Backend = {
   },
 }
 
-function postgres(url: string): Backend {
+/** A fresh PostgreSQL database on the server at `url` for each open() (tests/helpers/portal-procs.ts reuses it). */
+export function postgres(url: string): Backend {
   return {
     name: 'postgres',
     async open() {
