@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { RoleSchema } from '@shared/contract'
 import { safeErrorMessage } from '../common/redact'
@@ -7,6 +8,7 @@ import { startPortal, DEFAULT_PORTAL_PORT } from './index'
 import { defaultPortalDataDir } from './paths'
 import { paymentsFromEnv } from './payments'
 import { createAgent, findAgentByLogin, listAgents, updateAgent } from './services/agents'
+import { compactChangeLog, DEFAULT_CHANGE_RETENTION_DAYS, DEFAULT_COMPACTION_INTERVAL_MS } from './services/compaction'
 import { seedDemo } from './services/demo'
 import { setFamilyPassword } from './services/families'
 import { createEnrolmentCode } from './services/workstations'
@@ -28,6 +30,8 @@ const USAGE = `Usage : npm run portal -- <commande> [options]
   agent list                      liste les agents
   family-password --code C        nouveau mot de passe provisoire d’une famille (affiché une fois)
   demo --families N [--seed S]    ajoute une ville de démonstration (et les agents de démonstration)
+  compact [--retention-days 30]   compacte le journal des changements maintenant (le portail le fait
+                                  seul toutes les 10 min) et affiche l’horizon et les lignes supprimées
 
 Options communes :
   --data-dir DOSSIER   dossier de données (défaut : $PORTAL_DATA_DIR, sinon ./.data/portal)
@@ -36,6 +40,10 @@ Options communes :
   DATABASE_DIRECT_URL=postgres://…  connexion directe à PostgreSQL pour les migrations et les
                              vérifications au démarrage (défaut : DATABASE_URL)
   PORTAL_POOL_SIZE=N         connexions à la base par instance (défaut 10)
+  PORTAL_COMPACTION_INTERVAL_MS=N  compactage du journal des changements toutes les N ms
+                             (défaut 600000 ; 0 : jamais)
+  PORTAL_CHANGE_RETENTION_DAYS=N   un poste sans synchronisation depuis N jours ne retient plus
+                             le compactage (défaut 30 ; il rechargera la ville)
   PORTAL_TRUST_PROXY=…       derrière un proxy inverse : true (tout relais), ou les adresses
                              des proxys (séparées par des virgules) dont X-Forwarded-For est cru
   PORTAL_PAYMENTS=simulated  paiement en ligne par le prestataire simulé (démonstration, tests) ;
@@ -90,10 +98,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 
   try {
     if (command === 'serve') return await serve(io, dataDir, databaseUrl, values, direct)
-    const known = ['enrol-code', 'agent', 'family-password', 'demo']
+    const known = ['enrol-code', 'agent', 'family-password', 'demo', 'compact']
     if (!known.includes(command)) throw new UsageError(`Commande inconnue : ${command}`)
     // Check the arguments before opening the database.
-    const run = plan(command, sub, values)
+    const run = plan(command, sub, values, io.env)
     let database: PortalDatabase | null = null
     try {
       database = await openPortalDb({ dataDir, ...(databaseUrl ? { databaseUrl } : {}), ...direct })
@@ -131,6 +139,7 @@ function parse(argv: string[]) {
       code: { type: 'string' },
       families: { type: 'string' },
       seed: { type: 'string' },
+      'retention-days': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -138,7 +147,7 @@ function parse(argv: string[]) {
 
 type Values = ReturnType<typeof parse>['values']
 
-function plan(command: string, sub: string | undefined, values: Values): (db: PortalDatabase, io: CliIo) => Promise<void> {
+function plan(command: string, sub: string | undefined, values: Values, env: NodeJS.ProcessEnv): (db: PortalDatabase, io: CliIo) => Promise<void> {
   switch (command) {
     case 'enrol-code': {
       const name = required(values.name, '--name').trim()
@@ -202,9 +211,29 @@ function plan(command: string, sub: string | undefined, values: Values): (db: Po
         if (r.agents > 0) io.out('Agents de démonstration : accueil / accueil2026, regie / regie2026, responsable / responsable-2026')
       }
     }
+    case 'compact': {
+      const days = integer(values['retention-days'], '--retention-days', 1, 36_500, retentionDaysFromEnv(env) ?? DEFAULT_CHANGE_RETENTION_DAYS)
+      return async ({ db }, io) => {
+        const r = await compactChangeLog(db, { now: new Date(), retentionMs: days * 24 * 60 * 60 * 1000, holder: `cli-${randomUUID()}` })
+        if (r.skipped === 'lease') io.out(`Un autre processus compacte déjà le journal des changements (horizon ${r.horizon}) : rien à faire.`)
+        else if (r.skipped === 'no_snapshot') io.out('Aucun instantané complet dans la base : le journal des changements n’est pas compacté.')
+        else {
+          io.out(
+            `Journal des changements compacté : horizon ${r.horizon}, ${r.deleted.toLocaleString('fr-FR')} changement(s) supprimé(s) ` +
+              `en ${r.batches} lot(s), ${(r.ms / 1000).toFixed(1)} s (rétention ${days} jours).`,
+          )
+        }
+      }
+    }
     default:
       throw new UsageError(`Commande inconnue : ${command}`)
   }
+}
+
+/** PORTAL_CHANGE_RETENTION_DAYS, when set (a usage error when it is not a whole number of days). */
+function retentionDaysFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.PORTAL_CHANGE_RETENTION_DAYS
+  return raw ? integer(raw, 'PORTAL_CHANGE_RETENTION_DAYS', 1, 36_500, DEFAULT_CHANGE_RETENTION_DAYS) : undefined
 }
 
 /** PORTAL_TRUST_PROXY: "true", or proxy addresses / CIDRs separated by commas. */
@@ -220,8 +249,12 @@ async function serve(io: CliIo, dataDir: string, databaseUrl: string | undefined
   const host = values.host ?? '127.0.0.1'
   const level = values['log-level'] ?? 'info'
   if (!['fatal', 'error', 'warn', 'info', 'debug'].includes(level)) throw new UsageError('--log-level : fatal, error, warn, info ou debug')
+  const compactionIntervalMs = integer(io.env.PORTAL_COMPACTION_INTERVAL_MS || undefined, 'PORTAL_COMPACTION_INTERVAL_MS', 0, 2 ** 31 - 1, DEFAULT_COMPACTION_INTERVAL_MS)
+  const changeRetentionDays = retentionDaysFromEnv(io.env)
   const started = performance.now()
   const portal = await startPortal({
+    compactionIntervalMs,
+    ...(changeRetentionDays !== undefined ? { changeRetentionDays } : {}),
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
     ...direct,

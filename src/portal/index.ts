@@ -10,6 +10,7 @@ import { buildServer, type ServerOptions } from './http/server'
 import { openPayments, type PaymentsMode } from './payments'
 import { seedDemo, type SeedDemoOptions, type SeedDemoResult } from './services/demo'
 import { SimulatedMailer, type Mailer } from './services/mailer'
+import { DEFAULT_COMPACTION_INTERVAL_MS, scheduleCompaction } from './services/compaction'
 import { SnapshotManager } from './services/snapshots'
 import { seedTownDefaults } from './services/town-defaults'
 import { createEnrolmentCode } from './services/workstations'
@@ -58,6 +59,10 @@ export interface StartPortalOptions {
   env?: Record<string, string | undefined>
   /** How e-mail leaves the portal (a town's SMTP relay); default: a SimulatedMailer (messages kept in memory, one log line each). */
   mailer?: Mailer
+  /** Change-log compaction every this many ms (default 10 min; 0: never). See services/compaction.ts. */
+  compactionIntervalMs?: number
+  /** Changes older than this many days no longer hold the compaction horizon back (default 30). */
+  changeRetentionDays?: number
 }
 
 export interface RunningPortal {
@@ -138,6 +143,16 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
     const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
     ownUrl = `http://${urlHost}:${port}`
     payments?.setOwnUrl(ownUrl)
+    const compaction = scheduleCompaction(database.db, {
+      intervalMs: opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS,
+      ...(opts.changeRetentionDays !== undefined ? { retentionDays: opts.changeRetentionDays } : {}),
+      holder: instanceId,
+      now,
+      onDone: (r) => {
+        if (r.deleted > 0) app?.log.info({ horizon: r.horizon, deleted: r.deleted, batches: r.batches, ms: Math.round(r.ms) }, 'journal des changements compacté')
+      },
+      onError: (error) => app?.log.error({ err: safeErrorInfo(error) }, 'journal des changements : échec du compactage'),
+    })
     let closing: Promise<void> | null = null
     const running: RunningPortal = {
       instanceId,
@@ -152,6 +167,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
       close: () => {
         closing ??= (async () => {
           try {
+            await compaction.stop()
             await server.app.close()
             await snap.close()
           } finally {

@@ -172,14 +172,15 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       path: p('/sync/pull'),
       operationId: 'pull',
       summary: 'Recevoir les changements depuis un curseur',
-      description: `Les changements de numéro > cursor, dans l’ordre (au plus limit, ${DEFAULT_PULL_LIMIT} par défaut, ${MAX_PULL_LIMIT} au plus). Le curseur renvoyé ne recule jamais. Un curseur au-delà du dernier changement du portail (portail restauré) : 409 CURSOR_AHEAD (portalSeq), le poste recharge la ville.`,
+      description: `Les changements de numéro > cursor, dans l’ordre (au plus limit, ${DEFAULT_PULL_LIMIT} par défaut, ${MAX_PULL_LIMIT} au plus). Le curseur renvoyé ne recule jamais. Un curseur au-delà du dernier changement du portail (portail restauré) : 409 CURSOR_AHEAD (portalSeq), le poste recharge la ville. Un curseur sous l’horizon de compactage du journal (poste resté trop longtemps sans se synchroniser) : 409 CURSOR_TOO_OLD (horizon), le poste recharge la ville.`,
       tag: 'sync',
       auth: 'workstation',
       schemaHeader: 'required',
       query: PullQuerySchema,
       responses: { 200: { description: 'Une page de changements.', schema: PullResponseSchema } },
       errors: [409, 426],
-      handler: async ({ ctx, query }) => pullChanges(ctx.db, query.cursor, query.limit ?? DEFAULT_PULL_LIMIT),
+      handler: async ({ ctx, auth, query }) =>
+        pullChanges(ctx.db, query.cursor, query.limit ?? DEFAULT_PULL_LIMIT, { workstationId: auth.id, now: ctx.now() }),
     }),
     route({
       method: 'GET',

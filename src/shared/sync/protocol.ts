@@ -44,6 +44,8 @@ export const portalErrorCodes = [
   'SEQ_CONFLICT',
   /** 409 on pull: a cursor beyond the portal's last change (a portal restored from a backup): bootstrap again. */
   'CURSOR_AHEAD',
+  /** 409 on pull: a cursor below the change log's compaction horizon (a workstation silent too long): bootstrap again. */
+  'CURSOR_TOO_OLD',
   'UPGRADE_REQUIRED',
   'PAYLOAD_TOO_LARGE',
   'REJECTED',
@@ -65,6 +67,8 @@ export const PortalErrorSchema = z.object({
     lastCommandId: z.uuid().nullable().optional(),
     /** CURSOR_AHEAD: the portal's last change seq. */
     portalSeq: z.number().int().nonnegative().optional(),
+    /** CURSOR_TOO_OLD: the change log's compaction horizon (a pull cursor must be at least this). */
+    horizon: z.number().int().nonnegative().optional(),
   }),
 })
 export type PortalError = z.infer<typeof PortalErrorSchema>
