@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<void>> = {
   storm: async () => (await import('./storm')).runStormBench(),
   credentials: async () => (await import('./credentials')).runCredentialsBench(),
   bookings: async () => (await import('./bookings')).runBookingsBench(),
+  portal: async () => (await import('./scale')).runPortalScaleBench(),
 }
 
 const name = process.argv[2]
