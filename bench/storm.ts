@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { request, type RequestOptions } from 'node:http'
 import { join } from 'node:path'
@@ -54,7 +55,7 @@ export async function runStormBench(): Promise<void> {
     // The portal in its steady state: its snapshot already built. Otherwise its first build
     // (PGlite, on the portal's one thread: about 0.6 s for this town) would start 2 s after
     // the start, in the middle of the storm, and the bench would measure that instead.
-    const snapshots = new SnapshotManager(opened.db, join(opened.dataDir, 'snapshots', opened.databaseId))
+    const snapshots = new SnapshotManager(opened.db, join(opened.dataDir, 'snapshots', opened.databaseId), { instanceId: randomUUID() })
     await snapshots.init()
     await snapshots.build()
     await snapshots.close()

@@ -21,7 +21,7 @@ import { createEnrolmentCode } from './services/workstations'
  */
 
 export interface StartPortalOptions {
-  /** Data folder (PGlite's files, snapshot cache). Default: PORTAL_DATA_DIR or ./.data/portal. */
+  /** Data folder (PGlite's files, the snapshot builder's work folder). Default: PORTAL_DATA_DIR or ./.data/portal. */
   dataDir?: string
   /** postgres://… : use this PostgreSQL server instead of PGlite (default: none, even if DATABASE_URL is set). */
   databaseUrl?: string
@@ -37,6 +37,10 @@ export interface StartPortalOptions {
   log?: ServerOptions['log']
   /** Quiet period before a snapshot is rebuilt after changes (default 2000 ms). */
   snapshotDebounceMs?: number
+  /** How long a bootstrap waits for a snapshot another instance is building before a 503 (default 120 s). */
+  snapshotWaitMs?: number
+  /** Chunk size of the snapshots this instance stores (default 1 MiB; tests use small ones). */
+  snapshotChunkBytes?: number
   /** Oldest workstation schema version served (default: MIN_SCHEMA_VERSION); older ones are told to update (426). */
   minSchemaVersion?: number
   migrationsFolder?: string
@@ -104,15 +108,20 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
   try {
     const logRef: { app: FastifyInstance | null } = { app: null }
     snapshots = new SnapshotManager(database.db, join(database.dataDir, 'snapshots', database.databaseId), {
+      instanceId,
       ...(opts.snapshotDebounceMs !== undefined ? { debounceMs: opts.snapshotDebounceMs } : {}),
+      ...(opts.snapshotWaitMs !== undefined ? { waitMs: opts.snapshotWaitMs } : {}),
+      ...(opts.snapshotChunkBytes !== undefined ? { chunkBytes: opts.snapshotChunkBytes } : {}),
       onError: (error) => logRef.app?.log.error({ err: safeErrorInfo(error) }, 'instantané : échec de la construction'),
       onBuilt: (s, ms) => logRef.app?.log.info({ seq: s.seq, rows: s.rows, bytes: s.bytes, ms: Math.round(ms) }, 'instantané construit'),
     })
+    // Snapshots live in the database (every instance serves them); one lagging the change log
+    // (changes made by another instance, or while stopped) is rebuilt soon.
     await snapshots.init()
     // The default town data (document requirements and types, town options), once. After init:
     // a new portal builds its first snapshot on demand (with the whole town), not from these rows alone.
     const seeded = await seedTownDefaults(database.db)
-    if (seeded.rows > 0 && snapshots.latest()) snapshots.changed()
+    if (seeded.rows > 0 && (await snapshots.latest())) snapshots.changed()
     const snap = snapshots
     const payments = openPayments({
       mode: opts.payments,

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs'
 import {
   API_PREFIX,
   EnrolRequestSchema,
@@ -30,7 +29,7 @@ import { SimulatedMailer } from '../services/mailer'
 import { confirmPasswordReset, familiesPortalUrl, requestPasswordReset, RESET_REQUESTED_MESSAGE } from '../services/password-reset'
 import { DEFAULT_PULL_LIMIT, pullChanges } from '../services/pull'
 import { pushCommands } from '../services/push'
-import { parseRange, type SnapshotFile } from '../services/snapshots'
+import { parseRange, type StoredSnapshot } from '../services/snapshots'
 import { createEnrolmentCode, enrolWorkstation, listWorkstations, revokeWorkstation } from '../services/workstations'
 import { invalid, notFound, safeErrorInfo, upgradeRequired } from './errors'
 import { paymentRoutes } from './payment-routes'
@@ -78,7 +77,7 @@ function bearer(request: { headers: Record<string, unknown> }): string {
   return typeof h === 'string' ? h.replace(/^Bearer\s+/i, '') : ''
 }
 
-function infoOf(s: SnapshotFile): SnapshotInfo {
+function infoOf(s: StoredSnapshot): SnapshotInfo {
   return { seq: s.seq, bytes: s.bytes, sha256: s.sha256, rows: s.rows }
 }
 
@@ -194,7 +193,7 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       auth: 'workstation',
       schemaHeader: 'required',
       responses: { 200: { description: 'L’instantané à télécharger.', schema: SnapshotInfoSchema } },
-      errors: [426],
+      errors: [426, 503],
       handler: async ({ ctx }) => infoOf(await ctx.snapshots.current()),
     }),
     route({
@@ -220,9 +219,10 @@ export function portalRoutes(openApi: () => unknown): Route[] {
           binary: { contentType: 'application/vnd.sqlite3', headers: { 'content-range': 'string', 'x-snapshot-seq': 'integer' } },
         },
       },
-      errors: [404, 416, 426],
+      errors: [404, 416, 426, 503],
       handler: async ({ ctx, query, request, reply }) => {
-        const snap = query.seq === undefined ? await ctx.snapshots.current() : ctx.snapshots.find(query.seq)
+        // Any instance serves any kept snapshot: the same bytes, read from the database.
+        const snap = query.seq === undefined ? await ctx.snapshots.current() : await ctx.snapshots.find(query.seq)
         if (!snap) throw notFound('Cet instantané n’est plus disponible : recommencez le téléchargement.')
         const etag = `"${snap.sha256}"`
         const ifRange = request.headers['if-range']
@@ -243,10 +243,10 @@ export function portalRoutes(openApi: () => unknown): Route[] {
             .code(206)
             .header('content-range', `bytes ${range.start}-${range.end}/${snap.bytes}`)
             .header('content-length', String(range.end - range.start + 1))
-          return reply.send(createReadStream(snap.file, { start: range.start, end: range.end }))
+          return reply.send(ctx.snapshots.open(snap, range.start, range.end))
         }
         reply.header('content-length', String(snap.bytes))
-        return reply.send(createReadStream(snap.file))
+        return reply.send(ctx.snapshots.open(snap))
       },
     }),
 

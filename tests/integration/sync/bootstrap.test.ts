@@ -167,18 +167,22 @@ describe('bootstrap', () => {
     const out = await reference.call('families', 'updateContacts', { ...m, phoneMobile: '06 11 22 33 44', phoneHome: null, phoneWork: null, email: null })
     expect(out.ok).toBe(true)
     expect(await reference.sync()).toMatchObject({ state: 'idle', pending: 0 })
-    const before = portal.snapshots.latest()?.seq ?? 0
+    const before = (await portal.snapshots.latest())?.seq ?? 0
     const snapshot = await portal.snapshots.build()
     expect(snapshot.seq).toBeGreaterThan(before)
 
-    // In the file: one document per family, of this version, the changed one up to date.
-    const file = new Database(snapshot.file, { readonly: true })
+    // In the file (as stored in the portal's database): one document per family, of this version, the changed one up to date.
+    const folder = tempDir('guichet-snap-')
+    const copy = join(folder.dir, 'snapshot.sqlite')
+    expect(await portal.snapshots.writeFile(snapshot, copy)).toBe(true)
+    const file = new Database(copy, { readonly: true })
     try {
       expect(file.prepare(`SELECT value FROM meta WHERE key = 'searchDocVersion'`).pluck().get()).toBe(String(SEARCH_DOC_VERSION))
       expect(file.prepare('SELECT count(*) FROM search_docs').pluck().get()).toBe(file.prepare('SELECT count(*) FROM families').pluck().get())
       expect(file.prepare('SELECT other FROM search_docs WHERE family_id = ?').pluck().get(m.familyId)).toContain('0611223344')
     } finally {
       file.close()
+      folder.cleanup()
     }
 
     // A new workstation: its index is exactly the one it would build from its own tables.
