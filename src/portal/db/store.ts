@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm'
-import { CommandRejection, type CommandTx, type Query, type Touched, type WorkstationSeries } from '@shared/commands'
+import { CommandRejection, lockPlanOf, TOWN_LOCK_KEY, type CommandTx, type Query, type Touched, type WorkstationSeries } from '@shared/commands'
 import { columnsOf, entities, entityOrder, isEntityName, normalizeRow, type EntityName, type Row, type Value } from '@shared/sync/entities'
 import type { Change } from '@shared/sync/protocol'
 import { fastQuery, fastRows, one, rows, type PortalDb } from './client'
@@ -7,14 +7,52 @@ import { fastQuery, fastRows, one, rows, type PortalDb } from './client'
 /**
  * Writes to the shared tables, always with their change-log row.
  *
- * The change log (`changes`, seq from a sequence) is what workstations pull. A writer takes
- * `pg_advisory_xact_lock(CHANGE_LOG_LOCK)` before it touches the shared tables and keeps it until
- * it commits, so writers of shared tables run one at a time: seq order is commit order, and every
- * snapshot of the database sees a prefix of the log (a pull with cursor N never skips a row that
- * commits later with a seq ≤ N). Only this file writes to shared tables or to `changes`, through
- * `EntityStore.transaction`, which appends the change-log rows before the transaction commits.
+ * The change log (`changes`, seq from a sequence) is what workstations pull. Writers run side by
+ * side (READ COMMITTED); what their rules contend on is serialised by advisory locks on keys
+ * (`lockKeys` in src/shared/commands: a day's places, a child, a family…), taken in one sorted
+ * batch before the transaction reads anything. A transaction appends its change-log rows LAST,
+ * in one statement that first takes `pg_advisory_xact_lock(CHANGE_LOG_LOCK)`, held until it
+ * commits: the only remaining serialisation is that final append. So seq order is commit order,
+ * and every snapshot of the database sees a prefix of the log (a pull with cursor N never skips
+ * a row that commits later with a seq ≤ N; the proof is in docs/sync-protocol.md). Only this
+ * file writes to shared tables or to `changes`, through `EntityStore.transaction`.
  */
 export const CHANGE_LOG_LOCK = 4242
+
+/** The advisory-lock namespace of the keys (two-int form: never the same lock as the one-bigint CHANGE_LOG_LOCK). */
+export const KEY_LOCK_SPACE = 4243
+
+/**
+ * Thrown when a row this transaction read was changed by another one before it wrote it back
+ * (compare-and-set): SQLSTATE 40001 like a serialization failure, so the push runs the chunk again.
+ */
+export class ConcurrentWrite extends Error {
+  readonly code = '40001'
+  constructor(entity: string, id: string) {
+    super(`${entity} ${id} changed concurrently`)
+    this.name = 'ConcurrentWrite'
+  }
+}
+
+/** A key's lock id in KEY_LOCK_SPACE (FNV-1a, 32 bits, signed; 0 is the town key). */
+export function keyLockId(key: string): number {
+  if (key === TOWN_LOCK_KEY) return 0
+  let h = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h | 0 || 1
+}
+
+/**
+ * What a transaction locks before it reads: the town key (shared when it names its keys,
+ * exclusive when it does not) and its keys.
+ */
+export interface LockRequest {
+  /** null: the town key exclusively (a write whose contention is not declared). */
+  keys: readonly string[] | null
+}
 
 export interface ChangeOrigin {
   /** The command (workstation push or family/admin action) the change comes from. */
@@ -24,6 +62,12 @@ export interface ChangeOrigin {
 
 const ident = (name: string): SQL => sql`${sql.identifier(name)}`
 const list = (items: SQL[]): SQL => sql.join(items, sql`, `)
+
+/** The PostgreSQL type of a shared column (for a parameter compared with it). */
+function sqlTypeOf(entity: EntityName, column: string): string {
+  const kind = (entities[entity] as Record<string, string>)[column]
+  return kind === 'int' ? 'bigint' : kind === 'bool' ? 'boolean' : 'text'
+}
 
 function checkEntity(entity: string): asserts entity is EntityName {
   if (!isEntityName(entity)) throw new Error(`Unknown entity ${entity}`)
@@ -120,9 +164,31 @@ function matches(where: Row, row: Row): boolean {
   return true
 }
 
-/** Takes the change-log lock for the rest of the transaction (call it before the first write). */
-export async function lockChangeLog(tx: PortalDb): Promise<void> {
+/** Takes the change-log append lock for the rest of the transaction (bulk inserts: their seqs come with their rows). */
+async function lockChangeLog(tx: PortalDb): Promise<void> {
   await fastRows(tx, sql`SELECT pg_advisory_xact_lock(${sql.raw(String(CHANGE_LOG_LOCK))})`)
+}
+
+/**
+ * Takes the town key (shared or exclusive) and the keys, sorted, in one statement, for the rest
+ * of the transaction. Everyone takes the town key first and the others in the same order, so
+ * two transactions never wait for each other in a cycle.
+ */
+async function takeLocks(tx: PortalDb, request: LockRequest): Promise<void> {
+  const ids = [...new Set((request.keys ?? []).map(keyLockId).filter((id) => id !== 0))].sort((a, b) => a - b)
+  const exclusive = request.keys === null
+  await fastQuery(
+    tx,
+    statement(
+      'take locks',
+      () =>
+        `SELECT CASE WHEN k IS NULL AND $2::boolean THEN pg_advisory_xact_lock(${KEY_LOCK_SPACE}, 0) ` +
+        `WHEN k IS NULL THEN pg_advisory_xact_lock_shared(${KEY_LOCK_SPACE}, 0) ` +
+        `ELSE pg_advisory_xact_lock(${KEY_LOCK_SPACE}, k) END ` +
+        `FROM (SELECT NULL::int AS k UNION ALL SELECT k FROM unnest($1::int[]) AS u(k)) AS l`,
+    ),
+    [ids, exclusive],
+  )
 }
 
 /** The highest change seq visible to this transaction (0 for an empty log). */
@@ -137,12 +203,15 @@ export async function currentSeq(db: PortalDb): Promise<number> {
  * admin/demo writes. Use it through `EntityStore.transaction(db, origin, async (store, tx) => …)`.
  *
  * Each write's change-log row is kept in memory and all of them are appended in one statement,
- * in write order, just before the transaction commits.
+ * in write order, as the transaction's last statement (under the append lock, see above).
  *
- * Because every writer of shared tables holds the change-log lock until it commits, nobody else
- * can change these tables while this store lives: its reads are cached for the transaction,
- * write-through (a put updates the cached row, and the cached counts and finds it affects when
- * the row before is known; otherwise they are dropped).
+ * Locks: `lock({ keys })` before the first read takes the town key shared and the keys the
+ * transaction's commands declare; a transaction that reads without calling it takes the town
+ * key exclusively (the writes that declare nothing run one at a time, as before). Reads are
+ * cached for the transaction, write-through (a put updates the cached row, and the cached counts
+ * and finds it affects when the row before is known; otherwise they are dropped): what a rule
+ * contends on is locked, so its reads stay true until the commit; a row read then written back
+ * is written compare-and-set (ConcurrentWrite when someone else changed it meanwhile).
  *
  * `isolated(fn)` runs one command: its puts are buffered and written when it succeeds, dropped
  * when it throws. A read of a table with buffered puts writes them first, inside a savepoint
@@ -182,12 +251,52 @@ export class EntityStore implements CommandTx {
   /** Change-log rows not yet appended (in write order). */
   private pendingChanges: Array<{ entity: EntityName; entity_id: string; op: 'put' | 'delete'; row: Row | null; command_id: string | null; workstation_id: string | null }> = []
 
-  /** The change-log lock, taken before the first read: cached reads stay true until the commit. */
+  /**
+   * The locks, before the first read: a transaction that did not take its keys (`lock`) takes
+   * the town key exclusively, so it runs alone among the writes whose contention is not declared.
+   */
   private async ready(): Promise<void> {
     if (this.done) throw new Error('EntityStore used after its transaction ended')
     if (this.locked) return
-    await lockChangeLog(this.tx)
+    await this.lock({ keys: null })
+  }
+
+  /**
+   * Takes the transaction's locks, once, before it reads anything (see LockRequest). The push
+   * passes the keys its commands declare (src/shared/commands `lockPlanOf`).
+   */
+  async lock(request: LockRequest): Promise<void> {
+    if (this.done) throw new Error('EntityStore used after its transaction ended')
+    if (this.locked) throw new Error('EntityStore.lock: the locks are taken once, before the first read')
+    await takeLocks(this.tx, request)
     this.locked = true
+  }
+
+  /**
+   * Reads rows without taking the locks (the push reads the bookings its commands name to know
+   * their keys: a booking's day, site and child never change). Not cached.
+   */
+  async peek(items: readonly Touched[]): Promise<Map<string, Row>> {
+    const out = new Map<string, Row>()
+    const byEntity = new Map<EntityName, string[]>()
+    for (const t of items) {
+      checkEntity(t.entity)
+      byEntity.set(t.entity, [...(byEntity.get(t.entity) ?? []), t.id])
+    }
+    for (const [entity, ids] of byEntity) {
+      const found = await fastQuery<Record<string, unknown>>(
+        this.tx,
+        statement(`peek ${entity}`, () => `${selectFrom(entity)} WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))`),
+        [JSON.stringify([...new Set(ids)])],
+      )
+      for (const r of found) out.set(EntityStore.key(entity, String(r.id)), normalizeRow(entity, r))
+    }
+    return out
+  }
+
+  /** The key of a row in `peek`'s answer. */
+  static rowKey(entity: EntityName, id: string): string {
+    return EntityStore.key(entity, id)
   }
 
   private logChange(entity: EntityName, id: string, op: 'put' | 'delete', row: Row | null): void {
@@ -201,18 +310,27 @@ export class EntityStore implements CommandTx {
     })
   }
 
-  /** Appends the pending change-log rows, in order (one statement). */
+  /**
+   * Appends the pending change-log rows, in order, as the transaction's last statement: the
+   * append lock is taken by the same statement, before any seq is drawn (the sort reads the
+   * lock's row before it returns any), and held until the commit that follows.
+   */
   private async flushChanges(): Promise<void> {
     if (this.pendingChanges.length === 0) return
     const batch = JSON.stringify(this.pendingChanges)
     this.pendingChanges = []
-    await fastRows(
+    await fastQuery(
       this.tx,
-      sql`INSERT INTO changes (entity, entity_id, op, row, command_id, workstation_id)
-          SELECT c->>'entity', c->>'entity_id', c->>'op', CASE WHEN jsonb_typeof(c->'row') = 'object' THEN c->'row' END,
-                 c->>'command_id', c->>'workstation_id'
-          FROM jsonb_array_elements(${batch}::jsonb) WITH ORDINALITY AS x(c, n)
-          ORDER BY n`,
+      statement(
+        'append changes',
+        () =>
+          `WITH appending AS MATERIALIZED (SELECT pg_advisory_xact_lock(${CHANGE_LOG_LOCK}) AS locked) ` +
+          `INSERT INTO changes (entity, entity_id, op, row, command_id, workstation_id) ` +
+          `SELECT c->>'entity', c->>'entity_id', c->>'op', CASE WHEN jsonb_typeof(c->'row') = 'object' THEN c->'row' END, ` +
+          `c->>'command_id', c->>'workstation_id' ` +
+          `FROM appending, jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(c, n) ORDER BY n`,
+      ),
+      [batch],
     )
   }
 
@@ -414,25 +532,60 @@ export class EntityStore implements CommandTx {
     await this.write(entity, normalized)
   }
 
+  /**
+   * Writes a whole row. A row this transaction read is written compare-and-set: updated only if
+   * it is still as read (inserted only if still absent); otherwise another transaction changed it
+   * meanwhile, and ConcurrentWrite makes the caller run again (nothing is lost, nothing is
+   * overwritten unseen). A row never read is upserted.
+   */
   private async write(entity: EntityName, row: Row): Promise<void> {
     const cols = columnsOf(entity)
-    await fastQuery(
-      this.tx,
-      statement(
-        `put ${entity}`,
-        () =>
-          `INSERT INTO ${quoted(entity)} (${cols.map(quoted).join(', ')}) VALUES (${cols.map((_c, i) => `$${i + 1}`).join(', ')}) ` +
-          `ON CONFLICT (id) DO UPDATE SET ${cols
-            .filter((c) => c !== 'id')
-            .map((c) => `${quoted(c)} = excluded.${quoted(c)}`)
-            .join(', ')}`,
-      ),
-      cols.map((c) => row[c] ?? null),
-    )
-    this.logChange(entity, String(row.id), 'put', row)
     const key = EntityStore.key(entity, String(row.id))
     // The row before: known when it was read (or prefetched) in this transaction.
     const old = this.rowCache.has(key) ? (this.rowCache.get(key) ?? null) : undefined
+    const values = cols.map((c) => row[c] ?? null)
+    if (old === undefined) {
+      await fastQuery(
+        this.tx,
+        statement(
+          `put ${entity}`,
+          () =>
+            `INSERT INTO ${quoted(entity)} (${cols.map(quoted).join(', ')}) VALUES (${cols.map((_c, i) => `$${i + 1}`).join(', ')}) ` +
+            `ON CONFLICT (id) DO UPDATE SET ${cols
+              .filter((c) => c !== 'id')
+              .map((c) => `${quoted(c)} = excluded.${quoted(c)}`)
+              .join(', ')}`,
+        ),
+        values,
+      )
+    } else if (old === null) {
+      const done = await fastQuery<{ id: string }>(
+        this.tx,
+        statement(
+          `insert ${entity}`,
+          () =>
+            `INSERT INTO ${quoted(entity)} (${cols.map(quoted).join(', ')}) VALUES (${cols.map((_c, i) => `$${i + 1}`).join(', ')}) ` +
+            `ON CONFLICT (id) DO NOTHING RETURNING id`,
+        ),
+        values,
+      )
+      if (done.length === 0) throw new ConcurrentWrite(entity, String(row.id))
+    } else {
+      const others = cols.filter((c) => c !== 'id')
+      const done = await fastQuery<{ id: string }>(
+        this.tx,
+        statement(
+          `update ${entity}`,
+          () =>
+            `UPDATE ${quoted(entity)} SET ${others.map((c, i) => `${quoted(c)} = $${i + 2}`).join(', ')} WHERE id = $1 ` +
+            `AND (${others.map(quoted).join(', ')}) IS NOT DISTINCT FROM (${others.map((c, i) => `$${i + 2 + others.length}::${sqlTypeOf(entity, c)}`).join(', ')}) ` +
+            `RETURNING id`,
+        ),
+        [row.id, ...others.map((c) => row[c] ?? null), ...others.map((c) => old[c] ?? null)],
+      )
+      if (done.length === 0) throw new ConcurrentWrite(entity, String(row.id))
+    }
+    this.logChange(entity, String(row.id), 'put', row)
     this.rowCache.set(key, row)
     if (old === undefined) this.dropQueries(entity)
     else this.adjustQueries(entity, old, row)
@@ -622,6 +775,9 @@ export class EntityStore implements CommandTx {
     if (this.scope) throw new Error('EntityStore.insertMany is not available inside a command')
     await this.ready()
     await this.flushChanges() // keep the log in write order
+    // Bulk rows draw their seqs as they are inserted: the append lock from here to the commit
+    // (seeding and imports hold up the other writers' commits while they run).
+    await lockChangeLog(this.tx)
     const size = opts.batchSize ?? 1000
     let written = 0
     for (let i = 0; i < all.length; i += size) {
@@ -654,6 +810,21 @@ export class EntityStore implements CommandTx {
     }
     return out
   }
+}
+
+/**
+ * Takes the locks of the commands a transaction is about to run (src/shared/commands
+ * `lockPlanOf`): their keys, and the town key shared; exclusive when one of them declares no
+ * keys. The bookings their keys come from are read first (`peek`: their day, site and child
+ * never change).
+ */
+export async function lockCommands(store: EntityStore, commands: ReadonlyArray<{ name: string; payload: unknown }>): Promise<void> {
+  const plans = commands.map((c) => lockPlanOf(c.name, c.payload))
+  if (plans.some((p) => p === null)) return store.lock({ keys: null })
+  const needed = plans.flatMap((p) => p?.rows ?? [])
+  const peeked = needed.length > 0 ? await store.peek(needed) : new Map<string, Row>()
+  const row = (entity: EntityName, id: string): Row | null => peeked.get(EntityStore.rowKey(entity, id)) ?? null
+  return store.lock({ keys: plans.flatMap((p) => p?.keys(row) ?? []) })
 }
 
 const NO_ORIGIN: ChangeOrigin = { commandId: null, workstationId: null }

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import { CommandRejection, flagRows, runCommand, type CommandContext, type RaisedFlag } from '@shared/commands'
 import { iso, one, rows, type PortalDb } from '../db/client'
-import { EntityStore, lockChangeLog } from '../db/store'
+import { EntityStore } from '../db/store'
 import { invalid, notFound, rejected, unauthorized } from '../http/errors'
 import { CODE_ALPHABET, randomString, sha256Hex } from '../secrets'
 import type { FamilyPrincipal } from '../services/families'
@@ -162,9 +162,9 @@ export async function receiveNotification(
   const ctx: CommandContext = { at: now.toISOString(), agentId: null, workstationId: null, channel: 'portail', commandId }
 
   return EntityStore.transaction(db, { commandId, workstationId: null }, async (store, tx) => {
-    // One writer at a time for notifications and the shared tables: a replay racing its
-    // original waits here, then finds it.
-    await lockChangeLog(tx)
+    // The town key, exclusively (payments.recordOnline declares no keys): one notification at a
+    // time, so a replay racing its original waits here, then finds it.
+    await store.lock({ keys: null })
     const seen = await one<{ outcome: NotificationOutcome }>(
       tx,
       sql`SELECT outcome FROM payment_notifications WHERE provider = ${provider} AND transaction_id = ${n.transactionId}`,

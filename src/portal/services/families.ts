@@ -6,7 +6,7 @@ import { isValidCodeFamille, normalizeCodeFamille } from '@shared/domain/codeFam
 import type { Row, Value } from '@shared/sync/entities'
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../../common/passwords'
 import { one, rows, type PortalDb } from '../db/client'
-import { EntityStore, readRows, readRowsByIds } from '../db/store'
+import { EntityStore, lockCommands, readRows, readRowsByIds } from '../db/store'
 import { forbidden, invalid, notFound, rejected, unauthorized } from '../http/errors'
 import type { FamilyMe } from '../http/schemas'
 import { newPassword } from '../secrets'
@@ -327,6 +327,8 @@ export async function runFamilyCommand<T>(
 ): Promise<{ result: T; writes: number }> {
   const commandId = uuidv7({ msecs: now.getTime() })
   return EntityStore.transaction(db, { commandId, workstationId: null }, async (store) => {
+    // The command's keys (a family's booking: its day and child), as a push would take them.
+    await lockCommands(store, [{ name, payload }])
     if (check) await check(store)
     try {
       // Facts (a contact change, a payment) record their flags here too; a family's own contact

@@ -3,7 +3,7 @@ import { CommandRejection, derivedId, flagRows, isCommandName, kindOf, readsOf, 
 import type { Change, PortalError, PushCommand, PushFlag, PushResponse, PushResult } from '@shared/sync/protocol'
 import { displayText, isSaneInstant } from '@shared/validation/text'
 import { fastRows, type PortalDb } from '../db/client'
-import { EntityStore } from '../db/store'
+import { EntityStore, lockCommands } from '../db/store'
 import { unauthorized } from '../http/errors'
 import { runPortalEffect } from './effects'
 
@@ -52,6 +52,8 @@ export interface PushOptions {
   now?: Date
   /** A command refused because of a storage error: log it (safeErrorInfo: never the SQL parameters). */
   onStorageError?: (info: { seq: number; commandId: string; error: unknown }) => void
+  /** A chunk run again after a conflict with another transaction (see isRetryable). */
+  onRetry?: (info: { attempt: number; error: unknown }) => void
 }
 
 export interface PushOutcome {
@@ -171,10 +173,26 @@ function sqlState(error: unknown): string | null {
  */
 function isTransient(error: unknown): boolean {
   const state = sqlState(error)
-  if (state) return ['08', '40', '53', '57', '58', 'XX'].includes(state.slice(0, 2))
+  if (state) return ['08', '40', '53', '57', '58', 'XX'].includes(state.slice(0, 2)) || state === '55P03'
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'string' && /^E[A-Z]+$/.test(code) // ECONNRESET, ETIMEDOUT, EPIPE…: the network
 }
+
+/**
+ * Conflicts with another transaction that running the chunk again resolves: a row changed
+ * between its read and its write (ConcurrentWrite, 40001), a deadlock (40P01), a lock not
+ * obtained within lock_timeout (55P03: the holder may be a frozen instance, whose transaction
+ * the database ends within idle_in_transaction_session_timeout).
+ */
+function isRetryable(error: unknown): boolean {
+  const state = sqlState(error)
+  return state === '40001' || state === '40P01' || state === '55P03'
+}
+
+/** Runs of one chunk before its conflict is the request's error (the workstation retries later). */
+export const CHUNK_ATTEMPTS = 5
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Thrown inside a chunk's transaction (rolling it back) when a command hit a storage error without a savepoint of its own. */
 class RunWithSavepoints extends Error {
@@ -241,6 +259,10 @@ async function pushChunk(db: PortalDb, workstationId: string, chunk: readonly Pu
         usedIds.add(r.command_id)
       }
     }
+
+    // The locks of what the new commands contend on (their keys, sorted; the town key shared,
+    // or exclusive when one of them declares nothing), before anything is read for them.
+    await lockCommands(store, fresh)
 
     // The rows the new commands mention (ids in their payloads, records they write, their agent),
     // read in one query: most of what the shared rules read is then already in memory.
@@ -385,12 +407,21 @@ export async function pushCommands(db: PortalDb, workstationId: string, commands
     if (i > 0) await yieldToEventLoop()
     const slice = commands.slice(i, i + COMMANDS_PER_TRANSACTION)
     const base = { now, ...(opts.onStorageError ? { onStorageError: opts.onStorageError } : {}) }
-    let chunk: ChunkOutcome
-    try {
-      chunk = await pushChunk(db, workstationId, slice, { ...base, savepoints: false })
-    } catch (error) {
-      if (!(error instanceof RunWithSavepoints)) throw error
-      chunk = await pushChunk(db, workstationId, slice, { ...base, savepoints: true })
+    let chunk: ChunkOutcome | null = null
+    for (let attempt = 1; chunk === null; attempt++) {
+      try {
+        try {
+          chunk = await pushChunk(db, workstationId, slice, { ...base, savepoints: false })
+        } catch (error) {
+          if (!(error instanceof RunWithSavepoints)) throw error
+          chunk = await pushChunk(db, workstationId, slice, { ...base, savepoints: true })
+        }
+      } catch (error) {
+        // Nothing of the chunk was kept (its transaction rolled back): run it again, a little later.
+        if (!isRetryable(error) || attempt >= CHUNK_ATTEMPTS) throw error
+        opts.onRetry?.({ attempt, error })
+        await pause(5 + Math.random() * 20 * attempt)
+      }
     }
     if (chunk.kind === 'revoked') {
       // Revoked before this chunk: what was processed is answered; the next request gets 401.

@@ -136,6 +136,24 @@ export interface ReadHint {
   where: Record<string, Value>
 }
 
+export interface LockPlan<P> {
+  rows?(payload: P): Touched[]
+  keys(payload: P, row: (entity: EntityName, id: string) => Row | null): string[]
+}
+
+/** The portal's lock keys (strings hashed into advisory locks; a collision only makes two commands wait for each other). */
+export const lockKeys = {
+  /** A service's day at one site: its places and its waiting list. */
+  slot: (unitId: string, siteId: string, date: string) => `slot:${unitId}|${siteId}|${date}`,
+  /** A child's bookings (one per service and day). */
+  child: (childId: string) => `child:${childId}`,
+  /** A family's file: its documents, dossiers, quotients, credentials. */
+  family: (familyId: string) => `family:${familyId}`,
+  /** A person's own row (contacts). */
+  person: (personId: string) => `person:${personId}`,
+  flag: (flagId: string) => `flag:${flagId}`,
+}
+
 export interface CommandDef<P> {
   kind: CommandKind
   /**
@@ -149,6 +167,16 @@ export interface CommandDef<P> {
   touches(payload: P): Touched[]
   /** The finds and counts it will make, exactly as it makes them (optional; a performance hint). */
   reads?(payload: P): ReadHint[]
+  /**
+   * What it contends on with other commands running at the same time on the portal (which
+   * locks these keys, in order, before it reads: docs/sync-protocol.md "Concurrent writes").
+   * Every rule that reads something another command may change at the same time (a day's
+   * places, a child's bookings, a row it reads then writes back) must be covered by a key both
+   * take. Absent: the command runs alone among the other commands without keys (the `town`
+   * key, taken exclusively), as every write did before. `rows` are read first when the keys
+   * come from columns of a record that never change (a booking's day, site and child).
+   */
+  locks?: LockPlan<P>
   /** Intents throw CommandRejection; facts return the rules they break (never throw for a rule). */
   execute(tx: CommandTx, payload: P, ctx: CommandContext): Promise<RaisedFlag[] | void>
 }

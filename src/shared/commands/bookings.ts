@@ -7,7 +7,7 @@ import { CancelRuleSchema, DeadlineRuleSchema, explainBooking, explainCancel, pa
 import { parisDay } from '../domain/dates'
 import { previousSchoolYear } from '../domain/schoolYear'
 import { CalendarDay, singleLine } from '../validation/text'
-import { CommandRejection, type CommandDef, type CommandTx, type RaisedFlag, type ReadHint } from './base'
+import { CommandRejection, lockKeys, type CommandDef, type CommandTx, type LockPlan, type RaisedFlag, type ReadHint } from './base'
 import { dossierBlocksBooking, townOption } from './documents'
 import { derivedId as derivedIdFor } from './ids'
 import { responsableCheck, upsertWithHistory } from './town'
@@ -174,10 +174,30 @@ async function requireChildOfFamily(tx: CommandTx, familyId: string, childId: st
   return { family, child }
 }
 
+/**
+ * A booking contends on its day's places at its site (capacity, waiting list) and on its child's
+ * bookings (one per service and day): every command that changes a booking locks both.
+ */
+const slotAndChild = (r: { unitId: string; siteId: string; date: string; childId: string }): string[] => [
+  lockKeys.slot(r.unitId, r.siteId, r.date),
+  lockKeys.child(r.childId),
+]
+
+/** The keys of a command on an existing booking: its day, site and child never change (read first). */
+const bookingLocks: LockPlan<{ id: string }> = {
+  rows: (p) => [{ entity: 'reservations', id: p.id }],
+  keys: (p, row) => {
+    const r = row('reservations', p.id)
+    if (!r) return [`reservation:${p.id}`]
+    return slotAndChild({ unitId: str(r.unit_id), siteId: str(r.site_id), date: str(r.date), childId: str(r.child_id) })
+  },
+}
+
 const book: CommandDef<BookPayload> = {
   kind: 'intent',
   payload: BookPayload,
   touches: (p) => [{ entity: 'reservations', id: p.id }],
+  locks: { keys: (p) => slotAndChild(p) },
   reads: (p): ReadHint[] => [
     { kind: 'find', entity: 'family_members', where: { family_id: p.familyId, person_id: p.childId, role: 'enfant' } },
     { kind: 'find', entity: 'unit_sites', where: { unit_id: p.unitId, site_id: p.siteId } },
@@ -268,6 +288,7 @@ const cancel: CommandDef<CancelPayload> = {
   kind: 'intent',
   payload: CancelPayload,
   touches: (p) => [{ entity: 'reservations', id: p.id }],
+  locks: bookingLocks,
   async execute(tx, p, ctx) {
     const r = await tx.get('reservations', p.id)
     if (!r) reject('UNKNOWN_RESERVATION', 'Cette réservation n’existe pas sur le portail.')
@@ -325,6 +346,7 @@ const promote: CommandDef<PromotePayload> = {
   channels: ['guichet'],
   payload: PromotePayload,
   touches: (p) => [{ entity: 'reservations', id: p.id }],
+  locks: bookingLocks,
   async execute(tx, p, ctx) {
     const r = await tx.get('reservations', p.id)
     if (!r) reject('UNKNOWN_RESERVATION', 'Cette demande n’existe pas sur le portail.')
@@ -363,6 +385,8 @@ const attend: CommandDef<AttendPayload> = {
   channels: ['guichet'],
   payload: AttendPayload,
   touches: (p) => [{ entity: 'reservations', id: p.id }],
+  // The booking of that day, or a new « présent sans réservation » row for the child.
+  locks: { keys: (p) => slotAndChild(p) },
   async execute(tx, p, ctx) {
     const flags: RaisedFlag[] = []
     const flag = (code: string, reason: string) => flags.push({ kind: 'rule', code, reason, familyId: p.familyId, data: p })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { Row } from '../sync/entities'
-import type { CommandDef, CommandTx, RaisedFlag } from './base'
+import { lockKeys, type CommandDef, type CommandTx, type RaisedFlag } from './base'
 import { townOption } from './documents'
 
 /**
@@ -68,6 +68,7 @@ const issue: CommandDef<CredentialsIssuePayload> = {
     { entity: 'credential_issues', id: p.id },
     { entity: 'families', id: p.familyId },
   ],
+  locks: { keys: (p) => [lockKeys.family(p.familyId)] },
   async execute(tx, p, ctx) {
     const family = await tx.get('families', p.familyId)
     if (!family) {

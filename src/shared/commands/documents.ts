@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { Row, Value } from '../sync/entities'
-import type { CommandDef, CommandTx, RaisedFlag, ReadHint } from './base'
+import { lockKeys, type CommandDef, type CommandTx, type RaisedFlag, type ReadHint } from './base'
 import { derivedId } from './ids'
 import { parisDay } from '../domain/dates'
 import {
@@ -336,6 +336,7 @@ export const recordDocument: CommandDef<RecordDocumentPayload> = {
     { entity: 'dossiers', id: dossierId(p.familyId, p.schoolYear) },
   ],
   reads: (p): ReadHint[] => [{ kind: 'find', entity: 'family_members', where: { family_id: p.familyId } }],
+  locks: { keys: (p) => [lockKeys.family(p.familyId)] },
   async execute(tx, p, ctx) {
     const checkDay = parisDay(new Date(ctx.at))
     const data = await loadDossier(tx, p.familyId, p.schoolYear, checkDay)
@@ -400,6 +401,7 @@ export const validateDossier: CommandDef<ValidateDossierPayload> = {
   kind: 'fact',
   payload: ValidateDossierPayload,
   touches: (p) => [{ entity: 'dossiers', id: dossierId(p.familyId, p.schoolYear) }],
+  locks: { keys: (p) => [lockKeys.family(p.familyId)] },
   async execute(tx, p, ctx) {
     const checkDay = parisDay(new Date(ctx.at))
     const data = await loadDossier(tx, p.familyId, p.schoolYear, checkDay)
@@ -435,6 +437,7 @@ export const renewDossier: CommandDef<RenewDossierPayload> = {
   kind: 'fact',
   payload: RenewDossierPayload as unknown as z.ZodType<RenewDossierPayload>,
   touches: (p) => [{ entity: 'dossiers', id: dossierId(p.familyId, p.schoolYear) }],
+  locks: { keys: (p) => [lockKeys.family(p.familyId)] },
   async execute(tx, p, ctx) {
     const checkDay = parisDay(new Date(ctx.at))
     const data = await loadDossier(tx, p.familyId, p.schoolYear, checkDay)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Row, Value } from '../sync/entities'
+import type { EntityName, Row, Value } from '../sync/entities'
 import { derivedId } from './ids'
 import { quotientCommands } from './quotients'
 import { townCommands } from './town'
@@ -8,6 +8,7 @@ import { describeIssue, displayPath, displayText, findUnsafeText, freeText, sing
 export { derivedId } from './ids'
 import {
   CommandRejection,
+  lockKeys,
   type CommandContext,
   type CommandDef,
   type CommandKind,
@@ -70,6 +71,7 @@ const updateContacts: CommandDef<ContactsPayload> = {
   payload: ContactsPayload,
   touches: (p) => [{ entity: 'persons', id: p.personId }],
   reads: (p): ReadHint[] => [{ kind: 'find', entity: 'family_members', where: { family_id: p.familyId, person_id: p.personId } }],
+  locks: { keys: (p) => [lockKeys.family(p.familyId), lockKeys.person(p.personId)] },
   async execute(tx, p, ctx) {
     const flags: RaisedFlag[] = []
     const links = await tx.find('family_members', { family_id: p.familyId, person_id: p.personId })
@@ -221,6 +223,7 @@ const resolveFlag: CommandDef<ResolveFlagPayload> = {
   kind: 'fact',
   payload: ResolveFlagPayload,
   touches: (p) => [{ entity: 'flags', id: p.flagId }],
+  locks: { keys: (p) => [lockKeys.flag(p.flagId)] },
   async execute(tx, p, ctx) {
     const flag = await tx.get('flags', p.flagId)
     if (!flag) {
@@ -352,6 +355,25 @@ export function readsOf(name: string, payload: unknown): ReadHint[] {
   if (!def.reads) return []
   const parsed = def.payload.safeParse(payload)
   return parsed.success ? def.reads(parsed.data) : []
+}
+
+/** The town key: taken shared by commands that declare their keys, exclusively by those that do not. */
+export const TOWN_LOCK_KEY = 'town'
+
+/**
+ * What a command contends on (see CommandDef.locks): null when it declares nothing (it then
+ * takes the town key exclusively); no key at all for an unknown name or an invalid payload (it
+ * is rejected before it writes anything). `rows` are read before the keys are computed.
+ */
+export function lockPlanOf(name: string, payload: unknown): { rows: Touched[]; keys: (row: (entity: EntityName, id: string) => Row | null) => string[] } | null {
+  const none = { rows: [], keys: () => [] }
+  if (!isCommandName(name)) return none
+  const def = commands[name] as CommandDef<unknown>
+  const parsed = def.payload.safeParse(payload)
+  if (!parsed.success) return none
+  if (!def.locks) return null
+  const plan = def.locks
+  return { rows: plan.rows ? plan.rows(parsed.data) : [], keys: (row) => plan.keys(parsed.data, row) }
 }
 
 /** The records a command touches, for a payload that may be invalid (then: none). */

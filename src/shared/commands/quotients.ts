@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { computeQf, partsLabel } from '../domain/quotient'
 import { CalendarDay } from '../validation/text'
-import type { CommandDef, RaisedFlag, ReadHint } from './index'
+import { lockKeys, type CommandDef, type RaisedFlag, type ReadHint } from './base'
 
 /**
  * The quotient familial (issue 8, item 5): `quotients.record`, a fact. The agent either enters
@@ -102,6 +102,7 @@ const record: CommandDef<QuotientPayload> = {
   payload: QuotientPayload,
   touches: (p) => [{ entity: 'quotients', id: p.id }],
   reads: (): ReadHint[] => [],
+  locks: { keys: (p) => [lockKeys.family(p.familyId)] },
   async execute(tx, p, ctx) {
     const family = await tx.get('families', p.familyId)
     if (!family) {
