@@ -82,3 +82,17 @@ export async function startLatencyProxy(target: { host: string; port: number }, 
     },
   }
 }
+
+/**
+ * `node --import tsx bench/latency-proxy.ts <host> <port> <delayMs>`: the proxy in a process of its
+ * own (so that its timers are not held up by the bench's own work), printing its port.
+ */
+if (require.main === module) {
+  const [host, port, delay] = process.argv.slice(2)
+  void startLatencyProxy({ host: host ?? '127.0.0.1', port: Number(port) }, Number(delay ?? 2)).then((proxy) => {
+    console.log(`port ${proxy.port}`)
+    const stop = () => void proxy.close().finally(() => process.exit(0))
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+  })
+}

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +8,6 @@ import { SchoolCalendar, type CalendarPeriod, type UnitCalendar } from '../src/s
 import { parisDay } from '../src/shared/domain/dates'
 import { EnrolResponseSchema, PushResponseSchema, SCHEMA_HEADER, SYNC_SCHEMA_VERSION, type PushCommand } from '../src/shared/sync/protocol'
 import { freePort, portalCliRun, spawnPortal, type PortalProcess } from '../tests/helpers/portal-procs'
-import { startLatencyProxy, type LatencyProxy } from './latency-proxy'
 import { percentile, ROOT } from './portal'
 
 /**
@@ -399,6 +398,9 @@ function signalTree(pids: number[], signal: NodeJS.Signals): void {
   }
 }
 
+/** Every portal process still running (killed at once on SIGINT/SIGTERM). */
+const live = new Set<PortalProcess>()
+
 interface Run {
   instances: PortalProcess[]
   wss: Workstation[]
@@ -435,6 +437,8 @@ async function openRun(server: Server, template: string, name: string, count: nu
         signalTree(pids, 'SIGKILL')
       })
       instances.push(p)
+      live.add(p)
+      closers.push(() => void live.delete(p))
     }
     const wss = await enrolAll(instances, town)
     return { instances, wss, close }
@@ -444,10 +448,55 @@ async function openRun(server: Server, template: string, name: string, count: nu
   }
 }
 
+// ---- the latency proxy (a process of its own: its timers are not held up by the workstations) ---
+
+interface LatencyProxy {
+  port: number
+  close(): Promise<void>
+}
+
+async function spawnLatencyProxy(target: { host: string; port: number }, delayMs: number): Promise<LatencyProxy> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/latency-proxy.ts'), target.host, String(target.port), String(delayMs)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const exited = new Promise<void>((r) => child.once('exit', () => r()))
+  let out = ''
+  const port = await new Promise<number>((ok, ko) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /port (\d+)/.exec(out)
+      if (m) ok(Number(m[1]))
+    })
+    void exited.then(() => ko(new Error(`latency proxy exited: ${out}`)))
+  })
+  return {
+    port,
+    close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+/** The median time of `SELECT 1` over a connection to `url` (ms). */
+async function roundTripMs(url: string): Promise<number> {
+  return admin(url, async (c) => {
+    const times: number[] = []
+    for (let i = 0; i < 40; i++) {
+      const t = performance.now()
+      await c.query('SELECT 1')
+      times.push(performance.now() - t)
+    }
+    return percentile(times.sort((a, b) => a - b), 50)
+  })
+}
+
 // ---- the configurations ------------------------------------------------------------------------
 
 async function throughput(label: string, server: Server, template: string, town: Town, count: number, proxy: LatencyProxy | null): Promise<Figures> {
-  const run = await openRun(server, template, `bench_${label}`, count, town, proxy)
+  const run = await openRun(server, template, `bench_${label}_${process.pid}`, count, town, proxy)
   try {
     const load = startLoad(run.wss, town, town.agentId, SHARED_SHARE)
     await sleep(WARMUP_MS)
@@ -471,7 +520,7 @@ async function throughput(label: string, server: Server, template: string, town:
 }
 
 async function freezeStall(server: Server, template: string, town: Town): Promise<number> {
-  const run = await openRun(server, template, 'bench_freeze', 2, town, null)
+  const run = await openRun(server, template, `bench_freeze_${process.pid}`, 2, town, null)
   try {
     const [a] = run.instances
     const load = startLoad(run.wss, town, town.agentId, FREEZE_SHARED_SHARE)
@@ -518,11 +567,13 @@ export async function runPortalScaleBench(): Promise<void> {
     await admin(server.adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`)).catch(() => undefined)
   }
   const onSignal = () => {
-    // Ctrl-C: the finally below runs once the current step ends; the cluster goes at once.
+    // Interrupted: no clean-up step can be awaited here, so everything goes at once.
+    for (const p of live) signalTree(processTree(p.pid), 'SIGKILL')
     server.stop()
     process.exit(130)
   }
   process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
   try {
     log(`PostgreSQL : ${process.env.BENCH_DATABASE_URL ? 'BENCH_DATABASE_URL' : 'grappe jetable (scripts/pg-throwaway.sh)'}`)
     await admin(server.adminUrl, (c) => c.query(`CREATE DATABASE ${template}`))
@@ -545,7 +596,10 @@ export async function runPortalScaleBench(): Promise<void> {
     const result: Record<string, number> = {}
     if (only.has('direct')) result.direct = (await throughput('direct', server, template, town, 2, null)).cmdsPerS
     if (only.has('latency_2') || only.has('latency_1')) {
-      proxy = await startLatencyProxy({ host: server2.hostname, port: Number(server2.port || 5432) }, DB_LATENCY_MS)
+      proxy = await spawnLatencyProxy({ host: server2.hostname, port: Number(server2.port || 5432) }, DB_LATENCY_MS)
+      const viaProxy = new URL(server.adminUrl)
+      viaProxy.port = String(proxy.port)
+      log(`aller-retour SELECT 1 (médiane, au repos) : direct ${(await roundTripMs(server.adminUrl)).toFixed(2)} ms, par le relais ${(await roundTripMs(viaProxy.toString())).toFixed(2)} ms`)
       if (only.has('latency_2')) result.latency_2 = (await throughput('latency_2', server, template, town, 2, proxy)).cmdsPerS
       if (only.has('latency_1')) result.latency_1 = (await throughput('latency_1', server, template, town, 1, proxy)).cmdsPerS
       await proxy.close()
@@ -566,6 +620,7 @@ export async function runPortalScaleBench(): Promise<void> {
     )
   } finally {
     process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
     await proxy?.close().catch(() => undefined)
     await dropTemplate()
     server.stop()
