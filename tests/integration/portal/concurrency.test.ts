@@ -113,6 +113,35 @@ describe.skipIf(!postgres)('concurrent writes on PostgreSQL', () => {
     expect(n).toBe(3)
   })
 
+  it('a place freed on a full day goes to one of two counters wanting it at the same moment (a promotion from the waiting list, a new booking)', async () => {
+    const day = '2026-12-14'
+    await setCapacity(t.db, 'cantine', site, day, 2)
+    const [a, b, c, d] = children.slice(16, 20) as [SchoolKid, SchoolKid, SchoolKid, SchoolKid]
+    const ws = await enrol(t, 'Guichet liste')
+    const first = bookPayload(a, site, day)
+    const waiting = { ...bookPayload(c, site, day), waitlist: true }
+    const setup = await push(t, ws.token, [
+      command(1, 'reservations.book', first),
+      command(2, 'reservations.book', bookPayload(b, site, day)),
+      command(3, 'reservations.book', waiting),
+      command(4, 'reservations.cancel', { id: first.id }),
+    ])
+    expect(resultsOf(setup.body).map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied'])
+    // One place is free: the waiting child is promoted on one counter while another books it.
+    const [w1, w2] = await Promise.all([enrol(t, 'Guichet promotion'), enrol(t, 'Guichet nouvelle')])
+    const [promoted, booked] = await Promise.all([
+      push(t, w1.token, [command(1, 'reservations.promote', { id: waiting.id })]),
+      push(t, w2.token, [command(1, 'reservations.book', bookPayload(d, site, day))]),
+    ])
+    const outcomes = [resultsOf(promoted.body)[0], resultsOf(booked.body)[0]]
+    expect(outcomes.filter((r) => r?.status === 'applied')).toHaveLength(1)
+    expect(outcomes.filter((r) => r?.code === 'FULL')).toHaveLength(1)
+    const [{ n }] = (await t.db.execute(
+      sql`SELECT count(*)::int AS n FROM reservations WHERE unit_id = 'cantine' AND site_id = ${site} AND date = ${day} AND state = 'reserve'`,
+    )).rows as Array<{ n: number }>
+    expect(n).toBe(2)
+  })
+
   it('a transaction left hanging by a frozen instance is cut within seconds: the others write on', async () => {
     const ws = await enrol(t, 'Guichet B')
     const frozen = new pg.Client({ connectionString: postgres ? (await ownUrl(t)) : '' })
