@@ -27,6 +27,7 @@ const ERROR_TEXT: Record<number, string> = {
   426: `Poste trop ancien (UPGRADE_REQUIRED, avec minSchemaVersion = ${MIN_SCHEMA_VERSION}).`,
   429: 'Trop de connexions en même temps (BUSY) : réessayer dans quelques secondes.',
   500: 'Erreur interne (INTERNAL) : réessayer plus tard.',
+  503: 'Indisponible pour l’instant (INTERNAL) : l’instantané de la ville est en préparation, réessayer dans un moment.',
 }
 
 const SECURITY: Record<Exclude<AuthKind, 'none'>, string> = {
