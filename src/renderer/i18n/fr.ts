@@ -195,6 +195,8 @@ export const fr = {
     restoredHint: 'Ce poste a été restauré depuis une sauvegarde : ouvrir l’écran « Poste »',
     portalRestored: 'Portail restauré : rechargement des données',
     portalRestoredHint: 'Le portail a été restauré depuis une sauvegarde : ce poste recharge ses données depuis le portail.',
+    cursorTooOld: 'Rechargement des données de la ville',
+    cursorTooOldHint: 'Ce poste est resté longtemps sans se synchroniser : il recharge les données de la ville depuis le portail.',
     bootstrap: {
       title: 'Première synchronisation',
       download: 'Téléchargement de la ville : {percent} %',

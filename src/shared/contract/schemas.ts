@@ -275,6 +275,8 @@ export const SyncStatusSchema = z.object({
     .optional(),
   /** The portal answered CURSOR_AHEAD (it was restored from a backup): set while this workstation bootstraps again. */
   portalRestoredAt: z.string().nullable().optional(),
+  /** The portal answered CURSOR_TOO_OLD (this workstation's cursor is below the change log's compaction horizon): set while it bootstraps again. */
+  cursorTooOldAt: z.string().nullable().optional(),
 })
 export type SyncStatus = z.infer<typeof SyncStatusSchema>
 

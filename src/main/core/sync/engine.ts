@@ -173,6 +173,7 @@ export function createSyncEngine(opts: SyncEngineOptions): SyncEngine {
     const open = core.sqlite.open
     const restored = open ? readRestored(core.sqlite) : null
     const portalRestoredAt = open ? (getSetting(core.sqlite, SYNC_KEYS.portalRestoredAt) ?? null) : null
+    const cursorTooOldAt = open ? (getSetting(core.sqlite, SYNC_KEYS.cursorTooOldAt) ?? null) : null
     let state: SyncStatus['state']
     if (!isEnrolled) state = 'not_enrolled'
     else if (restored) state = 'error'
@@ -194,6 +195,7 @@ export function createSyncEngine(opts: SyncEngineOptions): SyncEngine {
       clock: clock ? { ...clock } : null,
       restored,
       portalRestoredAt,
+      cursorTooOldAt,
     }
   }
 
@@ -216,7 +218,11 @@ export function createSyncEngine(opts: SyncEngineOptions): SyncEngine {
         const boot = await core.exclusive(() => readBootstrap(core.sqlite))
         if (boot.phase !== 'done') {
           bootstrapping = true
-          const prune = await core.exclusive(() => getSetting(core.sqlite, SYNC_KEYS.portalRestoredAt) !== undefined)
+          // Bootstrapping again over data of our own (portal restored, or our cursor fell below the
+          // compaction horizon): the rows the portal no longer has go, except what the outbox writes.
+          const prune = await core.exclusive(
+            () => getSetting(core.sqlite, SYNC_KEYS.portalRestoredAt) !== undefined || getSetting(core.sqlite, SYNC_KEYS.cursorTooOldAt) !== undefined,
+          )
           try {
             await runBootstrap(core, t, {
               log,
@@ -235,12 +241,31 @@ export function createSyncEngine(opts: SyncEngineOptions): SyncEngine {
               core.sqlite.prepare('DELETE FROM settings WHERE key = ?').run(SYNC_KEYS.portalRestoredAt)
               log('[sync] données rechargées depuis le portail restauré')
             }
+            if (getSetting(core.sqlite, SYNC_KEYS.cursorTooOldAt) !== undefined) {
+              core.sqlite.prepare('DELETE FROM settings WHERE key = ?').run(SYNC_KEYS.cursorTooOldAt)
+              log('[sync] données de la ville rechargées depuis le portail')
+            }
           })
         }
         let pulled
         try {
           pulled = await pullAll(core, t, opts.pullLimit ? { limit: opts.pullLimit } : {})
         } catch (error) {
+          if (error instanceof SyncTransportError && error.kind === 'cursor_too_old' && !reloaded) {
+            // The portal compacted its change log past our cursor (this workstation stayed away
+            // longer than the retention): bootstrap again. The outbox was pushed at the top of this
+            // round and the portal acknowledged it; what an agent typed since goes at the next push
+            // (the loop pushes first again), nothing of it is lost.
+            reloaded = true
+            const at = now().toISOString()
+            const held = await core.exclusive(() => {
+              const cursor = readCursor(core.sqlite)
+              restartBootstrap(core.sqlite, at, 'cursor_too_old')
+              return cursor
+            })
+            log(`[sync] ${SYNC_ERROR_TEXT.cursor_too_old} (curseur ${held}, historique du portail à partir de ${error.extra.horizon ?? '?'})`)
+            continue
+          }
           if (!(error instanceof SyncTransportError) || error.kind !== 'cursor_ahead' || reloaded) throw error
           // The portal was restored from a backup: its change log went back. Bootstrap again
           // from its snapshot (the outbox stays: what it holds goes first, as always).

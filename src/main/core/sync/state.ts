@@ -21,6 +21,8 @@ export const SYNC_KEYS = {
   restored: 'sync.restored',
   /** Set when the portal answered CURSOR_AHEAD (the portal was restored from a backup), until the new bootstrap ends. */
   portalRestoredAt: 'sync.portal_restored_at',
+  /** Set when the portal answered CURSOR_TOO_OLD (this workstation's cursor is below the change log's compaction horizon), until the new bootstrap ends. */
+  cursorTooOldAt: 'sync.cursor_too_old_at',
 } as const
 
 /** What the portal told when it detected that this workstation was restored from a backup. */
@@ -54,14 +56,17 @@ export function clearRestored(sqlite: Database.Database): void {
 }
 
 /**
- * The portal went back (restored from a backup): forget the cursor and bootstrap again from its
- * snapshot, in one transaction. The outbox is not touched.
+ * Forget the cursor and bootstrap again from the portal's snapshot, in one transaction: the
+ * portal went back (restored from a backup: `portal_restored`), or it no longer holds the
+ * changes after our cursor (compacted: `cursor_too_old`). The reason is kept (a status flag, and
+ * the bootstrap then removes the rows the snapshot lacks) until the bootstrap ends. The outbox is
+ * not touched.
  */
-export function restartBootstrap(sqlite: Database.Database, at: string): void {
+export function restartBootstrap(sqlite: Database.Database, at: string, reason: 'portal_restored' | 'cursor_too_old' = 'portal_restored'): void {
   sqlite.transaction(() => {
     setSetting(sqlite, SYNC_KEYS.cursor, '0')
     writeBootstrap(sqlite, { phase: 'pending' })
-    setSetting(sqlite, SYNC_KEYS.portalRestoredAt, at)
+    setSetting(sqlite, reason === 'portal_restored' ? SYNC_KEYS.portalRestoredAt : SYNC_KEYS.cursorTooOldAt, at)
   })()
 }
 

@@ -54,6 +54,8 @@ export type SyncErrorKind =
   | 'seq_conflict'
   /** 409 on pull: our cursor lies beyond the portal's last change (the portal was restored from a backup). */
   | 'cursor_ahead'
+  /** 409 on pull: our cursor lies below the portal's compaction horizon (this workstation stayed away too long). */
+  | 'cursor_too_old'
   /** The portal's address is refused here (http:// to another machine), or its CA file cannot be read. */
   | 'insecure'
 
@@ -69,6 +71,7 @@ export const SYNC_ERROR_TEXT: Record<SyncErrorKind, string> = {
   seq_conflict:
     'Ce poste a été restauré depuis une sauvegarde : il doit être enrôlé à nouveau. Ses modifications non envoyées sont conservées (écran « Poste »).',
   cursor_ahead: 'Le portail a été restauré depuis une sauvegarde : ce poste recharge ses données depuis le portail.',
+  cursor_too_old: 'Ce poste est resté longtemps sans se synchroniser : il recharge les données de la ville depuis le portail.',
   insecure:
     'Adresse du portail refusée : http:// n’est permis que vers ce poste lui-même (localhost, 127.0.0.1). Utilisez https:// pour un portail sur le réseau.',
 }
@@ -89,6 +92,8 @@ export class SyncTransportError extends Error {
       lastCommandId?: string | null
       /** CURSOR_AHEAD: the portal's last change seq. */
       portalSeq?: number
+      /** CURSOR_TOO_OLD: the portal's compaction horizon. */
+      horizon?: number
     } = {},
   ) {
     super(message)
@@ -222,10 +227,12 @@ export function createTransport(opts: TransportOptions): Transport {
       ...(e?.lastAppliedSeq !== undefined ? { lastAppliedSeq: e.lastAppliedSeq } : {}),
       ...(e?.lastCommandId !== undefined ? { lastCommandId: e.lastCommandId } : {}),
       ...(e?.portalSeq !== undefined ? { portalSeq: e.portalSeq } : {}),
+      ...(e?.horizon !== undefined ? { horizon: e.horizon } : {}),
     }
     const message = `${path}: HTTP ${res.status}${e ? ` ${e.code}` : ''}`
     if (res.status === 409 && e?.code === 'SEQ_CONFLICT') return new SyncTransportError('seq_conflict', message, extra)
     if (res.status === 409 && e?.code === 'CURSOR_AHEAD') return new SyncTransportError('cursor_ahead', message, extra)
+    if (res.status === 409 && e?.code === 'CURSOR_TOO_OLD') return new SyncTransportError('cursor_too_old', message, extra)
     if (res.status === 409 && (e?.code === 'SEQUENCE_GAP' || e?.expectedSeq !== undefined)) {
       return new SyncTransportError('sequence_gap', message, extra)
     }
