@@ -26,13 +26,14 @@ import { percentile, ROOT } from './portal'
  *              or the push's start if later, to its answer)
  *
  * Throughput = commands answered (applied or rejected) per second over the measured window.
- * The days are split in 17 groups: each workstation books in a group of its own (no contention
- * but the shared tables), and SHARED_SHARE of its commands in the 17th group, shared by all
- * (the same service, site and day as other workstations: real contention, rare). During the
+ * The days are split in 17 groups and the children in 16: each workstation books its own
+ * children on its own days (no common lock key: no contention but the shared tables), and
+ * SHARED_SHARE of its commands in the 17th day group, for any child, shared by all (the same
+ * service, site and day, or child, as other workstations: real contention, rare). During the
  * freeze trials the shared share is higher, so that B's pushes do meet A's locks.
  *
  * Env: BENCH_DATABASE_URL, BENCH_PORTAL_SECONDS (measured seconds per configuration, default 15),
- * BENCH_PORTAL_FAMILIES (default 600), BENCH_PORTAL_ONLY=direct,latency_2,latency_1,freeze.
+ * BENCH_PORTAL_FAMILIES (default 2000), BENCH_PORTAL_ONLY=direct,latency_2,latency_1,freeze.
  */
 
 const DB_LATENCY_MS = 2
@@ -40,8 +41,8 @@ const WORKSTATIONS = 16
 const BATCH = 50
 const MEASURE_MS = Number(process.env.BENCH_PORTAL_SECONDS ?? 15) * 1000
 const WARMUP_MS = 4000
-const FAMILIES = Number(process.env.BENCH_PORTAL_FAMILIES ?? 600)
-const SHARED_SHARE = 0.1
+const FAMILIES = Number(process.env.BENCH_PORTAL_FAMILIES ?? 2000)
+const SHARED_SHARE = 0.02
 const FREEZE_SHARED_SHARE = 0.4
 const FREEZE_TRIALS = 6
 const FREEZE_MS = 4000
@@ -187,12 +188,17 @@ async function bookableSlots(url: string): Promise<Town> {
         for (const d of days) allDays.add(d)
       }
     }
+    // Workstation w books its own children (a counter serves its families) on its own days; the
+    // last day group is shared by all: the same days, sites and children as the others'.
     const dayGroup = new Map([...allDays].sort().map((d, n) => [d, n % GROUPS]))
+    const childGroup = new Map([...new Set(inscriptions.map((i) => i.childId))].map((c, n) => [c, n % WORKSTATIONS]))
     const pools: Slot[][] = Array.from({ length: GROUPS }, () => [])
     for (const i of inscriptions) {
       for (const date of openDays.get(`${i.unitId}|${i.siteId}`) ?? []) {
+        const g = dayGroup.get(date)!
+        if (g !== GROUPS - 1 && g !== childGroup.get(i.childId)) continue
         if (booked.has(`${i.childId}|${i.unitId}|${date}`)) continue
-        pools[dayGroup.get(date)!]!.push({ ...i, date })
+        pools[g]!.push({ ...i, date })
       }
     }
     const rand = rng(11)
@@ -538,6 +544,11 @@ async function freezeStall(server: Server, template: string, town: Town): Promis
       await sleep(RECOVER_MS)
     }
     await load.stop()
+    for (const [i, p] of run.instances.entries()) {
+      if (p.child.exitCode !== null || p.child.signalCode !== null) {
+        log(`instance ${i === 0 ? 'A' : 'B'} arrêtée (${p.child.exitCode ?? p.child.signalCode}) : ${p.output().slice(-1500)}`)
+      }
+    }
     // A push on B waited, during a freeze of A, from the freeze (or its own start, if later) to its answer.
     const stalls = windows.map(([s, e]) =>
       Math.max(0, ...load.records.filter((r) => r.instance === 1 && r.start < e && r.end > s).map((r) => r.end - Math.max(r.start, s))),
@@ -589,7 +600,7 @@ export async function runPortalScaleBench(): Promise<void> {
     log(
       `ville de démonstration : ${FAMILIES} familles en ${((performance.now() - t) / 1000).toFixed(1)} s ; ` +
         `${town.pools.reduce((n, p) => n + p.length, 0)} réservations possibles sur ${town.days} jours et ${town.sites} sites ` +
-        `(${town.pools[GROUPS - 1]!.length} dans le groupe de jours partagé) ; ${WORKSTATIONS} postes, envois de ${BATCH}, ` +
+        `(${Math.min(...town.pools.slice(0, WORKSTATIONS).map((p) => p.length))} au moins par poste, ${town.pools[GROUPS - 1]!.length} dans le groupe de jours partagé) ; ${WORKSTATIONS} postes, envois de ${BATCH}, ` +
         `${MEASURE_MS / 1000} s mesurées par configuration`,
     )
     const server2 = new URL(server.adminUrl)
