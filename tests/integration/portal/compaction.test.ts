@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PortalErrorSchema, PullResponseSchema, type Change } from '@shared/sync/protocol'
-import { rows, type PortalDb } from '../../../src/portal/db/client'
+import { main, type CliIo } from '../../../src/portal/cli'
+import { openPortalDb, rows, type PortalDb } from '../../../src/portal/db/client'
 import { deleteRow, putRow } from '../../../src/portal/db/store'
 import { compactChangeLog, compactionHorizon } from '../../../src/portal/services/compaction'
-import { backends } from './backends'
+import { backends, type BackendHandle } from './backends'
 import { enrol, maxSeq, startTestPortal, type TestPortal } from './helpers'
 
 /**
@@ -250,5 +251,44 @@ describe.each(backends)('change-log retention (%s)', (backend) => {
     }
     const r = await compactChangeLog(t.db, { now: new Date(), holder: 'test' })
     expect(r.skipped).toBeUndefined()
+  })
+})
+
+describe.each(backends)('npm run portal -- compact (%s)', (backend) => {
+  let handle: BackendHandle
+  beforeAll(async () => {
+    handle = await backend.open()
+  })
+  afterAll(async () => {
+    await handle?.cleanup()
+  })
+
+  async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const out: string[] = []
+    const err: string[] = []
+    const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env: handle.databaseUrl ? { DATABASE_URL: handle.databaseUrl } : {} }
+    const code = await main([...argv, '--data-dir', handle.dataDir], io)
+    return { code, out: out.join('\n'), err: err.join('\n') }
+  }
+
+  it('compacts now and prints the horizon, the rows deleted and the batches', async () => {
+    expect((await run('compact', '--retention-days', '0')).code).toBe(2)
+    expect((await run('demo', '--families', '2', '--seed', '3')).code).toBe(0)
+    const none = await run('compact')
+    expect(none.code, none.err).toBe(0)
+    expect(none.out).toMatch(/Aucun instantané complet/)
+    const database = await openPortalDb({ dataDir: handle.dataDir, ...(handle.databaseUrl ? { databaseUrl: handle.databaseUrl } : {}) })
+    let top: number
+    try {
+      await churn(database.db, 3, 'cli')
+      top = Number((await rows<{ s: string }>(database.db, sql`SELECT max(seq) AS s FROM changes`))[0]!.s)
+      await snapshotAt(database.db, top)
+    } finally {
+      await database.close()
+    }
+    const done = await run('compact', '--retention-days', '10')
+    expect(done.code, done.err).toBe(0)
+    expect(done.out).toMatch(new RegExp(`^Journal des changements compacté : horizon ${top}, \\d+ changement\\(s\\) supprimé\\(s\\) en \\d+ lot\\(s\\), [\\d.]+ s \\(rétention 10 jours\\)\\.$`))
+    expect(done.out).not.toMatch(/horizon \d+, 0 changement/)
   })
 })
