@@ -266,7 +266,8 @@ async function serve(io: CliIo, dataDir: string, databaseUrl: string | undefined
   })
   io.out(
     `Portail Guichet Famille prêt en ${((performance.now() - started) / 1000).toFixed(1)} s : ${portal.url}/api/v1 ` +
-      `(${portal.driver === 'pglite' ? `base embarquée dans ${portal.dataDir}` : 'PostgreSQL'})`,
+      `(${portal.driver === 'pglite' ? `base embarquée dans ${portal.dataDir}` : 'PostgreSQL'})` +
+      (portal.roleSettings === 'not-allowed' ? ' ; délais du rôle PostgreSQL non réglés (droits insuffisants) : voir docs/sync-protocol.md' : ''),
   )
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -72,6 +72,8 @@ export interface StartPortalOptions {
 export interface RunningPortal {
   /** This process's id among the portal's instances (random at start): the holder of the leases it takes. */
   instanceId: string
+  /** What the start did to the PostgreSQL role's timeouts (null on PGlite; see ROLE_SETTINGS in db/client.ts). */
+  roleSettings: 'set' | 'unchanged' | 'not-allowed' | null
   /** e.g. "http://127.0.0.1:8740" (no trailing slash; the API is under /api/v1). */
   url: string
   port: number
@@ -145,6 +147,9 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
     const server = buildServer(ctx, { log: opts.log ?? false, ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}) })
     app = server.app
     logRef.app = app
+    if (database.roleSettings === 'not-allowed') {
+      app.log.warn('réglages du rôle PostgreSQL non appliqués (droits insuffisants) : voir docs/sync-protocol.md « Concurrent writes »')
+    }
     await app.listen({ port: opts.port ?? DEFAULT_PORTAL_PORT, host: opts.host ?? '127.0.0.1' })
     const address = app.server.address()
     const port = typeof address === 'object' && address ? address.port : (opts.port ?? DEFAULT_PORTAL_PORT)
@@ -165,6 +170,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Runnin
     let closing: Promise<void> | null = null
     const running: RunningPortal = {
       instanceId,
+      roleSettings: database.roleSettings,
       url: `http://${urlHost}:${port}`,
       port,
       db: database.db,

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm'
 import { v7 as uuidv7 } from 'uuid'
 import { lockKeys } from '@shared/commands'
 import { PushResponseSchema, SCHEMA_HEADER, SYNC_SCHEMA_VERSION } from '@shared/sync/protocol'
-import { openPortalDb } from '../../../src/portal/db/client'
+import { one, openPortalDb } from '../../../src/portal/db/client'
 import { CHANGE_LOG_LOCK, ConcurrentWrite, EntityStore, KEY_LOCK_SPACE } from '../../../src/portal/db/store'
 import { backends, type Backend } from './backends'
 import { enrolOnPortal, kidsAtOneSchool, type SchoolKid } from '../../helpers/bookings'
@@ -107,10 +107,11 @@ describe.skipIf(!postgres)('concurrent writes on PostgreSQL', () => {
     const results = answers.map((a) => resultsOf(a.body)[0])
     expect(results.filter((r) => r?.status === 'applied')).toHaveLength(3)
     expect(results.filter((r) => r?.code === 'FULL')).toHaveLength(9)
-    const [{ n }] = (await t.db.execute(
+    const counted = await one<{ n: number }>(
+      t.db,
       sql`SELECT count(*)::int AS n FROM reservations WHERE unit_id = 'cantine' AND site_id = ${site} AND date = '2026-12-10' AND state = 'reserve'`,
-    )).rows as Array<{ n: number }>
-    expect(n).toBe(3)
+    )
+    expect(counted?.n).toBe(3)
   })
 
   it('a place freed on a full day goes to one of two counters wanting it at the same moment (a promotion from the waiting list, a new booking)', async () => {
@@ -119,11 +120,11 @@ describe.skipIf(!postgres)('concurrent writes on PostgreSQL', () => {
     const [a, b, c, d] = children.slice(16, 20) as [SchoolKid, SchoolKid, SchoolKid, SchoolKid]
     const ws = await enrol(t, 'Guichet liste')
     const first = bookPayload(a, site, day)
-    const waiting = { ...bookPayload(c, site, day), waitlist: true }
+    const waiting = bookPayload(c, site, day)
     const setup = await push(t, ws.token, [
       command(1, 'reservations.book', first),
       command(2, 'reservations.book', bookPayload(b, site, day)),
-      command(3, 'reservations.book', waiting),
+      command(3, 'reservations.book', { ...waiting, waitlist: true }),
       command(4, 'reservations.cancel', { id: first.id }),
     ])
     expect(resultsOf(setup.body).map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied'])
@@ -136,10 +137,11 @@ describe.skipIf(!postgres)('concurrent writes on PostgreSQL', () => {
     const outcomes = [resultsOf(promoted.body)[0], resultsOf(booked.body)[0]]
     expect(outcomes.filter((r) => r?.status === 'applied')).toHaveLength(1)
     expect(outcomes.filter((r) => r?.code === 'FULL')).toHaveLength(1)
-    const [{ n }] = (await t.db.execute(
+    const counted = await one<{ n: number }>(
+      t.db,
       sql`SELECT count(*)::int AS n FROM reservations WHERE unit_id = 'cantine' AND site_id = ${site} AND date = ${day} AND state = 'reserve'`,
-    )).rows as Array<{ n: number }>
-    expect(n).toBe(2)
+    )
+    expect(counted?.n).toBe(2)
   })
 
   it('a transaction left hanging by a frozen instance is cut within seconds: the others write on', async () => {
@@ -183,8 +185,8 @@ describe.skipIf(!postgres)('concurrent writes on PostgreSQL', () => {
     })
     written()
     await expect(first).rejects.toBeInstanceOf(ConcurrentWrite)
-    const [{ value }] = (await t.db.execute(sql`SELECT value FROM town_options WHERE id = ${`test.${id}`}`)).rows as Array<{ value: string }>
-    expect(value).toBe('c')
+    const kept = await one<{ value: string }>(t.db, sql`SELECT value FROM town_options WHERE id = ${`test.${id}`}`)
+    expect(kept?.value).toBe('c')
   })
 
   it('refuses to start on a change-log sequence that caches values (pollers would skip changes)', async () => {
@@ -203,8 +205,8 @@ describe.skipIf(!postgres)('concurrent writes on PostgreSQL', () => {
 
 /** The test portal's database URL (the backend made one database for it). */
 async function ownUrl(t: TestPortal): Promise<string> {
-  const [{ name }] = (await t.db.execute(sql`SELECT current_database() AS name`)).rows as Array<{ name: string }>
+  const db = await one<{ name: string }>(t.db, sql`SELECT current_database() AS name`)
   const url = new URL(process.env.DATABASE_URL!)
-  url.pathname = `/${name}`
+  url.pathname = `/${db!.name}`
   return url.toString()
 }
