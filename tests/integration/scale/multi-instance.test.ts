@@ -120,21 +120,53 @@ async function databaseDump(database: PortalDatabase): Promise<Record<EntityName
   return out
 }
 
-/** Polls PostgreSQL until an instance (by application_name) has a transaction open, then runs `act` at once. */
-async function whileInTransaction(admin: pg.Client, appName: string, act: () => void, tries = 400): Promise<boolean> {
-  for (let i = 0; i < tries; i++) {
-    const r = await admin.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND xact_start IS NOT NULL`,
-      [appName],
-    )
-    if (r.rows[0]!.n > 0) {
-      act()
-      return true
+type Held = 'the change-log append lock' | 'a write lock' | 'a transaction' | 'nothing'
+
+/** What the sessions of an instance (named `appName` in pg_stat_activity) hold right now. */
+async function heldBy(admin: pg.Client, appName: string): Promise<Held> {
+  const r = await admin.query<{ append: boolean; advisory: boolean; xact: boolean }>(
+    `SELECT coalesce(bool_or(l.classid = 0 AND l.objid = 4242 AND l.objsubid = 1), false) AS append,
+            coalesce(bool_or(l.locktype = 'advisory'), false) AS advisory,
+            count(a.xact_start) > 0 AS xact
+       FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted
+      WHERE a.datname = current_database() AND a.application_name = $1`,
+    [appName],
+  )
+  const { append, advisory, xact } = r.rows[0]!
+  return append ? 'the change-log append lock' : advisory ? 'a write lock' : xact ? 'a transaction' : 'nothing'
+}
+
+const RANK: Record<Held, number> = { 'the change-log append lock': 3, 'a write lock': 2, 'a transaction': 1, nothing: 0 }
+
+/** kill -9 of an instance in the middle of a push: as soon as it is seen holding a write lock (or after 5 s, whatever it holds). */
+async function killMidPush(admin: pg.Client, appName: string, proc: PortalProcess): Promise<Held> {
+  const started = Date.now()
+  for (;;) {
+    const held = await heldBy(admin, appName)
+    if (RANK[held] >= 2 || Date.now() - started > 5000) {
+      proc.kill('SIGKILL')
+      return held
     }
-    await sleep(3)
   }
-  act()
-  return false
+}
+
+/**
+ * SIGSTOP of an instance at the worst moment for the others: frozen, then looked at; kept frozen
+ * if it holds the change-log append lock, else thawed and tried again (after 3 s a write lock
+ * will do, after 6 s a transaction, after 8 s anything). Says what the frozen instance holds.
+ */
+async function freezeMidPush(admin: pg.Client, appName: string, proc: PortalProcess): Promise<Held> {
+  const started = Date.now()
+  for (;;) {
+    const waited = Date.now() - started
+    const wanted = waited > 8000 ? 0 : waited > 6000 ? 1 : waited > 3000 ? 2 : 3
+    if (RANK[await heldBy(admin, appName)] < Math.min(wanted, 2)) continue
+    proc.kill('SIGSTOP')
+    await sleep(20)
+    const held = await heldBy(admin, appName)
+    if (RANK[held] >= wanted) return held
+    proc.kill('SIGCONT')
+  }
 }
 
 if (!ADMIN_URL) {
@@ -174,10 +206,15 @@ if (!ADMIN_URL) {
     const code = async (name: string) => (await createEnrolmentCode(direct.db, name, new Date(Date.parse(TEST_INSTANT)))).code
 
     /** A workstation (real core, SQLite file) enrolled and bootstrapped through `url`. */
-    async function workstation(name: string, url: string): Promise<TestWorkstation> {
-      const ws = await openWorkstation(null as unknown as Portal, { name, enrol: false })
-      await ws.engine.enrol(url, await code(name))
-      await ws.drain(40)
+    async function workstation(name: string, url: string, timeoutMs?: number): Promise<TestWorkstation> {
+      const ws = await openWorkstation(null as unknown as Portal, { name, enrol: false, ...(timeoutMs ? { engine: { timeoutMs } } : {}) })
+      try {
+        await ws.engine.enrol(url, await code(name))
+        await ws.drain(40)
+      } catch (error) {
+        // The instances' own words (their logs at warn) say why.
+        throw new Error(`${String(error)}\n${instances.map((p, i) => `--- instance ${i}:\n${p.output().slice(-4000)}`).join('\n')}`, { cause: error })
+      }
       loginAsPortalAgent(ws)
       return ws
     }
@@ -204,7 +241,8 @@ if (!ADMIN_URL) {
       }
       for (let w = 0; w < WORKERS; w++) workers.push(await workstation(`Guichet ${w + 1}`, balancer.url))
       // The probe pushes straight to instance 0 (the one that stays up while instance 1 is frozen).
-      probe = await workstation('Sonde instance 0', instances[0]!.url)
+      // Its requests wait up to 15 s (not the workstations' 1.5 s): the time its push takes to commit is what is measured.
+      probe = await workstation('Sonde instance 0', instances[0]!.url, 15_000)
     }, 240_000)
 
     afterAll(async () => {
@@ -272,19 +310,19 @@ if (!ADMIN_URL) {
       try {
         // kill -9 of instance 0 while it holds a transaction (a push in the middle of its work).
         await waitOps(40)
-        const killedInTx = await whileInTransaction(admin, 'portal-0', () => instances[0]!.kill('SIGKILL'))
+        const killedHolding = await killMidPush(admin, 'portal-0', instances[0]!)
         const killed = await instances[0]!.exited
         expect(killed.signal).toBe('SIGKILL')
-        notes.push(`kill -9 ${killedInTx ? 'during' : 'outside'} a transaction`)
+        notes.push(`kill -9 holding ${killedHolding}`)
         const opsAtKill = ops
         await waitOps(opsAtKill + 20) // pushes go on through the other instance
         instances[0] = await spawnInstance(0, instances[0]!.port)
 
         // SIGSTOP of instance 1 while it holds a transaction; the balancer is told only later.
         await waitOps(ops + 40)
-        const frozenInTx = await whileInTransaction(admin, 'portal-1', () => instances[1]!.kill('SIGSTOP'))
+        const frozenHolding = await freezeMidPush(admin, 'portal-1', instances[1]!)
         const frozenAt = performance.now()
-        notes.push(`SIGSTOP ${frozenInTx ? 'during' : 'outside'} a transaction`)
+        notes.push(`SIGSTOP holding ${frozenHolding}`)
         const markDown = sleep(500).then(() => balancer.setDown(1, true))
         const opsAtFreeze = ops
         // The probe's pushes on the surviving instance, right away and then for a few seconds.
