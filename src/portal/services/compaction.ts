@@ -98,7 +98,16 @@ async function advanceHorizon(db: PortalDb, now: Date, retentionMs: number): Pro
       sql`WITH s AS (SELECT min(seq) AS seq FROM snapshots WHERE complete),
           active AS (SELECT min(pull_cursor) AS c FROM workstations
                      WHERE revoked_at IS NULL AND pull_cursor IS NOT NULL AND pulled_at >= ${cutoff}::timestamptz),
-          old AS (SELECT seq FROM changes WHERE at < ${cutoff}::timestamptz ORDER BY seq DESC LIMIT 1),
+          -- The last change older than the retention: the change before the first recent one,
+          -- looked for forward from where it could matter (above the stored horizon and the
+          -- lowest active cursor), so the scan is bounded by what this run will compact.
+          old AS (
+            SELECT coalesce(
+              (SELECT seq - 1 FROM changes
+               WHERE seq > greatest(coalesce((SELECT value::bigint FROM portal_meta WHERE key = 'compaction_horizon'), 0), coalesce((SELECT c FROM active), 0))
+                 AND at >= ${cutoff}::timestamptz
+               ORDER BY seq LIMIT 1),
+              (SELECT max(seq) FROM changes)) AS seq),
           candidate AS (
             -- (least and greatest skip nulls: no snapshot must mean no candidate at all)
             SELECT least(greatest(coalesce((SELECT c FROM active), s.seq), coalesce((SELECT seq FROM old), 0)), s.seq) AS h
