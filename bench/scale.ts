@@ -410,6 +410,8 @@ const live = new Set<PortalProcess>()
 interface Run {
   instances: PortalProcess[]
   wss: Workstation[]
+  /** Starts instance i again (it died): its workstations follow it to its new address. */
+  respawn(i: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -430,8 +432,7 @@ async function openRun(server: Server, template: string, name: string, count: nu
       u.port = String(proxy.port)
       requests = u.toString()
     }
-    const instances: PortalProcess[] = []
-    for (let i = 0; i < count; i++) {
+    const spawnOne = async (): Promise<PortalProcess> => {
       const dataDir = mkdtempSync(join(tmpdir(), 'guichet-bench-portal-'))
       closers.push(() => rmSync(dataDir, { recursive: true, force: true }))
       const p = await spawnPortal({ databaseUrl: requests, directUrl: direct, dataDir, logLevel: 'error' })
@@ -442,12 +443,19 @@ async function openRun(server: Server, template: string, name: string, count: nu
         await p.stop()
         signalTree(pids, 'SIGKILL')
       })
-      instances.push(p)
       live.add(p)
       closers.push(() => void live.delete(p))
+      return p
     }
+    const instances: PortalProcess[] = []
+    for (let i = 0; i < count; i++) instances.push(await spawnOne())
     const wss = await enrolAll(instances, town)
-    return { instances, wss, close }
+    const respawn = async (i: number) => {
+      const p = await spawnOne()
+      instances[i] = p
+      for (const ws of wss) if (ws.instance === i) ws.url = p.url
+    }
+    return { instances, wss, respawn, close }
   } catch (error) {
     await close()
     throw error
@@ -528,27 +536,30 @@ async function throughput(label: string, server: Server, template: string, town:
 async function freezeStall(server: Server, template: string, town: Town): Promise<number> {
   const run = await openRun(server, template, `bench_freeze_${process.pid}`, 2, town, null)
   try {
-    const [a] = run.instances
     const load = startLoad(run.wss, town, town.agentId, FREEZE_SHARED_SHARE)
     await sleep(WARMUP_MS)
     const rand = rng(3)
     const windows: Array<[number, number]> = []
+    const deaths: string[] = []
     for (let t = 0; t < FREEZE_TRIALS; t++) {
       await sleep(500 + rand() * 2500)
-      const pids = processTree(a!.pid)
+      const pids = processTree(run.instances[0]!.pid)
       const stopAt = performance.now()
       signalTree(pids, 'SIGSTOP')
       await sleep(FREEZE_MS)
       signalTree(pids, 'SIGCONT')
       windows.push([stopAt, performance.now()])
       await sleep(RECOVER_MS)
-    }
-    await load.stop()
-    for (const [i, p] of run.instances.entries()) {
-      if (p.child.exitCode !== null || p.child.signalCode !== null) {
-        log(`instance ${i === 0 ? 'A' : 'B'} arrêtée (${p.child.exitCode ?? p.child.signalCode}) : ${p.output().slice(-1500)}`)
+      // An instance that did not survive its freeze is reported, and started again for the next trial.
+      for (const [i, p] of run.instances.entries()) {
+        if (p.child.exitCode !== null || p.child.signalCode !== null) {
+          deaths.push(`essai ${t + 1}, instance ${i === 0 ? 'A' : 'B'} (${p.child.exitCode ?? p.child.signalCode})`)
+          if (deaths.length === 1) log(`instance ${i === 0 ? 'A' : 'B'} morte après le gel (fin de son journal) : ${p.output().slice(-1200)}`)
+          await run.respawn(i)
+        }
       }
     }
+    await load.stop()
     // A push on B waited, during a freeze of A, from the freeze (or its own start, if later) to its answer.
     const stalls = windows.map(([s, e]) =>
       Math.max(0, ...load.records.filter((r) => r.instance === 1 && r.start < e && r.end > s).map((r) => r.end - Math.max(r.start, s))),
@@ -558,7 +569,8 @@ async function freezeStall(server: Server, template: string, town: Town): Promis
     const worst = Math.max(...stalls)
     log(
       `freeze     2 instances direct   : A gelée ${FREEZE_TRIALS} × ${FREEZE_MS / 1000} s (SIGSTOP), plus long envoi sur B pendant le gel ${Math.round(worst)} ms ` +
-        `(essais : ${stalls.map((s) => Math.round(s)).join(', ')} ms ; p95 hors gel ${Math.round(calmP95)} ms ; ${topCodes(load.codes)})`,
+        `(essais : ${stalls.map((s) => Math.round(s)).join(', ')} ms ; p95 hors gel ${Math.round(calmP95)} ms ; ${topCodes(load.codes)})` +
+        (deaths.length > 0 ? ` ; ${deaths.length} instance(s) morte(s) après un gel, redémarrée(s) : ${deaths.join(' ; ')}` : ''),
     )
     return worst
   } finally {
