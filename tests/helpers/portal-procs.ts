@@ -181,8 +181,9 @@ export interface BalancerOptions {
 /**
  * A tiny HTTP reverse proxy: each request goes to a random live upstream. The request body is
  * read first (so that a refused connection can be retried on another upstream, once), the
- * response is streamed back as it comes (status, headers, Range answers untouched). A refused or
- * reset connection before any response → another live upstream once, else 502.
+ * response is streamed back as it comes (status, headers, Range answers untouched). A refused
+ * connection → another live upstream once, else 502; a connection reset before any answer → 502
+ * (the instance may have processed it: the client retries, as behind a real load balancer).
  */
 export async function randomBalancer(upstreams: string[], opts: BalancerOptions = {}): Promise<RandomBalancer> {
   const targets = upstreams.map((u) => new URL(u))
@@ -232,7 +233,8 @@ export async function randomBalancer(upstreams: string[], opts: BalancerOptions 
             res.destroy()
             return
           }
-          if (!retried && (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET')) {
+          // Only a refused connection is retried (the request never reached that instance); a reset one may have been processed: 502, the client decides.
+          if (!retried && e.code === 'ECONNREFUSED') {
             attempt(pick(i), true)
             return
           }
