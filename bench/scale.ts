@@ -23,7 +23,9 @@ import { percentile, ROOT } from './portal'
  *   latency_1  1 instance behind the same proxy
  *   freeze     2 instances direct; instance A SIGSTOPped FREEZE_MS at random moments (FREEZE_TRIALS
  *              times): the longest a push on instance B waited during a freeze (from the freeze,
- *              or the push's start if later, to its answer)
+ *              or the push's start if later, to its answer), measured by PROBES workstations on B
+ *              pushing one booking at a time on the shared days (a 50-command push lasts seconds
+ *              by itself on a busy machine: its figures are printed too)
  *
  * Throughput = commands answered (applied or rejected) per second over the measured window.
  * The days are split in 17 groups and the children in 16: each workstation books its own
@@ -45,6 +47,8 @@ const FAMILIES = Number(process.env.BENCH_PORTAL_FAMILIES ?? 2000)
 const SHARED_SHARE = 0.02
 const FREEZE_SHARED_SHARE = 0.4
 const FREEZE_TRIALS = 6
+/** Workstations on instance B pushing one command at a time during the freeze trials. */
+const PROBES = 2
 const FREEZE_MS = 4000
 const RECOVER_MS = 3000
 const GROUPS = WORKSTATIONS + 1
@@ -249,21 +253,28 @@ async function post(url: string, path: string, body: unknown, token?: string): P
   return { status: res.status, body: parsed }
 }
 
-async function enrolAll(instances: PortalProcess[], town: Town): Promise<Workstation[]> {
+/**
+ * The 16 workstations (round robin over the instances), then `probes` more on the last instance,
+ * booking one command at a time on the shared days (starting halfway through them).
+ */
+async function enrolAll(instances: PortalProcess[], town: Town, probes = 0): Promise<Workstation[]> {
   const login = await post(instances[0]!.url, '/admin/login', { login: 'responsable', password: 'responsable-2026' })
   if (login.status !== 200) throw new Error(`admin login: ${login.status} ${JSON.stringify(login.body)}`)
   const adminToken = (login.body as { token: string }).token
   const out: Workstation[] = []
-  for (let w = 0; w < WORKSTATIONS; w++) {
-    const name = `Guichet bench ${w + 1}`
+  for (let w = 0; w < WORKSTATIONS + probes; w++) {
+    const probe = w >= WORKSTATIONS
+    const name = probe ? `Sonde bench ${w - WORKSTATIONS + 1}` : `Guichet bench ${w + 1}`
     const code = await post(instances[0]!.url, '/admin/enrolment-codes', { name }, adminToken)
     if (code.status !== 201) throw new Error(`enrolment code: ${code.status} ${JSON.stringify(code.body)}`)
-    const instance = w % instances.length
+    const instance = probe ? instances.length - 1 : w % instances.length
     const url = instances[instance]!.url
     const enrolled = await post(url, '/workstations/enrol', { code: (code.body as { code: string }).code })
     if (enrolled.status !== 200) throw new Error(`enrol: ${enrolled.status} ${JSON.stringify(enrolled.body)}`)
     const { token } = EnrolResponseSchema.parse(enrolled.body)
-    out.push({ name, token, instance, url, seq: 0, pending: [], own: { pool: town.pools[w]!, next: 0 } })
+    const shared = town.pools[GROUPS - 1]!
+    const own = probe ? { pool: shared, next: Math.floor(shared.length / 2) + w * 1000 } : { pool: town.pools[w]!, next: 0 }
+    out.push({ name, token, instance, url, seq: 0, pending: [], own })
   }
   return out
 }
@@ -275,8 +286,8 @@ interface Load {
   stop(): Promise<void>
 }
 
-/** Every workstation pushes batches of BATCH bookings to its instance, as fast as it can. */
-function startLoad(wss: Workstation[], town: Town, agentId: string, sharedShare: number): Load {
+/** Every workstation pushes batches of `batch` bookings to its instance, as fast as it can (or `pauseMs` apart). */
+function startLoad(wss: Workstation[], town: Town, agentId: string, sharedShare: number, opts: { batch?: number; pauseMs?: number } = {}): Load {
   const shared = { pool: town.pools[GROUPS - 1]!, next: 0 }
   const records: PushRecord[] = []
   const codes = new Map<string, number>()
@@ -286,7 +297,7 @@ function startLoad(wss: Workstation[], town: Town, agentId: string, sharedShare:
   const take = (from: { pool: Slot[]; next: number }): Slot => from.pool[from.next++ % from.pool.length]!
   const batch = (ws: Workstation): PushCommand[] => {
     const out: PushCommand[] = []
-    for (let i = 0; i < BATCH; i++) {
+    for (let i = 0; i < (opts.batch ?? BATCH); i++) {
       const s = take(rand() < sharedShare ? shared : ws.own)
       out.push({
         seq: ++ws.seq,
@@ -331,6 +342,7 @@ function startLoad(wss: Workstation[], town: Town, agentId: string, sharedShare:
         await sleep(50)
       }
       records.push({ instance: ws.instance, start, end: performance.now(), answered, rejected, error })
+      if (opts.pauseMs) await sleep(opts.pauseMs)
     }
   }
   const running = wss.map((ws) => loop(ws))
@@ -416,7 +428,7 @@ interface Run {
 }
 
 /** A fresh copy of the town, `count` portal processes (through the proxy when given), 16 workstations. */
-async function openRun(server: Server, template: string, name: string, count: number, town: Town, proxy: LatencyProxy | null): Promise<Run> {
+async function openRun(server: Server, template: string, name: string, count: number, town: Town, proxy: LatencyProxy | null, probes = 0): Promise<Run> {
   const closers: Array<() => Promise<void> | void> = []
   const close = async () => {
     for (const f of closers.reverse()) await Promise.resolve(f()).catch(() => undefined)
@@ -449,7 +461,7 @@ async function openRun(server: Server, template: string, name: string, count: nu
     }
     const instances: PortalProcess[] = []
     for (let i = 0; i < count; i++) instances.push(await spawnOne())
-    const wss = await enrolAll(instances, town)
+    const wss = await enrolAll(instances, town, probes)
     const respawn = async (i: number) => {
       const p = await spawnOne()
       instances[i] = p
@@ -534,9 +546,11 @@ async function throughput(label: string, server: Server, template: string, town:
 }
 
 async function freezeStall(server: Server, template: string, town: Town): Promise<number> {
-  const run = await openRun(server, template, `bench_freeze_${process.pid}`, 2, town, null)
+  const run = await openRun(server, template, `bench_freeze_${process.pid}`, 2, town, null, PROBES)
   try {
-    const load = startLoad(run.wss, town, town.agentId, FREEZE_SHARED_SHARE)
+    const load = startLoad(run.wss.slice(0, WORKSTATIONS), town, town.agentId, FREEZE_SHARED_SHARE)
+    // Probes on B: one booking per push, on the days every workstation books (A's locks among them).
+    const probe = startLoad(run.wss.slice(WORKSTATIONS), town, town.agentId, 0, { batch: 1, pauseMs: 20 })
     await sleep(WARMUP_MS)
     const rand = rng(3)
     const windows: Array<[number, number]> = []
@@ -559,17 +573,19 @@ async function freezeStall(server: Server, template: string, town: Town): Promis
         }
       }
     }
-    await load.stop()
+    await Promise.all([load.stop(), probe.stop()])
     // A push on B waited, during a freeze of A, from the freeze (or its own start, if later) to its answer.
-    const stalls = windows.map(([s, e]) =>
-      Math.max(0, ...load.records.filter((r) => r.instance === 1 && r.start < e && r.end > s).map((r) => r.end - Math.max(r.start, s))),
-    )
-    const calm = load.records.filter((r) => r.instance === 1 && windows.every(([s, e]) => r.end < s || r.start > e + RECOVER_MS))
+    const waited = (records: PushRecord[], [s, e]: [number, number]) =>
+      Math.max(0, ...records.filter((r) => r.instance === 1 && r.start < e && r.end > s).map((r) => r.end - Math.max(r.start, s)))
+    const stalls = windows.map((w) => waited(probe.records, w))
+    const batchStalls = windows.map((w) => waited(load.records, w))
+    const calm = probe.records.filter((r) => r.instance === 1 && windows.every(([s, e]) => r.end < s || r.start > e + RECOVER_MS))
     const calmP95 = percentile(calm.map((r) => r.end - r.start).sort((x, y) => x - y), 95)
     const worst = Math.max(...stalls)
     log(
-      `freeze     2 instances direct   : A gelée ${FREEZE_TRIALS} × ${FREEZE_MS / 1000} s (SIGSTOP), plus long envoi sur B pendant le gel ${Math.round(worst)} ms ` +
-        `(essais : ${stalls.map((s) => Math.round(s)).join(', ')} ms ; p95 hors gel ${Math.round(calmP95)} ms ; ${topCodes(load.codes)})` +
+      `freeze     2 instances direct   : A gelée ${FREEZE_TRIALS} × ${FREEZE_MS / 1000} s (SIGSTOP), plus longue attente d’un envoi d’une commande sur B pendant le gel ${Math.round(worst)} ms ` +
+        `(essais : ${stalls.map((s) => Math.round(s)).join(', ')} ms ; p95 hors gel ${Math.round(calmP95)} ms ; ` +
+        `envois de ${BATCH} sur B : ${batchStalls.map((s) => Math.round(s)).join(', ')} ms ; ${topCodes(load.codes)})` +
         (deaths.length > 0 ? ` ; ${deaths.length} instance(s) morte(s) après un gel, redémarrée(s) : ${deaths.join(' ; ')}` : ''),
     )
     return worst
