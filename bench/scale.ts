@@ -32,7 +32,8 @@ import { percentile, ROOT } from './portal'
  * children on its own days (no common lock key: no contention but the shared tables), and
  * SHARED_SHARE of its commands in the 17th day group, for any child, shared by all (the same
  * service, site and day, or child, as other workstations: real contention, rare). During the
- * freeze trials the shared share is higher, so that B's pushes do meet A's locks.
+ * freeze trials A's workstations book FREEZE_SHARED_SHARE of their commands on the shared days, B's
+ * probes book only there and B's other workstations never do: B's probes meet A's locks.
  *
  * Env: BENCH_DATABASE_URL, BENCH_PORTAL_SECONDS (measured seconds per configuration, default 15),
  * BENCH_PORTAL_FAMILIES (default 2000), BENCH_PORTAL_ONLY=direct,latency_2,latency_1,freeze.
@@ -548,7 +549,11 @@ async function throughput(label: string, server: Server, template: string, town:
 async function freezeStall(server: Server, template: string, town: Town): Promise<number> {
   const run = await openRun(server, template, `bench_freeze_${process.pid}`, 2, town, null, PROBES)
   try {
-    const load = startLoad(run.wss.slice(0, WORKSTATIONS), town, town.agentId, FREEZE_SHARED_SHARE)
+    // A's workstations book FREEZE_SHARED_SHARE of their commands on the shared days (A holds their
+    // keys when it freezes); B's book their own days only, so that what B's probes wait for is the
+    // frozen peer, not B's own 50-command pushes on the same days.
+    const loadA = startLoad(run.wss.slice(0, WORKSTATIONS).filter((w) => w.instance === 0), town, town.agentId, FREEZE_SHARED_SHARE)
+    const loadB = startLoad(run.wss.slice(0, WORKSTATIONS).filter((w) => w.instance === 1), town, town.agentId, 0)
     // Probes on B: one booking per push, on the days every workstation books (A's locks among them).
     const probe = startLoad(run.wss.slice(WORKSTATIONS), town, town.agentId, 0, { batch: 1, pauseMs: 20 })
     await sleep(WARMUP_MS)
@@ -573,19 +578,19 @@ async function freezeStall(server: Server, template: string, town: Town): Promis
         }
       }
     }
-    await Promise.all([load.stop(), probe.stop()])
+    await Promise.all([loadA.stop(), loadB.stop(), probe.stop()])
     // A push on B waited, during a freeze of A, from the freeze (or its own start, if later) to its answer.
     const waited = (records: PushRecord[], [s, e]: [number, number]) =>
       Math.max(0, ...records.filter((r) => r.instance === 1 && r.start < e && r.end > s).map((r) => r.end - Math.max(r.start, s)))
     const stalls = windows.map((w) => waited(probe.records, w))
-    const batchStalls = windows.map((w) => waited(load.records, w))
+    const batchStalls = windows.map((w) => waited(loadB.records, w))
     const calm = probe.records.filter((r) => r.instance === 1 && windows.every(([s, e]) => r.end < s || r.start > e + RECOVER_MS))
     const calmP95 = percentile(calm.map((r) => r.end - r.start).sort((x, y) => x - y), 95)
     const worst = Math.max(...stalls)
     log(
       `freeze     2 instances direct   : A gelée ${FREEZE_TRIALS} × ${FREEZE_MS / 1000} s (SIGSTOP), plus longue attente d’un envoi d’une commande sur B pendant le gel ${Math.round(worst)} ms ` +
         `(essais : ${stalls.map((s) => Math.round(s)).join(', ')} ms ; p95 hors gel ${Math.round(calmP95)} ms ; ` +
-        `envois de ${BATCH} sur B : ${batchStalls.map((s) => Math.round(s)).join(', ')} ms ; ${topCodes(load.codes)})` +
+        `envois de ${BATCH} sur B : ${batchStalls.map((s) => Math.round(s)).join(', ')} ms ; A : ${topCodes(loadA.codes)} ; B : ${topCodes(loadB.codes)})` +
         (deaths.length > 0 ? ` ; ${deaths.length} instance(s) morte(s) après un gel, redémarrée(s) : ${deaths.join(' ; ')}` : ''),
     )
     return worst

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
@@ -58,7 +58,7 @@ export interface RoleSettings {
 export const ROLE_SETTINGS: RoleSettings = {
   lock_timeout: '3s',
   statement_timeout: '30s',
-  idle_in_transaction_session_timeout: '2s',
+  idle_in_transaction_session_timeout: '1500ms',
   tcp_keepalives_idle: 10,
   tcp_keepalives_interval: 5,
   tcp_keepalives_count: 3,
@@ -108,6 +108,29 @@ export async function fastRows<T>(db: PortalDb, query: SQL): Promise<T[]> {
 function rawClientOf(db: PortalDb): RawClient | null {
   const client = (db as unknown as { session?: { client?: RawClient } }).session?.client
   return client && typeof client.query === 'function' ? client : null
+}
+
+/**
+ * Sends `text` and COMMIT in one message (simple query protocol) on a PostgreSQL transaction's
+ * connection: the database runs both without waiting for this process (an instance frozen
+ * right after sending holds none of the locks `text` takes). `text` has no parameters: inline
+ * values with `dollarQuoted`. Returns false on PGlite (one process: nothing to gain), where the
+ * caller runs `text` itself and lets the transaction commit as usual. The caller's transaction
+ * wrapper then sends its own COMMIT, which PostgreSQL answers with a warning only.
+ */
+export async function commitWith(db: PortalDb, text: string): Promise<boolean> {
+  const client = rawClientOf(db)
+  if (!(client instanceof pg.Client)) return false
+  await client.query(`${text}; COMMIT`)
+  return true
+}
+
+/** A text as a dollar-quoted literal whose tag does not occur in it. */
+export function dollarQuoted(value: string): string {
+  let tag: string
+  do tag = `$g${randomBytes(6).toString('hex')}$`
+  while (value.includes(tag))
+  return `${tag}${value}${tag}`
 }
 
 /** `fastRows` for a statement text written once and reused ($1, $2… placeholders). */
@@ -249,8 +272,12 @@ export async function openPortalDb(opts: OpenPortalDbOptions = {}): Promise<Port
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
     })
-    // An idle client's error (server restart, a session ended by a timeout) must not crash the process: the next query reconnects.
+    // A client's error (server restart; a session ended by the database, e.g. a transaction
+    // idle past idle_in_transaction_session_timeout while this process was frozen) must not crash
+    // the process: idle clients report on the pool, a client checked out reports on itself (its
+    // query in progress fails on its own, the request answers 500, the workstation retries).
     pool.on('error', () => undefined)
+    pool.on('connect', (client) => client.on('error', () => undefined))
     try {
       const db = drizzleNodePg({ client: pool }) as unknown as PortalDb
       const databaseId = await ensureDatabaseId(db)

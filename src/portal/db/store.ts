@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm'
 import { CommandRejection, lockPlanOf, TOWN_LOCK_KEY, type CommandTx, type Query, type Touched, type WorkstationSeries } from '@shared/commands'
 import { columnsOf, entities, entityOrder, isEntityName, normalizeRow, type EntityName, type Row, type Value } from '@shared/sync/entities'
 import type { Change } from '@shared/sync/protocol'
-import { fastQuery, fastRows, one, rows, type PortalDb } from './client'
+import { commitWith, dollarQuoted, fastQuery, fastRows, one, rows, type PortalDb } from './client'
 
 /**
  * Writes to the shared tables, always with their change-log row.
@@ -170,9 +170,20 @@ async function lockChangeLog(tx: PortalDb): Promise<void> {
 }
 
 /**
+ * How long a transaction waits for its keys before it gives up and runs again (the push retries:
+ * see push.ts). Short on purpose: a statement waiting for a lock when its instance freezes would
+ * otherwise get the lock during the freeze and keep it, idle, until the database ends the session
+ * (idle_in_transaction_session_timeout): the holds of a frozen instance would chain up. With it,
+ * every lock a frozen instance can hold dates from its freeze (+ this wait) and is released
+ * within idle_in_transaction_session_timeout.
+ */
+export const KEY_LOCK_WAIT = '500ms'
+
+/**
  * Takes the town key (shared or exclusive) and the keys, sorted, in one statement, for the rest
  * of the transaction. Everyone takes the town key first and the others in the same order, so
- * two transactions never wait for each other in a cycle.
+ * two transactions never wait for each other in a cycle. It waits at most KEY_LOCK_WAIT for them
+ * (SQLSTATE 55P03 then, and the transaction, rolled back, releases what it got).
  */
 async function takeLocks(tx: PortalDb, request: LockRequest): Promise<void> {
   const ids = [...new Set((request.keys ?? []).map(keyLockId).filter((id) => id !== 0))].sort((a, b) => a - b)
@@ -182,12 +193,14 @@ async function takeLocks(tx: PortalDb, request: LockRequest): Promise<void> {
     statement(
       'take locks',
       () =>
-        `SELECT CASE WHEN k IS NULL AND $2::boolean THEN pg_advisory_xact_lock(${KEY_LOCK_SPACE}, 0) ` +
+        // The lock_timeout is set first: every lock call reads a column of `w`.
+        `WITH w AS MATERIALIZED (SELECT set_config('lock_timeout', $3, true) AS wait) ` +
+        `SELECT CASE WHEN w.wait IS NULL THEN NULL WHEN k IS NULL AND $2::boolean THEN pg_advisory_xact_lock(${KEY_LOCK_SPACE}, 0) ` +
         `WHEN k IS NULL THEN pg_advisory_xact_lock_shared(${KEY_LOCK_SPACE}, 0) ` +
         `ELSE pg_advisory_xact_lock(${KEY_LOCK_SPACE}, k) END ` +
-        `FROM (SELECT NULL::int AS k UNION ALL SELECT k FROM unnest($1::int[]) AS u(k)) AS l`,
+        `FROM w, (SELECT NULL::int AS k UNION ALL SELECT k FROM unnest($1::int[]) AS u(k)) AS l`,
     ),
-    [ids, exclusive],
+    [ids, exclusive, KEY_LOCK_WAIT],
   )
 }
 
@@ -238,6 +251,7 @@ export class EntityStore implements CommandTx {
       try {
         const result = await fn(store, tx)
         if (store.scope) throw new Error('EntityStore: a command is still running at commit')
+        await store.flushDeferred()
         await store.flushChanges()
         return result
       } finally {
@@ -313,25 +327,24 @@ export class EntityStore implements CommandTx {
   /**
    * Appends the pending change-log rows, in order, as the transaction's last statement: the
    * append lock is taken by the same statement, before any seq is drawn (the sort reads the
-   * lock's row before it returns any), and held until the commit that follows.
+   * lock's row before it returns any), and held until the commit that follows. On PostgreSQL
+   * the COMMIT travels in the same message (`commitWith`): once it is sent, the database
+   * finishes the append and the commit without waiting for this process, so an instance that
+   * freezes there never holds the append lock (which every writer needs) at all.
    */
   private async flushChanges(): Promise<void> {
     if (this.pendingChanges.length === 0) return
     const batch = JSON.stringify(this.pendingChanges)
     this.pendingChanges = []
-    await fastQuery(
-      this.tx,
-      statement(
-        'append changes',
-        () =>
-          `WITH appending AS MATERIALIZED (SELECT pg_advisory_xact_lock(${CHANGE_LOG_LOCK}) AS locked) ` +
-          `INSERT INTO changes (entity, entity_id, op, row, command_id, workstation_id) ` +
-          `SELECT c->>'entity', c->>'entity_id', c->>'op', CASE WHEN jsonb_typeof(c->'row') = 'object' THEN c->'row' END, ` +
-          `c->>'command_id', c->>'workstation_id' ` +
-          `FROM appending, jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(c, n) ORDER BY n`,
-      ),
-      [batch],
-    )
+    const append = (rows: string) =>
+      `WITH appending AS MATERIALIZED (SELECT pg_advisory_xact_lock(${CHANGE_LOG_LOCK}) AS locked) ` +
+      `INSERT INTO changes (entity, entity_id, op, row, command_id, workstation_id) ` +
+      `SELECT c->>'entity', c->>'entity_id', c->>'op', CASE WHEN jsonb_typeof(c->'row') = 'object' THEN c->'row' END, ` +
+      `c->>'command_id', c->>'workstation_id' ` +
+      `FROM appending, jsonb_array_elements(${rows}::jsonb) WITH ORDINALITY AS x(c, n) ORDER BY n`
+    // The append waits for its lock as long as any statement may (the keys' short wait is over).
+    if (await commitWith(this.tx, `SET LOCAL lock_timeout TO DEFAULT; ${append(dollarQuoted(batch))}`)) return
+    await fastQuery(this.tx, statement('append changes', () => append('$1')), [batch])
   }
 
   /** Changes appended by this store (so the caller knows a snapshot is out of date). */
@@ -390,6 +403,7 @@ export class EntityStore implements CommandTx {
    */
   async prefetchIds(ids: readonly string[]): Promise<void> {
     await this.ready()
+    await this.flushDeferred()
     const unique = [...new Set(ids)]
     if (unique.length === 0) return
     const text = statement('prefetch all', () =>
@@ -419,6 +433,7 @@ export class EntityStore implements CommandTx {
    */
   async prefetchQueries(queries: ReadonlyArray<{ kind: 'find' | 'count'; entity: EntityName; where: Record<string, Value> }>): Promise<void> {
     await this.ready()
+    await this.flushDeferred()
     const groups = new Map<string, { kind: 'find' | 'count'; entity: EntityName; keys: string[]; wheres: Map<string, Record<string, Value>> }>()
     for (const q of queries) {
       checkEntity(q.entity)
@@ -471,6 +486,7 @@ export class EntityStore implements CommandTx {
       const cached = this.rowCache.get(key) ?? null
       return cached ? { ...cached } : null
     }
+    await this.flushDeferred()
     const [found] = await fastQuery<Record<string, unknown>>(
       this.tx,
       statement(`get ${entity}`, () => `${selectFrom(entity)} WHERE id = $1`),
@@ -484,10 +500,12 @@ export class EntityStore implements CommandTx {
   async find(entity: EntityName, where: Record<string, Value>): Promise<Row[]> {
     checkEntity(entity)
     await this.ready()
+    if (this.scope?.buffer.size) await this.flushDeferred()
     await this.flush(entity)
     const key = EntityStore.queryKey('f', entity, where)
     const cached = this.queryCache.get(key)
     if (cached && typeof cached.result !== 'number') return cached.result.map((r) => ({ ...r }))
+    await this.flushDeferred()
     const w = whereText(entity, where)
     const found = await fastQuery<Record<string, unknown>>(
       this.tx,
@@ -502,10 +520,12 @@ export class EntityStore implements CommandTx {
   async count(entity: EntityName, where: Record<string, Value>): Promise<number> {
     checkEntity(entity)
     await this.ready()
+    if (this.scope?.buffer.size) await this.flushDeferred()
     await this.flush(entity)
     const key = EntityStore.queryKey('c', entity, where)
     const cached = this.queryCache.get(key)
     if (cached && typeof cached.result === 'number') return cached.result
+    await this.flushDeferred()
     const w = whereText(entity, where)
     const [row] = await fastQuery<{ n: number | string }>(
       this.tx,
@@ -538,13 +558,17 @@ export class EntityStore implements CommandTx {
    * meanwhile, and ConcurrentWrite makes the caller run again (nothing is lost, nothing is
    * overwritten unseen). A row never read is upserted.
    */
-  private async write(entity: EntityName, row: Row): Promise<void> {
+  private async write(entity: EntityName, row: Row, defer = false): Promise<void> {
     const cols = columnsOf(entity)
     const key = EntityStore.key(entity, String(row.id))
     // The row before: known when it was read (or prefetched) in this transaction.
     const old = this.rowCache.has(key) ? (this.rowCache.get(key) ?? null) : undefined
     const values = cols.map((c) => row[c] ?? null)
-    if (old === undefined) {
+    if (defer) {
+      // Written later with the others (flushDeferred), compared then with what was read first.
+      const earlier = this.deferred.get(key)
+      this.deferred.set(key, { entity, row, old: earlier ? earlier.old : old })
+    } else if (old === undefined) {
       await fastQuery(
         this.tx,
         statement(
@@ -614,7 +638,85 @@ export class EntityStore implements CommandTx {
     }
     for (const [key, w] of pending) {
       scope.buffer.delete(key)
-      await this.write(w.entity, w.row)
+      await this.write(w.entity, w.row, final && this.deferWrites)
+    }
+  }
+
+  /**
+   * When true (a push's chunk), the rows of a command that succeeded are not written at once but
+   * kept (`deferred`) and written together, a statement per table and kind, before the next read
+   * that needs the database, before a savepoint, and at the end: a chunk of 50 bookings writes
+   * its 50 rows in one statement instead of 50 round trips. The caches and the change log are
+   * kept as if written. Off, every row is written when its command ends.
+   */
+  deferWrites = false
+  private readonly deferred = new Map<string, { entity: EntityName; row: Row; old: Row | null | undefined }>()
+
+  /**
+   * Writes the deferred rows, in write order, one statement per run of one table and kind:
+   * upserts (rows never read), inserts of rows read as absent, compare-and-set updates of rows
+   * read (ConcurrentWrite when one of them changed since).
+   */
+  async flushDeferred(): Promise<void> {
+    if (this.deferred.size === 0) return
+    const all = [...this.deferred.values()]
+    this.deferred.clear()
+    const kindOf = (old: Row | null | undefined) => (old === undefined ? 'upsert' : old === null ? 'insert' : 'update')
+    for (let i = 0; i < all.length; ) {
+      const first = all[i]!
+      let j = i + 1
+      while (j < all.length && all[j]!.entity === first.entity && kindOf(all[j]!.old) === kindOf(first.old)) j++
+      await this.writeBatch(first.entity, kindOf(first.old), all.slice(i, j))
+      i = j
+    }
+  }
+
+  private async writeBatch(entity: EntityName, kind: 'upsert' | 'insert' | 'update', batch: ReadonlyArray<{ row: Row; old: Row | null | undefined }>): Promise<void> {
+    const cols = columnsOf(entity)
+    const list = cols.map(quoted).join(', ')
+    const others = cols.filter((c) => c !== 'id')
+    const rowsOf = JSON.stringify(batch.map((b) => b.row))
+    if (kind === 'upsert') {
+      await fastQuery(
+        this.tx,
+        statement(
+          `batch upsert ${entity}`,
+          () =>
+            `INSERT INTO ${quoted(entity)} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${quoted(entity)}, $1::jsonb) ` +
+            `ON CONFLICT (id) DO UPDATE SET ${others.map((c) => `${quoted(c)} = excluded.${quoted(c)}`).join(', ')}`,
+        ),
+        [rowsOf],
+      )
+      return
+    }
+    const done =
+      kind === 'insert'
+        ? await fastQuery<{ id: string }>(
+            this.tx,
+            statement(
+              `batch insert ${entity}`,
+              () =>
+                `INSERT INTO ${quoted(entity)} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${quoted(entity)}, $1::jsonb) ` +
+                `ON CONFLICT (id) DO NOTHING RETURNING id`,
+            ),
+            [rowsOf],
+          )
+        : await fastQuery<{ id: string }>(
+            this.tx,
+            statement(
+              `batch update ${entity}`,
+              () =>
+                `UPDATE ${quoted(entity)} AS t SET ${others.map((c) => `${quoted(c)} = n.${quoted(c)}`).join(', ')} ` +
+                `FROM jsonb_populate_recordset(NULL::${quoted(entity)}, $1::jsonb) AS n, jsonb_populate_recordset(NULL::${quoted(entity)}, $2::jsonb) AS o ` +
+                `WHERE t.id = n.id AND o.id = n.id AND (${others.map((c) => `t.${quoted(c)}`).join(', ')}) IS NOT DISTINCT FROM (${others.map((c) => `o.${quoted(c)}`).join(', ')}) ` +
+                `RETURNING t.id`,
+            ),
+            [rowsOf, JSON.stringify(batch.map((b) => b.old))],
+          )
+    if (done.length !== batch.length) {
+      const written = new Set(done.map((d) => d.id))
+      const missed = batch.find((b) => !written.has(String(b.row.id)))
+      throw new ConcurrentWrite(entity, String(missed?.row.id ?? '?'))
     }
   }
 
@@ -663,6 +765,7 @@ export class EntityStore implements CommandTx {
   async delete(entity: EntityName, id: string): Promise<boolean> {
     checkEntity(entity)
     await this.ready()
+    await this.flushDeferred()
     const key = EntityStore.key(entity, id)
     if (this.scope) {
       await this.flush()
@@ -709,6 +812,7 @@ export class EntityStore implements CommandTx {
   async query(entity: EntityName, q: Query): Promise<Row[]> {
     checkEntity(entity)
     await this.ready()
+    await this.flushDeferred()
     await this.flush(entity)
     const kinds = entities[entity] as Record<string, string>
     const w = this.queryText(entity, q)
@@ -727,6 +831,7 @@ export class EntityStore implements CommandTx {
     checkEntity(entity)
     if ((entities[entity] as Record<string, string>)[column] !== 'int') throw new Error(`${entity}.${column} is not an int column`)
     await this.ready()
+    await this.flushDeferred()
     await this.flush(entity)
     const w = this.queryText(entity, q)
     const [row] = await fastQuery<{ n: string | number | null }>(
@@ -744,6 +849,7 @@ export class EntityStore implements CommandTx {
   async nextNumber(series: string): Promise<number> {
     if (!/^[a-z_]{1,40}$/.test(series)) throw new Error(`Invalid series name ${series}`)
     await this.ready()
+    await this.flushDeferred()
     await this.openSavepoint()
     const [row] = await fastRows<{ value: string | number }>(
       this.tx,
@@ -774,6 +880,7 @@ export class EntityStore implements CommandTx {
     checkEntity(entity)
     if (this.scope) throw new Error('EntityStore.insertMany is not available inside a command')
     await this.ready()
+    await this.flushDeferred()
     await this.flushChanges() // keep the log in write order
     // Bulk rows draw their seqs as they are inserted: the append lock from here to the commit
     // (seeding and imports hold up the other writers' commits while they run).
@@ -825,6 +932,53 @@ export async function lockCommands(store: EntityStore, commands: ReadonlyArray<{
   const peeked = needed.length > 0 ? await store.peek(needed) : new Map<string, Row>()
   const row = (entity: EntityName, id: string): Row | null => peeked.get(EntityStore.rowKey(entity, id)) ?? null
   return store.lock({ keys: plans.flatMap((p) => p?.keys(row) ?? []) })
+}
+
+/** The SQLSTATE of a database error (also when drizzle wraps it), or null. */
+function sqlStateOf(error: unknown): string | null {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
+  }
+  return null
+}
+
+/** Runs after a conflict (40001 ConcurrentWrite, 40P01 deadlock) before it is the caller's error. */
+export const CONFLICT_ATTEMPTS = 5
+
+/**
+ * How long a writer keeps trying for its keys (55P03: each try waits KEY_LOCK_WAIT): longer than
+ * a frozen instance can hold them (idle_in_transaction_session_timeout, 2 s).
+ */
+export const LOCK_RETRY_MS = 10_000
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Runs `fn` (one transaction) again after a conflict with another transaction that a new run
+ * resolves: a row changed between its read and its write (ConcurrentWrite), a deadlock, keys
+ * not obtained within KEY_LOCK_WAIT (their holder may be a frozen instance, whose transaction
+ * the database ends within idle_in_transaction_session_timeout). Nothing of a failed run was
+ * kept (its transaction rolled back). Other errors are thrown at once.
+ */
+export async function retryConflicts<T>(fn: () => Promise<T>, onRetry?: (info: { attempt: number; error: unknown }) => void): Promise<T> {
+  const started = Date.now()
+  for (let attempt = 1, conflicts = 0; ; attempt++) {
+    try {
+      return await fn()
+    } catch (error) {
+      const state = sqlStateOf(error)
+      if (state === '55P03') {
+        if (Date.now() - started > LOCK_RETRY_MS) throw error
+      } else if (state === '40001' || state === '40P01') {
+        if (++conflicts >= CONFLICT_ATTEMPTS) throw error
+      } else {
+        throw error
+      }
+      onRetry?.({ attempt, error })
+      await pause(Math.random() * Math.min(100, 5 * attempt))
+    }
+  }
 }
 
 const NO_ORIGIN: ChangeOrigin = { commandId: null, workstationId: null }

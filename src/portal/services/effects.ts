@@ -38,5 +38,8 @@ export const portalEffects: Partial<Record<CommandName, PortalEffect>> = {
 /** Runs the portal effect of command `name`, if it has one. */
 export async function runPortalEffect(store: EntityStore, tx: PortalDb, name: string, payload: unknown, ctx: EffectContext): Promise<void> {
   const effect = (portalEffects as Partial<Record<string, PortalEffect>>)[name]
-  if (effect) await effect(store, tx, payload, ctx)
+  if (!effect) return
+  // An effect writes portal tables itself (a family's account): the shared rows of the chunk's earlier commands first.
+  await store.flushDeferred()
+  await effect(store, tx, payload, ctx)
 }

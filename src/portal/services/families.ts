@@ -6,7 +6,7 @@ import { isValidCodeFamille, normalizeCodeFamille } from '@shared/domain/codeFam
 import type { Row, Value } from '@shared/sync/entities'
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../../common/passwords'
 import { one, rows, type PortalDb } from '../db/client'
-import { EntityStore, lockCommands, readRows, readRowsByIds } from '../db/store'
+import { EntityStore, lockCommands, retryConflicts, readRows, readRowsByIds } from '../db/store'
 import { forbidden, invalid, notFound, rejected, unauthorized } from '../http/errors'
 import type { FamilyMe } from '../http/schemas'
 import { newPassword } from '../secrets'
@@ -326,7 +326,8 @@ export async function runFamilyCommand<T>(
   now = new Date(),
 ): Promise<{ result: T; writes: number }> {
   const commandId = uuidv7({ msecs: now.getTime() })
-  return EntityStore.transaction(db, { commandId, workstationId: null }, async (store) => {
+  // A conflict with another writer (db/store.ts retryConflicts) runs the family's action again.
+  return retryConflicts(() => EntityStore.transaction(db, { commandId, workstationId: null }, async (store) => {
     // The command's keys (a family's booking: its day and child), as a push would take them.
     await lockCommands(store, [{ name, payload }])
     if (check) await check(store)
@@ -340,7 +341,7 @@ export async function runFamilyCommand<T>(
       throw rejected(error.reason)
     }
     return { result: await after(store), writes: store.writes }
-  })
+  }))
 }
 
 /**

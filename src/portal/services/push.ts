@@ -3,7 +3,7 @@ import { CommandRejection, derivedId, flagRows, isCommandName, kindOf, readsOf, 
 import type { Change, PortalError, PushCommand, PushFlag, PushResponse, PushResult } from '@shared/sync/protocol'
 import { displayText, isSaneInstant } from '@shared/validation/text'
 import { fastRows, type PortalDb } from '../db/client'
-import { EntityStore, lockCommands } from '../db/store'
+import { EntityStore, lockCommands, retryConflicts } from '../db/store'
 import { unauthorized } from '../http/errors'
 import { runPortalEffect } from './effects'
 
@@ -178,22 +178,6 @@ function isTransient(error: unknown): boolean {
   return typeof code === 'string' && /^E[A-Z]+$/.test(code) // ECONNRESET, ETIMEDOUT, EPIPE…: the network
 }
 
-/**
- * Conflicts with another transaction that running the chunk again resolves: a row changed
- * between its read and its write (ConcurrentWrite, 40001), a deadlock (40P01), a lock not
- * obtained within lock_timeout (55P03: the holder may be a frozen instance, whose transaction
- * the database ends within idle_in_transaction_session_timeout).
- */
-function isRetryable(error: unknown): boolean {
-  const state = sqlState(error)
-  return state === '40001' || state === '40P01' || state === '55P03'
-}
-
-/** Runs of one chunk before its conflict is the request's error (the workstation retries later). */
-export const CHUNK_ATTEMPTS = 5
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
 /** Thrown inside a chunk's transaction (rolling it back) when a command hit a storage error without a savepoint of its own. */
 class RunWithSavepoints extends Error {
   constructor() {
@@ -259,6 +243,10 @@ async function pushChunk(db: PortalDb, workstationId: string, chunk: readonly Pu
         usedIds.add(r.command_id)
       }
     }
+
+    // Without savepoints, the rows of the commands that succeed are written together (one
+    // statement per table) before the results are recorded; with them, each as its command ends.
+    store.deferWrites = !opts.savepoints
 
     // The locks of what the new commands contend on (their keys, sorted; the town key shared,
     // or exclusive when one of them declares nothing), before anything is read for them.
@@ -368,6 +356,15 @@ async function pushChunk(db: PortalDb, workstationId: string, chunk: readonly Pu
       last = cmd.seq
     }
 
+    // The deferred rows: a storage error there is one command's, found by running the chunk
+    // again with a savepoint around each command; a row changed meanwhile (ConcurrentWrite) runs it again.
+    try {
+      await store.flushDeferred()
+    } catch (error) {
+      if (isTransient(error) || opts.savepoints) throw error
+      throw new RunWithSavepoints()
+    }
+
     if (recorded.length > 0) {
       const receivedAt = opts.now.toISOString()
       const values = recorded.map(
@@ -407,22 +404,15 @@ export async function pushCommands(db: PortalDb, workstationId: string, commands
     if (i > 0) await yieldToEventLoop()
     const slice = commands.slice(i, i + COMMANDS_PER_TRANSACTION)
     const base = { now, ...(opts.onStorageError ? { onStorageError: opts.onStorageError } : {}) }
-    let chunk: ChunkOutcome | null = null
-    for (let attempt = 1; chunk === null; attempt++) {
+    // A conflict with another transaction (see retryConflicts) runs the chunk again: nothing of it was kept.
+    const chunk = await retryConflicts(async () => {
       try {
-        try {
-          chunk = await pushChunk(db, workstationId, slice, { ...base, savepoints: false })
-        } catch (error) {
-          if (!(error instanceof RunWithSavepoints)) throw error
-          chunk = await pushChunk(db, workstationId, slice, { ...base, savepoints: true })
-        }
+        return await pushChunk(db, workstationId, slice, { ...base, savepoints: false })
       } catch (error) {
-        // Nothing of the chunk was kept (its transaction rolled back): run it again, a little later.
-        if (!isRetryable(error) || attempt >= CHUNK_ATTEMPTS) throw error
-        opts.onRetry?.({ attempt, error })
-        await pause(5 + Math.random() * 20 * attempt)
+        if (!(error instanceof RunWithSavepoints)) throw error
+        return pushChunk(db, workstationId, slice, { ...base, savepoints: true })
       }
-    }
+    }, opts.onRetry)
     if (chunk.kind === 'revoked') {
       // Revoked before this chunk: what was processed is answered; the next request gets 401.
       if (results.length === 0) throw unauthorized('Ce poste a été révoqué : il doit être enrôlé à nouveau.')

@@ -205,6 +205,7 @@ const book: CommandDef<BookPayload> = {
     { kind: 'find', entity: 'schoolings', where: { person_id: p.childId, school_year: schoolYearOfDay(p.date) } },
     { kind: 'find', entity: 'inscriptions', where: { child_id: p.childId, unit_id: p.unitId, school_year: schoolYearOfDay(p.date), status: 'active' } },
     { kind: 'find', entity: 'capacities', where: { unit_id: p.unitId, site_id: p.siteId } },
+    { kind: 'find', entity: 'reservations', where: { child_id: p.childId, unit_id: p.unitId, date: p.date } },
     { kind: 'count', entity: 'reservations', where: { unit_id: p.unitId, site_id: p.siteId, date: p.date, state: 'reserve' } },
   ],
   async execute(tx, p, ctx) {

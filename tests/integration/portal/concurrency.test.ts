@@ -161,6 +161,20 @@ describe.skipIf(!postgres)('concurrent writes on PostgreSQL', () => {
     await frozen.end().catch(() => undefined)
   })
 
+  it('a transaction the database ends (idle too long) fails alone: the portal process keeps serving', async () => {
+    const ended = EntityStore.transaction(t.db, { commandId: null, workstationId: null }, async (store) => {
+      await store.lock({ keys: [] })
+      await store.get('units', 'cantine')
+      // Idle in its transaction past idle_in_transaction_session_timeout, as a frozen instance would be.
+      await new Promise((resolve) => setTimeout(resolve, 2_500))
+      await store.get('units', 'garderie_matin')
+    })
+    await expect(ended).rejects.toThrow()
+    const ws = await enrol(t, 'Guichet après la coupure')
+    const answer = await push(t, ws.token, [command(1, 'reservations.book', bookPayload(children[21]!, site, '2026-12-15'))])
+    expect(resultsOf(answer.body)[0]?.status).toBe('applied')
+  })
+
   it('a row read then written back is never overwritten unseen: the later writer must run again', async () => {
     const id = uuidv7()
     await EntityStore.transaction(t.db, { commandId: null, workstationId: null }, (store) =>
