@@ -182,8 +182,9 @@ export const KEY_LOCK_WAIT = '500ms'
 /**
  * Takes the town key (shared or exclusive) and the keys, sorted, in one statement, for the rest
  * of the transaction. Everyone takes the town key first and the others in the same order, so
- * two transactions never wait for each other in a cycle. It waits at most KEY_LOCK_WAIT for them
- * (SQLSTATE 55P03 then, and the transaction, rolled back, releases what it got).
+ * two transactions never wait for each other in a cycle. It waits at most KEY_LOCK_WAIT for keys
+ * (SQLSTATE 55P03 then, and the transaction, rolled back, releases what it got); for the town
+ * key alone, exclusively, the role's lock_timeout.
  */
 async function takeLocks(tx: PortalDb, request: LockRequest): Promise<void> {
   const ids = [...new Set((request.keys ?? []).map(keyLockId).filter((id) => id !== 0))].sort((a, b) => a - b)
@@ -194,13 +195,15 @@ async function takeLocks(tx: PortalDb, request: LockRequest): Promise<void> {
       'take locks',
       () =>
         // The lock_timeout is set first: every lock call reads a column of `w`.
-        `WITH w AS MATERIALIZED (SELECT set_config('lock_timeout', $3, true) AS wait) ` +
+        `WITH w AS MATERIALIZED (SELECT set_config('lock_timeout', coalesce($3, current_setting('lock_timeout')), true) AS wait) ` +
         `SELECT CASE WHEN w.wait IS NULL THEN NULL WHEN k IS NULL AND $2::boolean THEN pg_advisory_xact_lock(${KEY_LOCK_SPACE}, 0) ` +
         `WHEN k IS NULL THEN pg_advisory_xact_lock_shared(${KEY_LOCK_SPACE}, 0) ` +
         `ELSE pg_advisory_xact_lock(${KEY_LOCK_SPACE}, k) END ` +
         `FROM w, (SELECT NULL::int AS k UNION ALL SELECT k FROM unnest($1::int[]) AS u(k)) AS l`,
     ),
-    [ids, exclusive, KEY_LOCK_WAIT],
+    // The town key alone, exclusively (admin writes, payment notifications: not retried), waits
+    // as long as any statement: it queues behind every push in progress.
+    [ids, exclusive, exclusive ? null : KEY_LOCK_WAIT],
   )
 }
 

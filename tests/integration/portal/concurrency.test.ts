@@ -5,7 +5,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { lockKeys } from '@shared/commands'
 import { PushResponseSchema, SCHEMA_HEADER, SYNC_SCHEMA_VERSION } from '@shared/sync/protocol'
 import { one, openPortalDb } from '../../../src/portal/db/client'
-import { CHANGE_LOG_LOCK, ConcurrentWrite, EntityStore, KEY_LOCK_SPACE } from '../../../src/portal/db/store'
+import { CHANGE_LOG_LOCK, ConcurrentWrite, EntityStore, KEY_LOCK_SPACE, putRow } from '../../../src/portal/db/store'
 import { backends, type Backend } from './backends'
 import { enrolOnPortal, kidsAtOneSchool, type SchoolKid } from '../../helpers/bookings'
 import { bookPayload, command, enrol, setCapacity, startTestPortal, type TestPortal } from './helpers'
@@ -142,6 +142,21 @@ describe.skipIf(!postgres)('concurrent writes on PostgreSQL', () => {
       sql`SELECT count(*)::int AS n FROM reservations WHERE unit_id = 'cantine' AND site_id = ${site} AND date = ${day} AND state = 'reserve'`,
     )
     expect(counted?.n).toBe(2)
+  })
+
+  it('a write that declares no keys (an admin change) waits for the pushes in progress, and is not refused after the keys’ short wait', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    // A push in progress: the town key shared, for a second (longer than KEY_LOCK_WAIT).
+    const held = EntityStore.transaction(t.db, { commandId: null, workstationId: null }, async (store) => {
+      await store.lock({ keys: [lockKeys.child(children[21]!.childId)] })
+      await gate
+    })
+    const timer = setTimeout(release, 1_000)
+    await putRow(t.db, 'town_options', { id: `test.admin.${uuidv7()}`, value: 'x', updated_at: '2026-11-27T08:00:00.000Z' })
+    clearTimeout(timer)
+    release()
+    await held
   })
 
   it('a transaction left hanging by a frozen instance is cut within seconds: the others write on', async () => {
