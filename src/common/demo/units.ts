@@ -88,5 +88,7 @@ export function unitRow(u: (typeof DEFAULT_UNITS)[number], updatedAt: string | n
     sort: u.sort,
     active: true,
     updated_at: updatedAt,
+    childcare: u.id === 'garderie_matin' || u.id === 'garderie_soir' || u.id === 'alsh_mercredi' || u.id === 'alsh_vacances',
+    leisure: u.id === 'alsh_mercredi' || u.id === 'alsh_vacances',
   }
 }

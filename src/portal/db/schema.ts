@@ -75,6 +75,8 @@ export const units = pgTable('units', {
   sort: integer('sort').notNull().default(0),
   active: boolean('active').notNull().default(true),
   updated_at: text('updated_at'),
+  childcare: boolean('childcare').notNull().default(false),
+  leisure: boolean('leisure').notNull().default(false),
 }, () => [enumCheck('units', 'levels'), enumCheck('units', 'calendar')])
 
 export const unit_sites = pgTable(
@@ -209,6 +211,7 @@ export const families = pgTable(
     merged_at: text('merged_at'),
     created_at: nowIsoText('created_at'),
     updated_at: nowIsoText('updated_at'),
+    direct_debit: boolean('direct_debit').notNull().default(false),
   },
   (t) => [uniqueIndex('families_code_uq').on(t.code), enumCheck('families', 'caisse')],
 )
@@ -278,6 +281,7 @@ export const reservations = pgTable(
   ],
 )
 
+/** Payments and refunds (counter receipts, online card payments): facts, never deleted (see entities.ts). */
 export const payments = pgTable(
   'payments',
   {
@@ -286,12 +290,165 @@ export const payments = pgTable(
       .notNull()
       .references(() => families.id),
     amount_cents: integer('amount_cents').notNull(),
-    method: text('method').notNull(),
+    method: text('method', { enum: entityEnums.payments.method }).notNull(),
     transaction_id: text('transaction_id'),
     paid_at: text('paid_at').notNull(),
     created_at: text('created_at').notNull(),
+    kind: text('kind', { enum: entityEnums.payments.kind }).notNull().default('paiement'),
+    receipt_number: text('receipt_number'),
+    cash_day_id: text('cash_day_id'),
+    workstation_id: text('workstation_id'),
+    agent_id: text('agent_id'),
+    tendered_cents: integer('tendered_cents'),
+    change_cents: integer('change_cents'),
+    cheque_bank: text('cheque_bank'),
+    cheque_number: text('cheque_number'),
+    cheque_drawer: text('cheque_drawer'),
+    terminal_ref: text('terminal_ref'),
+    payment_order_id: text('payment_order_id'),
+    cancelled_at: text('cancelled_at'),
+    cancelled_by: text('cancelled_by'),
+    cancel_reason: text('cancel_reason'),
   },
-  (t) => [index('payments_family_idx').on(t.family_id), uniqueIndex('payments_transaction_uq').on(t.transaction_id)],
+  (t) => [
+    index('payments_family_idx').on(t.family_id),
+    uniqueIndex('payments_transaction_uq').on(t.transaction_id),
+    index('payments_receipt_idx').on(t.receipt_number),
+    index('payments_cash_day_idx').on(t.cash_day_id),
+    enumCheck('payments', 'kind'),
+    enumCheck('payments', 'method'),
+  ],
+)
+
+/** How much of a payment settles which invoice. */
+export const payment_allocations = pgTable(
+  'payment_allocations',
+  {
+    id: text('id').primaryKey(),
+    payment_id: text('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    invoice_id: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    family_id: text('family_id').notNull(),
+    amount_cents: integer('amount_cents').notNull(),
+    created_at: text('created_at').notNull(),
+  },
+  (t) => [
+    index('payment_allocations_payment_idx').on(t.payment_id),
+    index('payment_allocations_invoice_idx').on(t.invoice_id),
+    index('payment_allocations_family_idx').on(t.family_id),
+  ],
+)
+
+/** Town data: a service's tariff grid for a period (brackets by QF, or an effort rate). */
+export const tariffs = pgTable(
+  'tariffs',
+  {
+    id: text('id').primaryKey(),
+    unit_id: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+    label: text('label').notNull(),
+    valid_from: text('valid_from').notNull(),
+    valid_to: text('valid_to'),
+    residency: text('residency', { enum: entityEnums.tariffs.residency }).notNull(),
+    kind: text('kind', { enum: entityEnums.tariffs.kind }).notNull(),
+    brackets: text('brackets'),
+    no_qf_cents: integer('no_qf_cents'),
+    rate_e4: integer('rate_e4'),
+    min_cents: integer('min_cents'),
+    max_cents: integer('max_cents'),
+    penalty_cents: integer('penalty_cents').notNull(),
+    incomplete_cents: integer('incomplete_cents').notNull(),
+    active: boolean('active').notNull().default(true),
+    updated_at: text('updated_at').notNull(),
+  },
+  (t) => [index('tariffs_unit_idx').on(t.unit_id, t.valid_from), enumCheck('tariffs', 'residency'), enumCheck('tariffs', 'kind')],
+)
+
+/** Invoices and credit notes (avoirs): computed by the portal, never edited. */
+export const invoices = pgTable(
+  'invoices',
+  {
+    id: text('id').primaryKey(),
+    number: text('number').notNull(),
+    kind: text('kind', { enum: entityEnums.invoices.kind }).notNull(),
+    regie: integer('regie').notNull(),
+    family_id: text('family_id')
+      .notNull()
+      .references(() => families.id),
+    payer_person_id: text('payer_person_id'),
+    payer_name: text('payer_name').notNull(),
+    payer_address: text('payer_address').notNull(),
+    month: text('month').notNull(),
+    corrects_invoice_id: text('corrects_invoice_id'),
+    total_cents: integer('total_cents').notNull(),
+    direct_debit: boolean('direct_debit').notNull().default(false),
+    issued_on: text('issued_on').notNull(),
+    due_on: text('due_on').notNull(),
+    debit_on: text('debit_on'),
+    run_key: text('run_key'),
+    reason: text('reason'),
+    created_at: text('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('invoices_number_uq').on(t.number),
+    uniqueIndex('invoices_run_key_uq').on(t.run_key),
+    index('invoices_family_idx').on(t.family_id, t.month),
+    index('invoices_month_idx').on(t.month),
+    enumCheck('invoices', 'kind'),
+  ],
+)
+
+/** An invoice's lines (child, service, quantity, unit price, the rule applied in French). */
+export const invoice_lines = pgTable(
+  'invoice_lines',
+  {
+    id: text('id').primaryKey(),
+    invoice_id: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    family_id: text('family_id').notNull(),
+    child_id: text('child_id'),
+    child_name: text('child_name'),
+    unit_id: text('unit_id'),
+    kind: text('kind', { enum: entityEnums.invoice_lines.kind }).notNull(),
+    quantity: integer('quantity').notNull(),
+    unit_price_cents: integer('unit_price_cents').notNull(),
+    amount_cents: integer('amount_cents').notNull(),
+    rule: text('rule').notNull(),
+    dates: text('dates').notNull(),
+    cesu: boolean('cesu').notNull().default(false),
+    leisure: boolean('leisure').notNull().default(false),
+    sort: integer('sort').notNull().default(0),
+  },
+  (t) => [index('invoice_lines_invoice_idx').on(t.invoice_id), index('invoice_lines_family_idx').on(t.family_id), enumCheck('invoice_lines', 'kind')],
+)
+
+/** A workstation's cash-desk day (float, closing with billetage and totals); closed: never changed. */
+export const cash_days = pgTable(
+  'cash_days',
+  {
+    id: text('id').primaryKey(),
+    workstation_id: text('workstation_id').notNull(),
+    day: text('day').notNull(),
+    status: text('status', { enum: entityEnums.cash_days.status }).notNull(),
+    float_cents: integer('float_cents').notNull(),
+    opened_at: text('opened_at').notNull(),
+    opened_by: text('opened_by'),
+    closed_at: text('closed_at'),
+    closed_by: text('closed_by'),
+    billetage: text('billetage'),
+    counted_cents: integer('counted_cents'),
+    expected_cash_cents: integer('expected_cash_cents'),
+    totals: text('totals'),
+    receipts_count: integer('receipts_count'),
+    note: text('note'),
+    updated_at: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('cash_days_workstation_day_uq').on(t.workstation_id, t.day), index('cash_days_day_idx').on(t.day), enumCheck('cash_days', 'status')],
 )
 
 /** Inscription: a child enrolled in a periscolaire unit, at a site, for a school year. */
@@ -535,7 +692,12 @@ export const sharedTables = {
   town_options,
   credential_issues,
   reservations,
+  tariffs,
+  cash_days,
+  invoices,
+  invoice_lines,
   payments,
+  payment_allocations,
   field_history,
   flags,
 }
@@ -762,6 +924,8 @@ export const paymentOrders = pgTable(
     transaction_id: text('transaction_id'),
     /** The `payments` row recorded for it (status paid). */
     payment_id: text('payment_id'),
+    /** The invoice whose remaining amount it pays (issue 12; null: an order made before invoices). */
+    invoice_id: text('invoice_id'),
     created_at: instant('created_at').notNull().defaultNow(),
     paid_at: instant('paid_at'),
     updated_at: instant('updated_at').notNull().defaultNow(),
@@ -798,3 +962,23 @@ export const paymentNotifications = pgTable(
   },
   (t) => [uniqueIndex('payment_notifications_transaction_uq').on(t.provider, t.transaction_id)],
 )
+
+/**
+ * The monthly invoice runs (issue 12): one row per month, resumable. `cursor` is the last
+ * family id invoiced (families are taken in id order, in batches, one transaction each), so a
+ * run stopped half way resumes after it; an invoice's run_key ("2026-11|<family id>") makes a
+ * family invoiced twice impossible anyway.
+ */
+export const invoiceRuns = pgTable('invoice_runs', {
+  month: text('month').primaryKey(),
+  status: text('status', { enum: ['running', 'done', 'failed'] as const }).notNull(),
+  cursor: text('cursor'),
+  families_done: integer('families_done').notNull().default(0),
+  invoices_created: integer('invoices_created').notNull().default(0),
+  credit_notes_created: integer('credit_notes_created').notNull().default(0),
+  total_cents: bigint('total_cents', { mode: 'number' }).notNull().default(0),
+  started_at: instant('started_at').notNull().defaultNow(),
+  finished_at: instant('finished_at'),
+  error: text('error'),
+  updated_at: instant('updated_at').notNull().defaultNow(),
+})

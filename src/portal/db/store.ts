@@ -850,7 +850,7 @@ export class EntityStore implements CommandTx {
    * from 1), in this transaction: a command that is rejected gives its number back.
    */
   async nextNumber(series: string): Promise<number> {
-    if (!/^[a-z_]{1,40}$/.test(series)) throw new Error(`Invalid series name ${series}`)
+    if (!/^[a-z0-9_]{1,40}$/.test(series)) throw new Error(`Invalid series name ${series}`)
     await this.ready()
     await this.flushDeferred()
     await this.openSavepoint()

@@ -27,6 +27,10 @@ export const entities = {
     sort: 'int',
     active: 'bool',
     updated_at: 'text',
+    /** Care of a child (garderie, accueil de loisirs): payable by CESU for a child under 6, in the « attestation de frais de garde ». */
+    childcare: 'bool',
+    /** A leisure centre (accueil de loisirs): payable by chèques vacances. */
+    leisure: 'bool',
   }),
   /** Where a service runs, whom each site serves (its own pupils or a level group) and its capacity per day. */
   unit_sites: cols({
@@ -119,6 +123,8 @@ export const entities = {
     merged_at: 'text',
     created_at: 'text',
     updated_at: 'text',
+    /** A SEPA direct-debit mandate: its invoices are debited, never payable at the counter nor online. */
+    direct_debit: 'bool',
   }),
   family_members: cols({
     id: 'text',
@@ -155,14 +161,152 @@ export const entities = {
     cancel_override_reason: 'text',
     cancelled_at: 'text',
   }),
+  /**
+   * A payment (règlement) or a refund (remboursement) of a family's credit: a fact, never deleted.
+   * Counter payments carry the receipt number the workstation took from its own series
+   * ("R-G01-26-000123", refunds "V-G01-26-000001"); online card payments carry the provider's
+   * transaction. A mistake is cancelled (cancelled_at, reason): the number stays used.
+   */
   payments: cols({
     id: 'text',
     family_id: 'text',
+    /** Always positive, in cents. */
     amount_cents: 'int',
     method: 'text',
     transaction_id: 'text',
     paid_at: 'text',
     created_at: 'text',
+    kind: 'text',
+    receipt_number: 'text',
+    /** The cash-desk day it was taken in (null: online). */
+    cash_day_id: 'text',
+    workstation_id: 'text',
+    agent_id: 'text',
+    /** Cash: what the family handed over, and the change given back. */
+    tendered_cents: 'int',
+    change_cents: 'int',
+    cheque_bank: 'text',
+    cheque_number: 'text',
+    cheque_drawer: 'text',
+    /** Card on the counter's terminal: the terminal's ticket reference. */
+    terminal_ref: 'text',
+    /** Online: the payment order it settles. */
+    payment_order_id: 'text',
+    cancelled_at: 'text',
+    cancelled_by: 'text',
+    cancel_reason: 'text',
+  }),
+  /** How much of a payment settles which invoice (the rest of a payment is the family's credit). */
+  payment_allocations: cols({
+    id: 'text',
+    payment_id: 'text',
+    invoice_id: 'text',
+    family_id: 'text',
+    amount_cents: 'int',
+    created_at: 'text',
+  }),
+  /**
+   * Town data: a tariff grid of one service for a period. `tranches`: brackets by QF (JSON
+   * [[min, max|null, cents], …], euros) and a price without QF; `taux_effort`: QF × rate
+   * (rate_e4: the rate in percent × 10 000, 0.36 % → 3600), clamped to min and max.
+   */
+  tariffs: cols({
+    id: 'text',
+    unit_id: 'text',
+    label: 'text',
+    valid_from: 'text',
+    /** Last day it applies (null: open-ended). */
+    valid_to: 'text',
+    residency: 'text',
+    kind: 'text',
+    brackets: 'text',
+    no_qf_cents: 'int',
+    rate_e4: 'int',
+    min_cents: 'int',
+    max_cents: 'int',
+    /** A child present without a booking. */
+    penalty_cents: 'int',
+    /** The maximum tariff while the family's dossier is incomplete. */
+    incomplete_cents: 'int',
+    active: 'bool',
+    updated_at: 'text',
+  }),
+  /**
+   * An invoice (facture) or a credit note (avoir), computed by the portal, never edited:
+   * numbered per régie and year ("F01-26-11-0000001", "A01-26-11-0000001"), with a snapshot of
+   * the payer. The amount remaining is the total less its allocations (payments not cancelled)
+   * and its credit notes.
+   */
+  invoices: cols({
+    id: 'text',
+    number: 'text',
+    kind: 'text',
+    regie: 'int',
+    family_id: 'text',
+    payer_person_id: 'text',
+    payer_name: 'text',
+    payer_address: 'text',
+    /** The month billed, "2026-11". */
+    month: 'text',
+    /** An avoir: the invoice it corrects. */
+    corrects_invoice_id: 'text',
+    /** Positive cents (an avoir's total is what it credits). */
+    total_cents: 'int',
+    direct_debit: 'bool',
+    issued_on: 'text',
+    due_on: 'text',
+    debit_on: 'text',
+    /** Idempotence of the monthly run: "2026-11|<family id>" (null: made by hand). */
+    run_key: 'text',
+    /** An avoir's reason (French). */
+    reason: 'text',
+    created_at: 'text',
+  }),
+  /** An invoice's lines, grouped by child, service, price and rule; `dates` lists the days. */
+  invoice_lines: cols({
+    id: 'text',
+    invoice_id: 'text',
+    family_id: 'text',
+    child_id: 'text',
+    child_name: 'text',
+    unit_id: 'text',
+    kind: 'text',
+    quantity: 'int',
+    unit_price_cents: 'int',
+    /** quantity × unit price (0 for an absence shown but not billed). */
+    amount_cents: 'int',
+    /** The rule applied, in plain French: "QF 850 → tranche 2 : 3,30 €". */
+    rule: 'text',
+    /** Comma list of the days (YYYY-MM-DD). */
+    dates: 'text',
+    /** Care of a child under 6 on every day of the line: payable by CESU, in the attestation de frais de garde. */
+    cesu: 'bool',
+    /** A leisure-centre line: payable by chèques vacances. */
+    leisure: 'bool',
+    sort: 'int',
+  }),
+  /**
+   * A workstation's cash-desk day: opened with a float, closed with the cash counted by
+   * denomination (billetage). A closed day is never changed. Totals are JSON by method (cents).
+   */
+  cash_days: cols({
+    id: 'text',
+    workstation_id: 'text',
+    day: 'text',
+    status: 'text',
+    float_cents: 'int',
+    opened_at: 'text',
+    opened_by: 'text',
+    closed_at: 'text',
+    closed_by: 'text',
+    /** JSON {"5000": 2, "2000": 1, …}: count per denomination in cents. */
+    billetage: 'text',
+    counted_cents: 'int',
+    expected_cash_cents: 'int',
+    totals: 'text',
+    receipts_count: 'int',
+    note: 'text',
+    updated_at: 'text',
   }),
   /** Inscription: a child enrolled in a periscolaire unit, at a site, for a school year. */
   inscriptions: cols({
@@ -346,6 +490,14 @@ export const entityEnums = {
   credential_issues: { kind: ['first', 'reset'] },
   field_history: { channel: ['guichet', 'portail'] },
   flags: { kind: ['rule', 'conflict', 'missing'], status: ['open', 'resolved'] },
+  payments: {
+    kind: ['paiement', 'remboursement'],
+    method: ['especes', 'cheque', 'carte', 'cesu', 'cheques_vacances', 'prelevement', 'en_ligne'],
+  },
+  tariffs: { residency: ['tous', 'resident', 'non_resident'], kind: ['tranches', 'taux_effort'] },
+  invoices: { kind: ['facture', 'avoir'] },
+  invoice_lines: { kind: ['service', 'penalite', 'absence_justifiee', 'regularisation'] },
+  cash_days: { status: ['ouverte', 'cloturee'] },
 } as const satisfies Partial<{ [E in EntityName]: Partial<Record<keyof (typeof entities)[E], readonly string[]>> }>
 
 /** `"column" IN ('a', 'b')`: the CHECK expression both schemas declare for an enum column. */
@@ -377,7 +529,12 @@ export const entityOrder: readonly EntityName[] = [
   'town_options',
   'credential_issues',
   'reservations',
+  'tariffs',
+  'cash_days',
+  'invoices',
+  'invoice_lines',
   'payments',
+  'payment_allocations',
   'field_history',
   'flags',
 ]

@@ -80,6 +80,7 @@ export const families = sqliteTable(
     mergedAt: text('merged_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    directDebit: bool('direct_debit'),
   },
   (t) => [uniqueIndex('families_code_uq').on(t.code), enumCheck('families', 'caisse')],
 )
@@ -212,6 +213,8 @@ export const units = sqliteTable('units', {
   sort: integer('sort').notNull().default(0),
   active: integer('active', { mode: 'boolean' }).notNull().default(true),
   updatedAt: text('updated_at'),
+  childcare: bool('childcare'),
+  leisure: bool('leisure'),
 }, () => [enumCheck('units', 'levels'), enumCheck('units', 'calendar')])
 
 /** Where a service runs, whom the site serves, its capacity per day. */
@@ -325,7 +328,7 @@ export const slotCounts = sqliteTable(
   (t) => [primaryKey({ columns: [t.unitId, t.siteId, t.date] })],
 )
 
-/** Payments (for now: online card payments made on the family portal, synced down). */
+/** Payments and refunds (counter receipts, online card payments): facts, never deleted (see entities.ts). */
 export const payments = sqliteTable(
   'payments',
   {
@@ -334,12 +337,165 @@ export const payments = sqliteTable(
       .notNull()
       .references(() => families.id),
     amountCents: integer('amount_cents').notNull(),
-    method: text('method').notNull(),
+    method: text('method', { enum: entityEnums.payments.method }).notNull(),
     transactionId: text('transaction_id'),
     paidAt: text('paid_at').notNull(),
     createdAt: text('created_at').notNull(),
+    kind: text('kind', { enum: entityEnums.payments.kind }).notNull().default('paiement'),
+    receiptNumber: text('receipt_number'),
+    cashDayId: text('cash_day_id'),
+    workstationId: text('workstation_id'),
+    agentId: text('agent_id'),
+    tenderedCents: integer('tendered_cents'),
+    changeCents: integer('change_cents'),
+    chequeBank: text('cheque_bank'),
+    chequeNumber: text('cheque_number'),
+    chequeDrawer: text('cheque_drawer'),
+    terminalRef: text('terminal_ref'),
+    paymentOrderId: text('payment_order_id'),
+    cancelledAt: text('cancelled_at'),
+    cancelledBy: text('cancelled_by'),
+    cancelReason: text('cancel_reason'),
   },
-  (t) => [index('payments_family_idx').on(t.familyId), uniqueIndex('payments_transaction_uq').on(t.transactionId)],
+  (t) => [
+    index('payments_family_idx').on(t.familyId),
+    uniqueIndex('payments_transaction_uq').on(t.transactionId),
+    index('payments_receipt_idx').on(t.receiptNumber),
+    index('payments_cash_day_idx').on(t.cashDayId),
+    enumCheck('payments', 'kind'),
+    enumCheck('payments', 'method'),
+  ],
+)
+
+/** How much of a payment settles which invoice. */
+export const paymentAllocations = sqliteTable(
+  'payment_allocations',
+  {
+    id: id(),
+    paymentId: text('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    familyId: text('family_id').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    index('payment_allocations_payment_idx').on(t.paymentId),
+    index('payment_allocations_invoice_idx').on(t.invoiceId),
+    index('payment_allocations_family_idx').on(t.familyId),
+  ],
+)
+
+/** Town data: a service's tariff grid for a period (brackets by QF, or an effort rate). */
+export const tariffs = sqliteTable(
+  'tariffs',
+  {
+    id: id(),
+    unitId: text('unit_id')
+      .notNull()
+      .references(() => units.id),
+    label: text('label').notNull(),
+    validFrom: text('valid_from').notNull(),
+    validTo: text('valid_to'),
+    residency: text('residency', { enum: entityEnums.tariffs.residency }).notNull(),
+    kind: text('kind', { enum: entityEnums.tariffs.kind }).notNull(),
+    brackets: text('brackets'),
+    noQfCents: integer('no_qf_cents'),
+    rateE4: integer('rate_e4'),
+    minCents: integer('min_cents'),
+    maxCents: integer('max_cents'),
+    penaltyCents: integer('penalty_cents').notNull(),
+    incompleteCents: integer('incomplete_cents').notNull(),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('tariffs_unit_idx').on(t.unitId, t.validFrom), enumCheck('tariffs', 'residency'), enumCheck('tariffs', 'kind')],
+)
+
+/** Invoices and credit notes (avoirs): computed by the portal, never edited. */
+export const invoices = sqliteTable(
+  'invoices',
+  {
+    id: id(),
+    number: text('number').notNull(),
+    kind: text('kind', { enum: entityEnums.invoices.kind }).notNull(),
+    regie: integer('regie').notNull(),
+    familyId: text('family_id')
+      .notNull()
+      .references(() => families.id),
+    payerPersonId: text('payer_person_id'),
+    payerName: text('payer_name').notNull(),
+    payerAddress: text('payer_address').notNull(),
+    month: text('month').notNull(),
+    correctsInvoiceId: text('corrects_invoice_id'),
+    totalCents: integer('total_cents').notNull(),
+    directDebit: bool('direct_debit'),
+    issuedOn: text('issued_on').notNull(),
+    dueOn: text('due_on').notNull(),
+    debitOn: text('debit_on'),
+    runKey: text('run_key'),
+    reason: text('reason'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('invoices_number_uq').on(t.number),
+    uniqueIndex('invoices_run_key_uq').on(t.runKey),
+    index('invoices_family_idx').on(t.familyId, t.month),
+    index('invoices_month_idx').on(t.month),
+    enumCheck('invoices', 'kind'),
+  ],
+)
+
+/** An invoice's lines (child, service, quantity, unit price, the rule applied in French). */
+export const invoiceLines = sqliteTable(
+  'invoice_lines',
+  {
+    id: id(),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    familyId: text('family_id').notNull(),
+    childId: text('child_id'),
+    childName: text('child_name'),
+    unitId: text('unit_id'),
+    kind: text('kind', { enum: entityEnums.invoice_lines.kind }).notNull(),
+    quantity: integer('quantity').notNull(),
+    unitPriceCents: integer('unit_price_cents').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    rule: text('rule').notNull(),
+    dates: text('dates').notNull(),
+    cesu: bool('cesu'),
+    leisure: bool('leisure'),
+    sort: integer('sort').notNull().default(0),
+  },
+  (t) => [index('invoice_lines_invoice_idx').on(t.invoiceId), index('invoice_lines_family_idx').on(t.familyId), enumCheck('invoice_lines', 'kind')],
+)
+
+/** A workstation's cash-desk day (float, closing with billetage and totals); closed: never changed. */
+export const cashDays = sqliteTable(
+  'cash_days',
+  {
+    id: id(),
+    workstationId: text('workstation_id').notNull(),
+    day: text('day').notNull(),
+    status: text('status', { enum: entityEnums.cash_days.status }).notNull(),
+    floatCents: integer('float_cents').notNull(),
+    openedAt: text('opened_at').notNull(),
+    openedBy: text('opened_by'),
+    closedAt: text('closed_at'),
+    closedBy: text('closed_by'),
+    billetage: text('billetage'),
+    countedCents: integer('counted_cents'),
+    expectedCashCents: integer('expected_cash_cents'),
+    totals: text('totals'),
+    receiptsCount: integer('receipts_count'),
+    note: text('note'),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('cash_days_workstation_day_uq').on(t.workstationId, t.day), index('cash_days_day_idx').on(t.day), enumCheck('cash_days', 'status')],
 )
 
 /** Inscription: a child enrolled in a periscolaire unit, at a site, for a school year. */

@@ -162,7 +162,7 @@ export class SqliteEntityStore {
    * at enrolment; other series start at 1.
    */
   nextNumberSync(series: string): number {
-    if (!/^[a-z_]{1,40}$/.test(series)) throw new Error(`Invalid series name ${series}`)
+    if (!/^[a-z0-9_]{1,40}$/.test(series)) throw new Error(`Invalid series name ${series}`)
     const key = `series.${series}.next`
     let first = 1
     let last = Number.MAX_SAFE_INTEGER
