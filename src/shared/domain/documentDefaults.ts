@@ -105,4 +105,12 @@ export const DEFAULT_TOWN_OPTIONS: Readonly<Record<string, string>> = {
   'town.logo': '',
   /** Issue 10: who may book or cancel past a deadline (comma list of roles). */
   'bookings.override_roles': 'responsable',
+  /** Issue 12: the régie de recettes number on invoice numbers (F01-…). */
+  'billing.regie': '1',
+  /** Issue 12: an absence is justified (not billed) when its certificate is dated within these days after it. */
+  'billing.certificate_delay_days': '8',
+  /** Issue 12: an invoice paid at the counter is due on this day of the month after the month billed. */
+  'billing.due_day': '15',
+  /** Issue 12: direct debits are taken on this day of the month after the month billed. */
+  'billing.debit_day': '10',
 }
