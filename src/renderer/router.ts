@@ -9,6 +9,7 @@ import TownSettingsView from './views/TownSettingsView.vue'
 import ServicesSettingsView from './views/ServicesSettingsView.vue'
 import NewFamilyView from './views/NewFamilyView.vue'
 import SiteDayView from './views/SiteDayView.vue'
+import CashDeskView from './views/CashDeskView.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -28,6 +29,7 @@ export const router = createRouter({
     { path: '/a-traiter', name: 'rejections', component: RejectionsView },
     { path: '/rejets', redirect: '/a-traiter' },
     { path: '/liste-du-jour', name: 'site-day', component: SiteDayView },
+    { path: '/caisse', name: 'cash-desk', component: CashDeskView },
     { path: '/poste', name: 'workstation', component: WorkstationView },
     { path: '/parametres', name: 'town-settings', component: TownSettingsView },
     { path: '/parametres/services', name: 'services-settings', component: ServicesSettingsView },

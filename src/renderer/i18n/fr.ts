@@ -11,6 +11,7 @@ import { scansFr } from './scans'
 import { credentialsFr } from './credentials'
 import { planningFr } from './bookings'
 import { siteDayFr } from './siteDay'
+import { billingFr } from './billing'
 
 export const fr = {
   quotient: quotientFr,
@@ -25,6 +26,7 @@ export const fr = {
   credentials: credentialsFr,
   planning: planningFr,
   siteDay: siteDayFr,
+  billing: billingFr,
   app: {
     title: 'Guichet Famille',
     skipToContent: 'Aller au contenu',

@@ -163,3 +163,13 @@ const numberFormatter = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 
 export function formatCount(n: number): string {
   return numberFormatter.format(n)
 }
+
+const monthFormatter = new Intl.DateTimeFormat('fr-FR', { timeZone: TIME_ZONE, month: 'long', year: 'numeric' })
+
+/** '2026-11' (or a day of it) → 'novembre 2026'. Unparseable input is returned as is. */
+export function formatMonth(month: string | null | undefined): string {
+  if (!month) return ''
+  const m = /^(\d{4})-(\d{2})/.exec(month)
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) return month
+  return monthFormatter.format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 15, 12)))
+}
