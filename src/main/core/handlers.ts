@@ -29,6 +29,7 @@ import { townHandlers } from './areas/town'
 import { scansHandlers } from './areas/scans'
 import { familyFileHandlers } from './areas/families'
 import { bookingsHandlers } from './areas/bookings'
+import { billingHandlers } from './areas/billing'
 
 /** Demo agents (demo town only): shown on the login screen when the town is the demo one. */
 export { DEMO_AGENTS }
@@ -143,6 +144,7 @@ export const handlers: HandlersFor<typeof contract> = {
   town: townHandlers,
   documents: documentsHandlers,
   scans: scansHandlers,
+  billing: billingHandlers,
 }
 
 function notEnrolled(ctx: HandlerContext): SyncStatus {

@@ -191,7 +191,7 @@ export async function checkSeriesNumber(
   ctx: CommandContext,
   check: {
     series: (typeof SERIES)[keyof typeof SERIES]
-    /** The number as the fact carries it: a code-famille running number, or a receipt number "G01-000042". */
+    /** The number as the fact carries it: a code-famille running number, or a receipt number "R-G01-26-000042" (refunds "V-…"). */
     value: number | string
     unique: { entity: EntityName; column: string }
     familyId: string | null
@@ -203,7 +203,7 @@ export async function checkSeriesNumber(
   if (own && check.series === SERIES.codeFamille && typeof check.value === 'number') {
     inside = check.value >= own.codeFamille.first && check.value <= own.codeFamille.last
   } else if (own && check.series === SERIES.receipt && typeof check.value === 'string') {
-    inside = new RegExp(`^${own.receiptSeries}-\\d{6}$`).test(check.value)
+    inside = new RegExp(`^[RV]-${own.receiptSeries}-\\d{2}-\\d{6}$`).test(check.value)
   }
   if (!inside) {
     return {

@@ -665,7 +665,7 @@ export const MergeFamiliesPayload = z.strictObject({
 export type MergeFamiliesPayload = z.infer<typeof MergeFamiliesPayload>
 
 /** The tables whose rows follow their family when two files are merged. */
-const FOLLOW_FAMILY = ['reservations', 'payments', 'inscriptions', 'documents', 'quotients'] as const
+const FOLLOW_FAMILY = ['reservations', 'payments', 'inscriptions', 'documents', 'quotients', 'invoices', 'invoice_lines', 'payment_allocations'] as const
 
 /**
  * Merges two files of the same family (a responsable): the source's members, bookings, payments,

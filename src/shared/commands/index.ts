@@ -22,6 +22,7 @@ import { documentCommands } from './documents'
 import { bookingCommands } from './bookings'
 export { BookPayload, CancelPayload } from './bookings'
 import { credentialCommands } from './credentials'
+import { billingCommands } from './billing'
 
 export * from './base'
 
@@ -327,6 +328,7 @@ export async function runCommand(
   return { touched: def.touches(parsed.data), flags }
 }
 
+  ...billingCommands,
 /** The `flags` rows of a fact's flags (ids derived from the command's id: the same on every retry). */
 export function flagRows(name: string, _payload: unknown, ctx: CommandContext, flags: readonly RaisedFlag[]): Row[] {
   return flags.map((f, i) => ({

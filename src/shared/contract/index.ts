@@ -9,6 +9,7 @@ import { credentialsEndpoints } from './credentials'
 import { bookingsEndpoints, OverrideSchema } from './bookings'
 import { townEndpoints } from './town'
 import { scansEndpoints } from './scans'
+import { billingEndpoints } from './billing'
 import {
   BookInputSchema,
   BookingOptionsSchema,
@@ -131,6 +132,7 @@ export const contract = {
   scans: scansEndpoints,
   credentials: credentialsEndpoints,
   bookings: bookingsEndpoints,
+  billing: billingEndpoints,
 } as const satisfies Record<string, Record<string, EndpointDef>>
 
 export type Contract = typeof contract

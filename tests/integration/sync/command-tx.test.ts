@@ -193,6 +193,7 @@ describe.each(drivers)('CommandTx driver: $name', ({ open }) => {
           id: uuidv7(),
           family_id: familyId,
           amount_cents: cents,
+          kind: 'paiement',
           method: 'en_ligne',
           transaction_id: `TX-${i}`,
           paid_at: `2027-01-0${4 + i}T10:00:00.000Z`,
@@ -203,6 +204,7 @@ describe.each(drivers)('CommandTx driver: $name', ({ open }) => {
         id: uuidv7(),
         family_id: otherFamilyId,
         amount_cents: 9999,
+        kind: 'paiement',
         method: 'en_ligne',
         transaction_id: 'TX-OTHER',
         paid_at: '2027-01-05T10:00:00.000Z',
@@ -258,7 +260,7 @@ describe.each(drivers)('CommandTx driver: $name', ({ open }) => {
   it('reads its own writes inside a command (put then query, sum, count)', async () => {
     const id = uuidv7()
     await d.run(async (tx) => {
-      await tx.put('payments', { id, family_id: otherFamilyId, amount_cents: 1, method: 'especes', transaction_id: null, paid_at: '2027-01-09T10:00:00.000Z', created_at: at })
+      await tx.put('payments', { id, family_id: otherFamilyId, amount_cents: 1, kind: 'paiement', method: 'especes', transaction_id: null, paid_at: '2027-01-09T10:00:00.000Z', created_at: at })
       expect(await tx.sum('payments', 'amount_cents', { where: { family_id: otherFamilyId } })).toBe(10000)
       expect((await tx.query('payments', { where: { family_id: otherFamilyId }, orderBy: { column: 'paid_at', direction: 'desc' }, limit: 1 }))[0]!.id).toBe(id)
       await tx.delete('payments', id)
@@ -305,16 +307,19 @@ describe.each(drivers)('CommandTx driver: $name', ({ open }) => {
       expect(await tx.seriesOf(uuidv7())).toBeNull()
       const unique = { entity: 'families' as const, column: 'code' }
       const receipt = (value: string) => checkSeriesNumber(tx, ctx, { series: SERIES.receipt, value, unique, familyId })
-      expect(await receipt(`${ws.receiptSeries}-000001`)).toBeNull()
-      expect(await receipt('G99-000001')).toMatchObject({ kind: 'rule', code: 'NUMBER_OUTSIDE_SERIES' })
+      expect(await receipt(`R-${ws.receiptSeries}-26-000001`)).toBeNull()
+      expect(await receipt(`V-${ws.receiptSeries}-26-000001`)).toBeNull()
+      expect(await receipt('R-G99-26-000001')).toMatchObject({ kind: 'rule', code: 'NUMBER_OUTSIDE_SERIES' })
+      // The old form without prefix and year is outside the series now.
+      expect(await receipt(`${ws.receiptSeries}-000001`)).toMatchObject({ code: 'NUMBER_OUTSIDE_SERIES' })
       const inRange = ws.codeFamille.first
       expect(await checkSeriesNumber(tx, ctx, { series: SERIES.codeFamille, value: inRange, unique, familyId })).toBeNull()
       expect(await checkSeriesNumber(tx, ctx, { series: SERIES.codeFamille, value: ws.codeFamille.last + 1, unique, familyId })).toMatchObject({
         code: 'NUMBER_OUTSIDE_SERIES',
       })
       // Two rows with the same number (the fact already wrote its own): flagged as a duplicate.
-      const dup = `${ws.receiptSeries}-000007`
-      await tx.put('payments', { id: uuidv7(), family_id: familyId, amount_cents: 5, method: 'especes', transaction_id: dup, paid_at: at, created_at: at })
+      const dup = `R-${ws.receiptSeries}-26-000007`
+      await tx.put('payments', { id: uuidv7(), family_id: familyId, amount_cents: 5, kind: 'paiement', method: 'especes', transaction_id: dup, paid_at: at, created_at: at })
       const unique2 = { entity: 'payments' as const, column: 'transaction_id' }
       expect(await checkSeriesNumber(tx, ctx, { series: SERIES.receipt, value: dup, unique: unique2, familyId })).toBeNull()
       await tx.put('persons', { id: uuidv7(), civility: null, last_name: 'X', birth_name: null, first_names: dup, sex: null, birth_date: null, phone_mobile: null, phone_home: null, phone_work: null, email: null, profession: null, created_at: at, updated_at: at })

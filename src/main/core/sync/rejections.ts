@@ -59,6 +59,25 @@ function describe(sqlite: Database.Database, name: string, payload: Record<strin
       }
     case 'flags.resolve':
       return { text: 'Résolution d’un point à traiter', familyId: null }
+    case 'payments.record': {
+      const cents = typeof payload.amountCents === 'number' ? payload.amountCents : 0
+      const amount = `${Math.floor(cents / 100)},${String(cents % 100).padStart(2, '0')} €`
+      const what = payload.kind === 'remboursement' ? 'Remboursement' : 'Paiement'
+      return {
+        text: `${what} ${typeof payload.receiptNumber === 'string' ? `${payload.receiptNumber} ` : ''}(${amount})`,
+        familyId: payload.familyId ? String(payload.familyId) : null,
+      }
+    }
+    case 'payments.cancel': {
+      const r = one<{ n: string | null }>(sqlite, 'SELECT receipt_number AS n FROM payments WHERE id = ?', payload.paymentId)
+      return { text: `Annulation du reçu ${r?.n ?? ''}`.trim(), familyId: payload.familyId ? String(payload.familyId) : null }
+    }
+    case 'cashdesk.open':
+      return { text: `Ouverture de la caisse du ${frenchDay(String(payload.day))}`, familyId: null }
+    case 'cashdesk.close': {
+      const d = one<{ day: string }>(sqlite, 'SELECT day FROM cash_days WHERE id = ?', payload.cashDayId)
+      return { text: d ? `Clôture de la caisse du ${frenchDay(d.day)}` : 'Clôture de caisse', familyId: null }
+    }
     default:
       return { text: name, familyId: null }
   }
