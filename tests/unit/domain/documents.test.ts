@@ -226,6 +226,10 @@ describe('ruleOfType and the shipped defaults', () => {
       'portal.public_url': '',
       'town.logo': '',
       'bookings.override_roles': 'responsable',
+      'billing.regie': '1',
+      'billing.certificate_delay_days': '8',
+      'billing.due_day': '15',
+      'billing.debit_day': '10',
     })
   })
 
