@@ -11,6 +11,7 @@ import { createAgent, findAgentByLogin, listAgents, updateAgent } from './servic
 import { compactChangeLog, DEFAULT_CHANGE_RETENTION_DAYS, DEFAULT_COMPACTION_INTERVAL_MS } from './services/compaction'
 import { seedDemo } from './services/demo'
 import { setFamilyPassword } from './services/families'
+import { DEFAULT_INVOICE_BATCH, euros, runInvoices } from './services/invoicing'
 import { createEnrolmentCode } from './services/workstations'
 
 /**
@@ -30,6 +31,8 @@ const USAGE = `Usage : npm run portal -- <commande> [options]
   agent list                      liste les agents
   family-password --code C        nouveau mot de passe provisoire d’une famille (affiché une fois)
   demo --families N [--seed S]    ajoute une ville de démonstration (et les agents de démonstration)
+  invoice AAAA-MM [--batch 250]   facture le mois (idempotent ; une facturation interrompue reprend
+                                  où elle s’est arrêtée) et affiche l’avancement
   compact [--retention-days 30]   compacte le journal des changements maintenant (le portail le fait
                                   seul toutes les 10 min) et affiche l’horizon et les lignes supprimées
 
@@ -98,7 +101,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 
   try {
     if (command === 'serve') return await serve(io, dataDir, databaseUrl, values, direct)
-    const known = ['enrol-code', 'agent', 'family-password', 'demo', 'compact']
+    const known = ['enrol-code', 'agent', 'family-password', 'demo', 'compact', 'invoice']
     if (!known.includes(command)) throw new UsageError(`Commande inconnue : ${command}`)
     // Check the arguments before opening the database.
     const run = plan(command, sub, values, io.env)
@@ -140,6 +143,7 @@ function parse(argv: string[]) {
       families: { type: 'string' },
       seed: { type: 'string' },
       'retention-days': { type: 'string' },
+      batch: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -209,6 +213,37 @@ function plan(command: string, sub: string | undefined, values: Values, env: Nod
             `(génération ${r.generateSeconds.toFixed(1)} s, copie ${r.copySeconds.toFixed(1)} s).`,
         )
         if (r.agents > 0) io.out('Agents de démonstration : accueil / accueil2026, regie / regie2026, responsable / responsable-2026')
+      }
+    }
+    case 'invoice': {
+      const month = required(sub, 'AAAA-MM (le mois à facturer)')
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new UsageError(`Mois invalide : « ${month} » (AAAA-MM attendu, par exemple 2026-11)`)
+      const batchSize = integer(values.batch, '--batch', 1, 5_000, DEFAULT_INVOICE_BATCH)
+      return async ({ db }, io) => {
+        io.out(`Facturation de ${month}…`)
+        let shown = -1
+        // Ctrl-C stops between two batches: the run resumes where it stopped.
+        const stop = new AbortController()
+        const onSignal = () => stop.abort()
+        process.once('SIGINT', onSignal)
+        const r = await runInvoices(db, month, {
+          batchSize,
+          signal: stop.signal,
+          onProgress: (done, total) => {
+            const tenth = total === 0 ? 10 : Math.floor((done * 10) / total)
+            if (tenth === shown) return
+            shown = tenth
+            io.out(`  ${done.toLocaleString('fr-FR')} / ${total.toLocaleString('fr-FR')} familles (${Math.round((done * 100) / Math.max(1, total))} %)`)
+          },
+        }).finally(() => process.off('SIGINT', onSignal))
+        if (r.status === 'aborted') {
+          io.out(`Facturation de ${month} interrompue : ${r.invoicesCreated.toLocaleString('fr-FR')} facture(s) établie(s). Relancez la même commande pour la reprendre.`)
+          return
+        }
+        io.out(
+          `Facturation de ${month} terminée en ${r.seconds.toFixed(1)} s : ${r.invoicesCreated.toLocaleString('fr-FR')} facture(s) ` +
+            `(${euros(r.totalCents)}), ${r.creditNotesCreated.toLocaleString('fr-FR')} avoir(s), ${r.families.toLocaleString('fr-FR')} familles parcourues.`,
+        )
       }
     }
     case 'compact': {

@@ -46,7 +46,8 @@ export function paymentRoutes(): Route[] {
       operationId: 'familyStartPayment',
       summary: 'Commencer un paiement en ligne',
       description:
-        'La famille choisit le montant (en centimes, de 1 € à 5 000 €) ; le portail crée la commande et renvoie la page du prestataire de paiement où envoyer le navigateur. ' +
+        'Pour une facture (invoiceId) : la commande porte sur son reste à payer ; refusée (409, message en français) pour une facture en prélèvement automatique ou déjà réglée, 404 pour une facture d’une autre famille. ' +
+        'Ou un montant que la famille choisit (amountCents, de 1 € à 5 000 €, un avoir). Le portail crée la commande et renvoie la page du prestataire de paiement où envoyer le navigateur. ' +
         'Le paiement n’est enregistré que sur l’avis signé du prestataire. 404 si le paiement en ligne n’est pas activé sur ce portail.',
       tag: 'family',
       auth: 'family',
@@ -55,7 +56,7 @@ export function paymentRoutes(): Route[] {
       errors: [403, 404, 409],
       handler: async ({ ctx, auth, body, reply }) => {
         requirePasswordChanged(auth)
-        const started = await startPaymentOrder(ctx.db, ctx.payments, auth, body.amountCents, ctx.now())
+        const started = await startPaymentOrder(ctx.db, ctx.payments, auth, 'invoiceId' in body ? { invoiceId: body.invoiceId } : body.amountCents, ctx.now())
         reply.code(201)
         return started
       },

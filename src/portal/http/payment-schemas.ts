@@ -5,10 +5,16 @@ import { Reference } from '../payments/simulated'
 
 /** The payment routes' inputs and outputs (docs/payments.md). */
 
-export const PaymentOrderRequestSchema = z.strictObject({
-  /** The amount the family chooses, in cents (1 € to 5 000 €). */
-  amountCents: z.number().int().min(MIN_ORDER_CENTS).max(MAX_ORDER_CENTS),
-})
+export const PaymentOrderRequestSchema = z.union([
+  z.strictObject({
+    /** The invoice to pay: the order is for its remaining amount (the portal's figure). */
+    invoiceId: z.uuid(),
+  }),
+  z.strictObject({
+    /** An amount the family chooses (a credit), in cents (1 € to 5 000 €). */
+    amountCents: z.number().int().min(MIN_ORDER_CENTS).max(MAX_ORDER_CENTS),
+  }),
+])
 
 export const PaymentOrderSchema = z.object({
   id: z.uuid(),
@@ -20,6 +26,8 @@ export const PaymentOrderSchema = z.object({
   transactionId: z.string().nullable(),
   /** The payment recorded for it (status paid). */
   paymentId: z.string().nullable(),
+  /** The invoice it pays (null: an amount the family chose). */
+  invoiceId: z.string().nullable(),
   createdAt: z.string(),
   paidAt: z.string().nullable(),
 })

@@ -32,6 +32,7 @@ import { pushCommands } from '../services/push'
 import { parseRange, type StoredSnapshot } from '../services/snapshots'
 import { createEnrolmentCode, enrolWorkstation, listWorkstations, revokeWorkstation } from '../services/workstations'
 import { invalid, notFound, safeErrorInfo, upgradeRequired } from './errors'
+import { invoicingRoutes } from './invoicing-routes'
 import { paymentRoutes } from './payment-routes'
 import { route, type Route } from './route'
 import {
@@ -546,5 +547,6 @@ export function portalRoutes(openApi: () => unknown): Route[] {
       },
     }),
     ...paymentRoutes(),
+    ...invoicingRoutes(),
   ]
 }

@@ -6,6 +6,7 @@ import { EntityStore } from '../db/store'
 import { invalid, notFound, rejected, unauthorized } from '../http/errors'
 import { CODE_ALPHABET, randomString, sha256Hex } from '../secrets'
 import type { FamilyPrincipal } from '../services/families'
+import { invoiceRemaining } from '../services/invoicing'
 import type { PortalPayments } from './index'
 import type { NotificationHeaders, VerifiedNotification } from './provider'
 import { euros } from './simulated'
@@ -38,6 +39,8 @@ export interface PaymentOrderView {
   provider: string
   transactionId: string | null
   paymentId: string | null
+  /** The invoice whose remaining amount it pays (null: an amount the family chose). */
+  invoiceId: string | null
   createdAt: string
   paidAt: string | null
 }
@@ -53,9 +56,10 @@ interface OrderRow {
   payment_id: string | null
   created: string
   paid: string | null
+  invoice_id: string | null
 }
 
-const ORDER_COLUMNS = sql`id, family_id, amount_cents, reference, status, provider, transaction_id, payment_id,
+const ORDER_COLUMNS = sql`id, family_id, amount_cents, reference, status, provider, transaction_id, payment_id, invoice_id,
   ${iso(sql`created_at`)} AS created, ${iso(sql`paid_at`)} AS paid`
 
 function view(r: OrderRow): PaymentOrderView {
@@ -67,6 +71,7 @@ function view(r: OrderRow): PaymentOrderView {
     provider: r.provider,
     transactionId: r.transaction_id,
     paymentId: r.payment_id,
+    invoiceId: r.invoice_id ?? null,
     createdAt: r.created,
     paidAt: r.paid,
   }
@@ -76,17 +81,51 @@ export function paymentsOff(): never {
   throw notFound('Le paiement en ligne n’est pas activé sur ce portail : réglez au guichet du service Scolaire-Enfance-Jeunesse.')
 }
 
-/** A family starts a payment of an amount it chose: the order, and the provider's page to go to. */
+/**
+ * What a family may pay online for one of its invoices: its remaining amount. Refused (French):
+ * not the family's (404), a credit note, under direct debit, already settled (409).
+ */
+export async function invoicePayableOnline(db: PortalDb, familyId: string, invoiceId: string): Promise<{ number: string; remainingCents: number }> {
+  const invoice = await one<{ number: string; kind: string; direct_debit: boolean | null; family_id: string }>(
+    db,
+    sql`SELECT number, kind, direct_debit, family_id FROM invoices WHERE id = ${invoiceId}`,
+  )
+  if (!invoice || invoice.family_id !== familyId) throw notFound('Facture introuvable pour votre famille.')
+  if (invoice.kind !== 'facture') throw rejected(`${invoice.number} est un avoir : il n’y a rien à payer.`)
+  if (invoice.direct_debit === true) {
+    throw rejected(`La facture ${invoice.number} est réglée par prélèvement automatique : elle ne se paie pas en ligne.`)
+  }
+  const remaining = (await invoiceRemaining(db, invoiceId)) ?? 0
+  if (remaining <= 0) throw rejected(`La facture ${invoice.number} est déjà réglée : il ne reste rien à payer.`)
+  if (remaining < MIN_ORDER_CENTS) {
+    throw rejected(`Il reste ${euros(remaining)} sur la facture ${invoice.number} : en dessous de ${euros(MIN_ORDER_CENTS)}, réglez au guichet.`)
+  }
+  return { number: invoice.number, remainingCents: Math.min(remaining, MAX_ORDER_CENTS) }
+}
+
+/**
+ * A family starts a payment: of an invoice's remaining amount (`{ invoiceId }`, the amount is the
+ * portal's), or of an amount it chose (`{ amountCents }`, a credit). The order, and the
+ * provider's page to go to.
+ */
 export async function startPaymentOrder(
   db: PortalDb,
   payments: PortalPayments | undefined,
   family: FamilyPrincipal,
-  amountCents: number,
+  what: number | { invoiceId: string },
   now = new Date(),
 ): Promise<{ order: PaymentOrderView; redirectUrl: string }> {
   if (!payments) paymentsOff()
-  if (!Number.isInteger(amountCents) || amountCents < MIN_ORDER_CENTS || amountCents > MAX_ORDER_CENTS) {
-    throw invalid(`Montant invalide : de ${euros(MIN_ORDER_CENTS)} à ${euros(MAX_ORDER_CENTS)}.`)
+  let amountCents: number
+  let invoiceId: string | null = null
+  if (typeof what === 'number') {
+    amountCents = what
+    if (!Number.isInteger(amountCents) || amountCents < MIN_ORDER_CENTS || amountCents > MAX_ORDER_CENTS) {
+      throw invalid(`Montant invalide : de ${euros(MIN_ORDER_CENTS)} à ${euros(MAX_ORDER_CENTS)}.`)
+    }
+  } else {
+    invoiceId = what.invoiceId
+    amountCents = (await invoicePayableOnline(db, family.familyId, invoiceId)).remainingCents
   }
   const dayAgo = new Date(now.getTime() - 24 * 3600 * 1000).toISOString()
   const open = await one<{ n: number }>(
@@ -102,8 +141,8 @@ export async function startPaymentOrder(
   const reference = `GF${randomString(12, CODE_ALPHABET)}`
   const [row] = await rows<OrderRow>(
     db,
-    sql`INSERT INTO payment_orders (id, family_id, amount_cents, reference, provider, status, created_at, updated_at)
-        VALUES (${id}, ${family.familyId}, ${amountCents}, ${reference}, ${payments.provider.name}, 'created', ${now.toISOString()}, ${now.toISOString()})
+    sql`INSERT INTO payment_orders (id, family_id, amount_cents, reference, provider, status, invoice_id, created_at, updated_at)
+        VALUES (${id}, ${family.familyId}, ${amountCents}, ${reference}, ${payments.provider.name}, 'created', ${invoiceId}, ${now.toISOString()}, ${now.toISOString()})
         RETURNING ${ORDER_COLUMNS}`,
   )
   const { redirectUrl } = await payments.provider.createOrder({ orderId: id, reference, amountCents, returnUrl: payments.returnUrl })
@@ -162,8 +201,8 @@ export async function receiveNotification(
   const ctx: CommandContext = { at: now.toISOString(), agentId: null, workstationId: null, channel: 'portail', commandId }
 
   return EntityStore.transaction(db, { commandId, workstationId: null }, async (store, tx) => {
-    // The town key, exclusively (payments.recordOnline declares no keys): one notification at a
-    // time, so a replay racing its original waits here, then finds it.
+    // The town key, exclusively: one notification at a time, so a replay racing its original
+    // waits here, then finds it (and nothing else writes meanwhile: the family's invoices too).
     await store.lock({ keys: null })
     const seen = await one<{ outcome: NotificationOutcome }>(
       tx,
@@ -218,7 +257,14 @@ export async function receiveNotification(
         await runCommand(
           store,
           'payments.recordOnline',
-          { id: paymentId, familyId: order.family_id, transactionId: n.transactionId, amountCents: n.amountCents },
+          {
+            id: paymentId,
+            familyId: order.family_id,
+            transactionId: n.transactionId,
+            amountCents: n.amountCents,
+            paymentOrderId: order.id,
+            ...(order.invoice_id ? { invoiceId: order.invoice_id } : {}),
+          },
           ctx,
           { recordFlags: true },
         )

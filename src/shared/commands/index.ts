@@ -157,13 +157,36 @@ export const OnlinePaymentPayload = z.strictObject({
   familyId: Id,
   transactionId: singleLine({ min: 4, max: 64 }),
   amountCents: z.number().int().positive().max(10_000_000),
+  /** The invoice the payment order was for: the payment settles it, up to what remains (the rest is the family's credit). */
+  invoiceId: Id.optional(),
+  /** The portal's payment order it pays. */
+  paymentOrderId: Id.optional(),
 })
 export type OnlinePaymentPayload = z.infer<typeof OnlinePaymentPayload>
+
+const eurosText = (cents: number): string => `${(cents / 100).toFixed(2).replace('.', ',')} €`
+
+/**
+ * What an invoice still bills, as this transaction sees it: its total less its allocations
+ * (payments not cancelled) and its credit notes (never below 0).
+ */
+export async function invoiceRemainingIn(tx: CommandTx, invoice: Row): Promise<number> {
+  const id = String(invoice.id)
+  let allocated = 0
+  for (const a of await tx.find('payment_allocations', { invoice_id: id })) {
+    const payment = await tx.get('payments', String(a.payment_id))
+    if (payment && (payment.cancelled_at === null || payment.cancelled_at === undefined)) allocated += Number(a.amount_cents ?? 0)
+  }
+  const credited = await tx.sum('invoices', 'total_cents', { where: { corrects_invoice_id: id } })
+  return Math.max(0, Number(invoice.total_cents ?? 0) - allocated - credited)
+}
 
 /**
  * An online card payment the bank confirmed: a fact (money). A family the portal does not have,
  * or a transaction already recorded, is flagged with the raw payment kept in the flag (no
- * second payment row: the transaction is unique).
+ * second payment row: the transaction is unique). Paid for an invoice (its payment order's): an
+ * allocation of at most what the invoice still bills; the rest stays the family's credit (and a
+ * flag says so, when the invoice was meanwhile settled at the counter).
  */
 const recordOnlinePayment: CommandDef<OnlinePaymentPayload> = {
   kind: 'fact',
@@ -172,6 +195,8 @@ const recordOnlinePayment: CommandDef<OnlinePaymentPayload> = {
   channels: ['portail'],
   payload: OnlinePaymentPayload,
   touches: (p) => [{ entity: 'payments', id: p.id }],
+  // The family's money: its invoices' remaining amounts (a counter payment of the same family waits).
+  locks: { keys: (p) => [lockKeys.family(p.familyId)] },
   async execute(tx, p, ctx) {
     const family = await tx.get('families', p.familyId)
     if (!family) {
@@ -179,7 +204,7 @@ const recordOnlinePayment: CommandDef<OnlinePaymentPayload> = {
         {
           kind: 'missing',
           code: 'UNKNOWN_FAMILY',
-          reason: `Paiement en ligne ${p.transactionId} (${(p.amountCents / 100).toFixed(2).replace('.', ',')} €) reçu pour un dossier famille absent du portail : il est conservé ici, à rattacher à la main.`,
+          reason: `Paiement en ligne ${p.transactionId} (${eurosText(p.amountCents)}) reçu pour un dossier famille absent du portail : il est conservé ici, à rattacher à la main.`,
           familyId: null,
           data: p,
         },
@@ -201,10 +226,48 @@ const recordOnlinePayment: CommandDef<OnlinePaymentPayload> = {
       family_id: p.familyId,
       amount_cents: p.amountCents,
       method: 'en_ligne',
+      kind: 'paiement',
       transaction_id: p.transactionId,
+      payment_order_id: p.paymentOrderId ?? null,
       paid_at: ctx.at,
       created_at: ctx.at,
     })
+    if (!p.invoiceId) return []
+    const invoice = await tx.get('invoices', p.invoiceId)
+    if (!invoice || invoice.family_id !== p.familyId || invoice.kind !== 'facture') {
+      return [
+        {
+          kind: 'missing',
+          code: 'UNKNOWN_INVOICE',
+          reason: `Paiement en ligne ${p.transactionId} (${eurosText(p.amountCents)}) pour une facture que le portail ne connaît pas pour cette famille : il reste un avoir de la famille, à affecter à la main.`,
+          familyId: p.familyId,
+          data: p,
+        },
+      ]
+    }
+    const remaining = await invoiceRemainingIn(tx, invoice)
+    const allocated = Math.min(remaining, p.amountCents)
+    if (allocated > 0) {
+      await tx.put('payment_allocations', {
+        id: derivedId(ctx.commandId, 'allocation'),
+        payment_id: p.id,
+        invoice_id: p.invoiceId,
+        family_id: p.familyId,
+        amount_cents: allocated,
+        created_at: ctx.at,
+      })
+    }
+    if (allocated < p.amountCents) {
+      return [
+        {
+          kind: 'rule',
+          code: 'INVOICE_ALREADY_SETTLED',
+          reason: `Paiement en ligne ${p.transactionId} de ${eurosText(p.amountCents)} pour la facture ${String(invoice.number)}, qui ne restait due que de ${eurosText(remaining)} (réglée entre-temps) : ${eurosText(p.amountCents - allocated)} deviennent un avoir de la famille, à rembourser ou à garder.`,
+          familyId: p.familyId,
+          data: { ...p, remainingCents: remaining, allocatedCents: allocated },
+        },
+      ]
+    }
     return []
   },
 }
@@ -265,6 +328,7 @@ export const commands = {
   ...familyCommands,
   ...documentCommands,
   ...credentialCommands,
+  ...billingCommands,
 } as const
 
 export type CommandName = keyof typeof commands
@@ -328,7 +392,6 @@ export async function runCommand(
   return { touched: def.touches(parsed.data), flags }
 }
 
-  ...billingCommands,
 /** The `flags` rows of a fact's flags (ids derived from the command's id: the same on every retry). */
 export function flagRows(name: string, _payload: unknown, ctx: CommandContext, flags: readonly RaisedFlag[]): Row[] {
   return flags.map((f, i) => ({
