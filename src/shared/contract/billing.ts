@@ -271,7 +271,7 @@ export const billingEndpoints = {
     sync: true,
   }),
   /** The receipt (or refund) as a PDF, A4 or 80 mm. */
-  receiptPdf: query({ input: z.strictObject({ paymentId: Id, layout: z.enum(receiptLayouts) }), output: PdfOutputSchema, access: allAgents }),
+  receiptPdf: query({ input: z.strictObject({ paymentId: Id, layout: z.enum(receiptLayouts) }), output: PdfOutputSchema, access: allAgents, journalRead: true }),
   /** An invoice or avoir as a PDF (A4). */
   invoicePdf: query({ input: z.strictObject({ invoiceId: Id }), output: PdfOutputSchema, access: allAgents, journalRead: true }),
   /** The yearly « attestation de frais de garde » (children under 6, for the tax return). */
@@ -298,9 +298,9 @@ export const billingEndpoints = {
     sync: true,
   }),
   /** Closing report (totals, billetage, receipts) as a PDF. */
-  closingPdf: query({ input: z.strictObject({ cashDayId: Id }), output: PdfOutputSchema, access: allAgents }),
+  closingPdf: query({ input: z.strictObject({ cashDayId: Id }), output: PdfOutputSchema, access: allAgents, journalRead: true }),
   /** The cheque remittance slip (bordereau de remise de chèques) of a day, as a PDF. */
-  remittancePdf: query({ input: z.strictObject({ cashDayId: Id }), output: PdfOutputSchema, access: allAgents }),
+  remittancePdf: query({ input: z.strictObject({ cashDayId: Id }), output: PdfOutputSchema, access: allAgents, journalRead: true }),
   /** The day's receipts as CSV for the accountant (semicolon, BOM, French decimals). */
   exportCsv: query({ input: z.strictObject({ cashDayId: Id }), output: z.object({ csv: z.string(), fileName: z.string() }), access: allAgents }),
   /** Every workstation's day, as far as this one knows (synced cash days and payments). */

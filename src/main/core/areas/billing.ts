@@ -31,6 +31,7 @@ import type { HandlerContext, HandlersFor } from '../router'
 import { runShared } from '../run-shared'
 import { getSetting } from '../services/settings'
 import { SYNC_KEYS } from '../sync/state'
+import { receiptsCsv } from '../services/billing-csv'
 
 /**
  * Invoices, payments and the cash desk at the counter (issue 12). Reads are plain SQL over the
@@ -786,6 +787,7 @@ export const billingHandlers: Handlers = {
   },
   receiptPdf: async (ctx, input) => {
     const p = paymentRow(ctx.sqlite, input.paymentId)
+    ctx.record('payment', p.id)
     if (!p.receipt_number) throw rule('NOT_A_RECEIPT', 'Ce paiement en ligne n’a pas de reçu du guichet.')
     const family = familyRow(ctx.sqlite, p.family_id)
     const allocations = all<AllocationRow>(
@@ -888,6 +890,7 @@ export const billingHandlers: Handlers = {
   },
   closingPdf: async (ctx, input) => {
     const d = cashDayById(ctx.sqlite, input.cashDayId)
+    ctx.record('cash_day', d.id)
     const view = cashDayView(ctx.sqlite, d.workstation_id, d.day, d)
     const { renderClosingPdf } = await import('../services/billing-pdf')
     const bytes = await renderClosingPdf({ townName: townName(ctx), workstationName: workstationLabel(ctx, d.workstation_id), day: view, printedAt: ctx.now.toISOString() })
@@ -895,15 +898,15 @@ export const billingHandlers: Handlers = {
   },
   remittancePdf: async (ctx, input) => {
     const d = cashDayById(ctx.sqlite, input.cashDayId)
+    ctx.record('cash_day', d.id)
     const view = cashDayView(ctx.sqlite, d.workstation_id, d.day, d)
     const { renderRemittancePdf } = await import('../services/billing-pdf')
     const bytes = await renderRemittancePdf({ townName: townName(ctx), workstationName: workstationLabel(ctx, d.workstation_id), day: view, printedAt: ctx.now.toISOString() })
     return pdfOut(bytes, `bordereau-cheques-${d.day}.pdf`)
   },
-  exportCsv: async (ctx, input) => {
+  exportCsv: (ctx, input) => {
     const d = cashDayById(ctx.sqlite, input.cashDayId)
     const view = cashDayView(ctx.sqlite, d.workstation_id, d.day, d)
-    const { receiptsCsv } = await import('../services/billing-csv')
     return { csv: receiptsCsv(view.payments), fileName: `recus-${d.day}${receiptSeries(ctx.sqlite) ? `-${receiptSeries(ctx.sqlite)}` : ''}.csv` }
   },
   regieReport: (ctx, input) => regieReport(ctx.sqlite, input.day, ctx.settings.workstationId),
