@@ -128,6 +128,27 @@ describe('the family account', () => {
   })
 })
 
+describe('a family merge', () => {
+  it('moves the source’s invoices, their lines and its payments’ allocations to the target', async () => {
+    await openDay()
+    const theirs = addInvoice(otherFamilyId, { number: 'F01-26-11-0000009', month: '2026-11', lines: [{ cents: 1500 }, { cents: 500 }] })
+    familyId = otherFamilyId
+    await ok<PaymentResult>('billing', 'pay', { familyId: otherFamilyId, method: 'especes', amountCents: 800 })
+    familyId = core.sqlite.prepare(`SELECT id FROM families WHERE code = '100001K'`).pluck().get() as string
+    const resp = core.openSession()
+    await core.call(resp, 'session', 'login', { login: AGENTS.responsable.login, password: AGENTS.responsable.password })
+    const merged = (await core.call(resp, 'families', 'merge', { sourceId: otherFamilyId, targetId: familyId })) as CallResult
+    expect(merged.ok).toBe(true)
+    for (const table of ['invoices', 'invoice_lines', 'payment_allocations', 'payments']) {
+      expect(count(core.sqlite, table, `family_id = '${otherFamilyId}'`)).toBe(0)
+    }
+    const a = await account()
+    expect(a.invoices.find((i) => i.id === theirs)).toMatchObject({ remainingCents: 1200, status: 'partiellement_payee' })
+    expect(a.invoices.find((i) => i.id === theirs)!.lines).toHaveLength(2)
+    expect(a.balanceCents).toBe(7000 + 2000 - 800)
+  })
+})
+
 describe('taking a payment', () => {
   beforeEach(async () => {
     await openDay()
