@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ruleKinds, situations, type Situation } from '../domain/documents'
 import { DEFAULT_TOWN_OPTIONS } from '../domain/documentDefaults'
+import { formatNumber, rateE4, tariffKinds, tariffResidencies } from '../domain/pricing'
 import type { EntityName, Row, Value } from '../sync/entities'
 import { CalendarDay, singleLine } from '../validation/text'
 import { derivedId } from './ids'
@@ -254,8 +255,128 @@ const setOption: CommandDef<TownOptionPayload> = {
   },
 }
 
+// ---- tariffs (issue 12) -----------------------------------------------------------------------
+
+/** A tariff id: a shipped slug ("tarif_cantine_2026") or a UUID (a grid created at the counter). */
+export const TariffId = z.union([Slug, z.uuid({ error: 'identifiant attendu' })], { error: 'identifiant attendu' })
+/** Cents of a price: a whole number, 0 to 1 000 000 €. */
+const PriceCents = z
+  .number({ error: 'montant attendu' })
+  .int('montant en centimes entiers attendu')
+  .min(0, 'montant positif ou nul attendu')
+  .max(100_000_000, 'montant trop élevé')
+/** A QF bound in whole euros. */
+const QfEuros = z.number({ error: 'quotient en euros attendu' }).int('quotient en euros entiers attendu').min(0, 'quotient positif ou nul attendu').max(1_000_000, 'quotient trop élevé')
+
+export const TariffBracketPayload = z.strictObject({ min: QfEuros, max: QfEuros.nullable(), cents: PriceCents })
+export type TariffBracketPayload = z.infer<typeof TariffBracketPayload>
+
+/** The most brackets a grid may have. */
+export const TARIFF_MAX_BRACKETS = 20
+
+/**
+ * A tariff grid as a responsable saves it (the whole row). `tranches`: brackets by QF with
+ * mins strictly ascending, each max (informative) ≥ its min, a price without QF, no rate;
+ * `taux_effort`: a rate (percent, at most 4 decimals) with a minimum and a maximum ≥ minimum,
+ * no brackets. Amounts in cents, never negative. Errors in French, at the field.
+ */
+export const TariffPayload = z
+  .strictObject({
+    id: TariffId,
+    unitId: Slug,
+    label: Label,
+    validFrom: CalendarDay,
+    validTo: CalendarDay.nullable(),
+    residency: z.enum(tariffResidencies),
+    kind: z.enum(tariffKinds),
+    brackets: z.array(TariffBracketPayload).max(TARIFF_MAX_BRACKETS, `au plus ${TARIFF_MAX_BRACKETS} tranches`).nullable(),
+    noQfCents: PriceCents.nullable(),
+    ratePercent: z.number({ error: 'taux attendu' }).min(0, 'taux positif ou nul attendu').max(100, 'taux de 100 % au plus').nullable(),
+    minCents: PriceCents.nullable(),
+    maxCents: PriceCents.nullable(),
+    penaltyCents: PriceCents,
+    incompleteCents: PriceCents,
+    active: z.boolean(),
+  })
+  .superRefine((p, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message })
+    if (p.validTo !== null && p.validTo < p.validFrom) issue(['validTo'], 'la fin de validité doit suivre le début')
+    if (p.kind === 'tranches') {
+      if (p.brackets === null || p.brackets.length === 0) issue(['brackets'], 'au moins une tranche')
+      else {
+        p.brackets.forEach((b, i) => {
+          const previous = p.brackets?.[i - 1]
+          if (previous && b.min <= previous.min) issue(['brackets', i, 'min'], `minimum supérieur à celui de la tranche précédente (${formatNumber(previous.min)} €) attendu`)
+          if (b.max !== null && b.max < b.min) issue(['brackets', i, 'max'], 'maximum supérieur ou égal au minimum attendu')
+        })
+      }
+      if (p.noQfCents === null) issue(['noQfCents'], 'tarif sans quotient obligatoire')
+      for (const k of ['ratePercent', 'minCents', 'maxCents'] as const) if (p[k] !== null) issue([k], 'sans objet pour une grille par tranches')
+    } else {
+      if (p.ratePercent === null) issue(['ratePercent'], 'taux obligatoire')
+      else {
+        try {
+          rateE4(p.ratePercent)
+        } catch {
+          issue(['ratePercent'], 'taux avec 4 décimales au plus attendu')
+        }
+      }
+      if (p.minCents === null) issue(['minCents'], 'tarif minimum obligatoire')
+      if (p.maxCents === null) issue(['maxCents'], 'tarif maximum obligatoire')
+      if (p.minCents !== null && p.maxCents !== null && p.maxCents < p.minCents) issue(['maxCents'], 'maximum supérieur ou égal au minimum attendu')
+      if (p.brackets !== null) issue(['brackets'], 'sans objet pour un taux d’effort')
+      if (p.noQfCents !== null) issue(['noQfCents'], 'sans objet pour un taux d’effort')
+    }
+  })
+export type TariffPayload = z.infer<typeof TariffPayload>
+
+/** The `tariffs` row of a payload (brackets as JSON [[min, max, cents], …], the rate as rate_e4), without updated_at. */
+export function tariffPayloadRow(p: TariffPayload): Row {
+  return {
+    id: p.id,
+    unit_id: p.unitId,
+    label: p.label,
+    valid_from: p.validFrom,
+    valid_to: p.validTo,
+    residency: p.residency,
+    kind: p.kind,
+    brackets: p.brackets === null ? null : JSON.stringify(p.brackets.map((b) => [b.min, b.max, b.cents])),
+    no_qf_cents: p.noQfCents,
+    rate_e4: p.ratePercent === null ? null : rateE4(p.ratePercent),
+    min_cents: p.minCents,
+    max_cents: p.maxCents,
+    penalty_cents: p.penaltyCents,
+    incomplete_cents: p.incompleteCents,
+    active: p.active,
+  }
+}
+
+const saveTariff: CommandDef<TariffPayload> = {
+  kind: 'fact',
+  channels: ['guichet'],
+  payload: TariffPayload,
+  touches: (p) => [{ entity: 'tariffs', id: p.id }],
+  async execute(tx, p, ctx) {
+    const unit = await tx.get('units', p.unitId)
+    if (!unit) {
+      return [
+        {
+          kind: 'missing',
+          code: 'UNKNOWN_UNIT',
+          reason: `Tarif « ${p.label} » enregistré pour un service (${p.unitId}) absent du portail : il est conservé ici, à reporter à la main.`,
+          familyId: null,
+          data: p,
+        },
+      ]
+    }
+    await upsertWithHistory(tx, ctx, 'tariffs', tariffPayloadRow(p))
+    return responsableCheck(tx, ctx, `Tarif « ${p.label} »`, { tariffId: p.id, agentId: ctx.agentId })
+  },
+}
+
 export const townCommands = {
   'town.saveRequirement': saveRequirement,
   'town.saveDocumentType': saveDocumentType,
   'town.setOption': setOption,
+  'town.saveTariff': saveTariff,
 } as const

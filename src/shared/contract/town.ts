@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { DocumentTypePayload, RequirementPayload, TOWN_OPTION_KEYS, TownOptionPayload } from '../commands/town'
+import { DocumentTypePayload, RequirementPayload, TariffPayload, TOWN_OPTION_KEYS, TownOptionPayload } from '../commands/town'
+import { tariffKinds, tariffResidencies } from '../domain/pricing'
 import { ruleKinds, situations } from '../domain/documents'
 import { allAgents, command, query } from './define'
 
@@ -53,7 +54,7 @@ export const TownDataSchema = z.object({
 })
 export type TownData = z.infer<typeof TownDataSchema>
 
-export const townEntities = ['document_requirements', 'document_types', 'town_options'] as const
+export const townEntities = ['document_requirements', 'document_types', 'town_options', 'tariffs'] as const
 
 export const TownHistorySchema = z.object({
   items: z.array(
@@ -71,6 +72,34 @@ export const TownHistorySchema = z.object({
   ),
 })
 export type TownHistory = z.infer<typeof TownHistorySchema>
+
+/** A tariff grid as the screen shows it (issue 12): brackets as objects, the rate in percent. */
+export const TariffViewSchema = z.object({
+  id: z.string(),
+  unitId: z.string(),
+  label: z.string(),
+  validFrom: z.string(),
+  validTo: z.string().nullable(),
+  residency: z.enum(tariffResidencies),
+  kind: z.enum(tariffKinds),
+  brackets: z.array(z.object({ min: z.number(), max: z.number().nullable(), cents: z.number().int() })).nullable(),
+  noQfCents: z.number().int().nullable(),
+  ratePercent: z.number().nullable(),
+  minCents: z.number().int().nullable(),
+  maxCents: z.number().int().nullable(),
+  penaltyCents: z.number().int(),
+  incompleteCents: z.number().int(),
+  active: z.boolean(),
+  updatedAt: z.string().nullable(),
+})
+export type TariffView = z.infer<typeof TariffViewSchema>
+
+/** The services (to pick a grid's service) and their tariff grids, by service then start date. */
+export const TariffsDataSchema = z.object({
+  units: z.array(z.object({ id: z.string(), label: z.string() })),
+  tariffs: z.array(TariffViewSchema),
+})
+export type TariffsData = z.infer<typeof TariffsDataSchema>
 
 /** The most history rows one read returns (latest first). */
 export const TOWN_HISTORY_LIMIT = 200
@@ -91,4 +120,8 @@ export const townEndpoints = {
   /** Creates or changes a document type (the screen sends the whole row). */
   saveDocumentType: command({ input: DocumentTypePayload, output: TownDataSchema, access: responsable, sync: true }),
   setOption: command({ input: TownOptionPayload, output: TownDataSchema, access: responsable, sync: true }),
+  /** Issue 12: the tariff grids of every service (every agent reads them). */
+  tariffs: query({ input: z.strictObject({}), output: TariffsDataSchema, access: allAgents }),
+  /** Creates or changes a tariff grid (the screen sends the whole grid; a fact town.saveTariff). */
+  saveTariff: command({ input: TariffPayload, output: TariffsDataSchema, access: responsable, sync: true }),
 }

@@ -23,6 +23,8 @@ describe('the command catalogue', () => {
       'town.saveRequirement': 'fact',
       'town.saveDocumentType': 'fact',
       'town.setOption': 'fact',
+      // Issue 12: the tariffs are town data like the others.
+      'town.saveTariff': 'fact',
       'documents.record': 'fact',
       'credentials.issue': 'fact',
       'dossiers.validate': 'fact',
@@ -63,6 +65,7 @@ describe('the command catalogue', () => {
       'town.saveRequirement': ['guichet'],
       'town.saveDocumentType': ['guichet'],
       'town.setOption': ['guichet'],
+      'town.saveTariff': ['guichet'],
       'documents.record': 'both',
       'credentials.issue': ['guichet'],
       'dossiers.validate': 'both',

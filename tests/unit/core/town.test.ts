@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_DOCUMENT_REQUIREMENTS, DEFAULT_DOCUMENT_TYPES } from '@shared/domain/documentDefaults'
-import type { TownData, TownHistory } from '@shared/contract/town'
+import type { TariffsData, TownData, TownHistory } from '@shared/contract/town'
+import { DEFAULT_TARIFFS, DEFAULT_TARIFF_LIST } from '@shared/domain/tariffDefaults'
 import { columnsOf, normalizeRow, type EntityName, type Row } from '@shared/sync/entities'
+import { ensureDefaultUnits } from '../../../src/main/core/demo/units'
 import { AGENTS, addAgents, count, makeCore } from '../../helpers/core'
 
 /**
@@ -27,6 +29,8 @@ function seedDefaults(sqlite: TestCore['sqlite']): void {
   }
   for (const r of DEFAULT_DOCUMENT_REQUIREMENTS) insert('document_requirements', r as unknown as Row)
   for (const t of DEFAULT_DOCUMENT_TYPES) insert('document_types', t as unknown as Row)
+  ensureDefaultUnits(sqlite)
+  for (const t of DEFAULT_TARIFFS) insert('tariffs', t)
 }
 
 beforeEach(async () => {
@@ -190,5 +194,106 @@ describe('town data at the counter', () => {
     ])
     const all = await ok<TownHistory>(core.call(accueil, 'town', 'history', {}))
     expect(all.items).toHaveLength(2)
+  })
+})
+
+describe('tariffs as town data (issue 12): town.saveTariff', () => {
+  const cantine = () => DEFAULT_TARIFF_LIST.find((t) => t.id === 'tarif_cantine_2026')!
+  const tariffInput = (over: Record<string, unknown> = {}) => {
+    const t = cantine()
+    return {
+      id: t.id,
+      unitId: t.unitId,
+      label: t.label,
+      validFrom: t.validFrom,
+      validTo: t.validTo,
+      residency: t.residency,
+      kind: t.kind,
+      brackets: t.brackets!.map(([min, max, cents]) => ({ min, max, cents })),
+      noQfCents: t.noQfCents,
+      ratePercent: null,
+      minCents: null,
+      maxCents: null,
+      penaltyCents: t.penaltyCents,
+      incompleteCents: t.incompleteCents,
+      active: true,
+      ...over,
+    }
+  }
+  const effortInput = (over: Record<string, unknown> = {}) =>
+    tariffInput({ id: '0193a1f0-7c1d-7b3e-9a51-2f0c6d8e4b30', unitId: 'garderie_soir', label: 'Garderie du soir 2027', validFrom: '2027-01-01', kind: 'taux_effort', brackets: null, noQfCents: null, ratePercent: 0.36, minCents: 80, maxCents: 300, ...over })
+
+  it('every agent reads the grids by service; only a responsable saves one (FORBIDDEN otherwise, nothing written)', async () => {
+    const data = await ok<TariffsData>(core.call(accueil, 'town', 'tariffs', {}))
+    expect(data.units.map((u) => u.id)).toContain('cantine')
+    expect(data.tariffs.map((t) => t.id).sort()).toEqual(DEFAULT_TARIFF_LIST.map((t) => t.id).sort())
+    expect(data.tariffs.find((t) => t.id === 'tarif_cantine_2026')?.brackets?.[1]).toEqual({ min: 623, max: 1000, cents: 330 })
+    expect(data.tariffs.find((t) => t.id === 'tarif_garderie_soir_2026')).toMatchObject({ kind: 'taux_effort', ratePercent: 0.24, minCents: 80, maxCents: 300 })
+    const r = await core.call(accueil, 'town', 'saveTariff', tariffInput({ penaltyCents: 600 }))
+    expect(r.ok ? 'ok' : r.error.code).toBe('FORBIDDEN')
+    expect(core.sqlite.prepare(`SELECT penalty_cents FROM tariffs WHERE id = 'tarif_cantine_2026'`).pluck().get()).toBe(549)
+    expect(count(core.sqlite, 'field_history')).toBe(0)
+    expect(outbox()).toEqual([])
+  })
+
+  it('a responsable changes a bracket price: one history row (the brackets), queued as the fact town.saveTariff', async () => {
+    const brackets = tariffInput().brackets.map((b) => (b.min === 623 ? { ...b, cents: 335 } : b))
+    const data = await ok<TariffsData>(core.call(responsable, 'town', 'saveTariff', tariffInput({ brackets })))
+    expect(data.tariffs.find((t) => t.id === 'tarif_cantine_2026')?.brackets?.[1]).toEqual({ min: 623, max: 1000, cents: 335 })
+    const [queued] = outbox()
+    expect(queued!.name).toBe('town.saveTariff')
+    expect(JSON.parse(queued!.payload)).toEqual(tariffInput({ brackets }))
+    expect(history()).toEqual([
+      {
+        entity: 'tariffs',
+        entity_id: 'tarif_cantine_2026',
+        field: 'brackets',
+        old_value: '[[0,622,100],[623,1000,330],[1001,1500,340],[1501,null,350]]',
+        new_value: '[[0,622,100],[623,1000,335],[1001,1500,340],[1501,null,350]]',
+        agent_id: agents.responsable.id,
+        channel: 'guichet',
+        command_id: queued!.commandId,
+      },
+    ])
+    await ok(core.call(responsable, 'town', 'saveTariff', tariffInput({ brackets })))
+    expect(count(core.sqlite, 'field_history')).toBe(1)
+    const h = await ok<TownHistory>(core.call(accueil, 'town', 'history', { entity: 'tariffs', id: 'tarif_cantine_2026' }))
+    expect(h.items).toMatchObject([{ field: 'brackets', agentName: AGENTS.responsable.displayName }])
+  })
+
+  it('creates an effort-rate grid: the rate stored exactly (rate_e4), history from nothing', async () => {
+    await ok(core.call(responsable, 'town', 'saveTariff', effortInput()))
+    expect(core.sqlite.prepare(`SELECT kind, rate_e4, min_cents, max_cents, brackets, no_qf_cents FROM tariffs WHERE id = ?`).get(effortInput().id)).toEqual({
+      kind: 'taux_effort',
+      rate_e4: 3600,
+      min_cents: 80,
+      max_cents: 300,
+      brackets: null,
+      no_qf_cents: null,
+    })
+    expect((history() as Array<{ field: string; old_value: unknown }>).every((r) => r.old_value === null)).toBe(true)
+    const data = await ok<TariffsData>(core.call(accueil, 'town', 'tariffs', {}))
+    expect(data.tariffs.find((t) => t.id === effortInput().id)).toMatchObject({ ratePercent: 0.36, validFrom: '2027-01-01' })
+  })
+
+  it('gives clear French errors at the field and saves nothing', async () => {
+    const issues = async (input: unknown) => {
+      const r = await core.call(responsable, 'town', 'saveTariff', input)
+      return r.ok ? [] : (r.error.details?.issues ?? []).map((i) => `${i.path}: ${i.message}`)
+    }
+    const b = tariffInput().brackets
+    expect(await issues(tariffInput({ brackets: [b[0], b[2], b[1], b[3]] }))).toEqual(['brackets.2.min: minimum supérieur à celui de la tranche précédente (1\u202f001 €) attendu'])
+    expect(await issues(tariffInput({ brackets: [b[0], { min: 623, max: 600, cents: 330 }] }))).toEqual(['brackets.1.max: maximum supérieur ou égal au minimum attendu'])
+    expect(await issues(tariffInput({ brackets: [] }))).toEqual(['brackets: au moins une tranche'])
+    expect(await issues(tariffInput({ penaltyCents: -1 }))).toEqual(['penaltyCents: montant positif ou nul attendu'])
+    expect(await issues(tariffInput({ noQfCents: 350.5 }))).toEqual(['noQfCents: montant en centimes entiers attendu'])
+    expect(await issues(tariffInput({ noQfCents: null }))).toEqual(['noQfCents: tarif sans quotient obligatoire'])
+    expect(await issues(tariffInput({ validTo: '2026-08-31' }))).toEqual(['validTo: la fin de validité doit suivre le début'])
+    expect(await issues(effortInput({ minCents: 400, maxCents: 300 }))).toEqual(['maxCents: maximum supérieur ou égal au minimum attendu'])
+    expect(await issues(effortInput({ ratePercent: 0.12345 }))).toEqual(['ratePercent: taux avec 4 décimales au plus attendu'])
+    expect(await issues(effortInput({ ratePercent: null }))).toEqual(['ratePercent: taux obligatoire'])
+    expect(await issues(tariffInput({ unitId: 'piscine' }))).toEqual(['unitId: service inconnu'])
+    expect(count(core.sqlite, 'field_history')).toBe(0)
+    expect(outbox()).toEqual([])
   })
 })
