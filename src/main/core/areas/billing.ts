@@ -238,15 +238,13 @@ function paymentView(p: PaymentRow, allocations: AllocationRow[], pending: Reado
   }
 }
 
-function pendingPayments(sqlite: Db, familyId: string | null): Set<string> {
-  const rows = familyId
-    ? all<{ id: string }>(
-        sqlite,
-        `SELECT json_extract(payload, '$.id') AS id FROM outbox WHERE status = 'pending' AND name = 'payments.record' AND json_extract(payload, '$.familyId') = ?`,
-        familyId,
-      )
-    : all<{ id: string }>(sqlite, `SELECT json_extract(payload, '$.id') AS id FROM outbox WHERE status = 'pending' AND name = 'payments.record'`)
-  return new Set(rows.map((r) => r.id))
+/** The payments among `ids` still in the outbox (not yet on the portal): one index lookup each. */
+function pendingPayments(sqlite: Db, ids: readonly string[]): Set<string> {
+  const pending = new Set<string>()
+  for (const id of ids) {
+    if (one(sqlite, `SELECT 1 AS x FROM outbox WHERE status = 'pending' AND json_extract(payload, '$.id') = ?`, id)) pending.add(id)
+  }
+  return pending
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,7 +284,10 @@ function ledger(sqlite: Db, familyId: string): Ledger {
       WHERE pa.family_id = ? ORDER BY i.month, i.number`,
     familyId,
   )
-  const pending = pendingPayments(sqlite, familyId)
+  const pending = pendingPayments(
+    sqlite,
+    paymentRows.map((p) => p.id),
+  )
 
   const linesOf = new Map<string, InvoiceLineView[]>()
   const eligible = new Map<string, { cesu: number; leisure: number }>()
@@ -639,8 +640,11 @@ function cashDayView(sqlite: Db, workstationId: string | null, day: string, row?
       note: null,
     }
   }
-  const pending = pendingPayments(sqlite, null)
   const { rows, by } = dayPayments(sqlite, d.id)
+  const pending = pendingPayments(
+    sqlite,
+    rows.map((r) => r.id),
+  )
   const t = totalsOf(rows, d.float_cents)
   const closed = d.status === 'cloturee'
   return {
