@@ -226,9 +226,10 @@ const recordPayment: CommandDef<PaymentRecordPayload> = {
           data: { paymentId: p.id, invoiceId: a.invoiceId, requestedCents: a.amountCents, allocatedCents: amount },
         })
       }
-      if (amount > 0) {
-        await tx.put('payment_allocations', { id: a.id, payment_id: p.id, invoice_id: a.invoiceId, family_id: p.familyId, amount_cents: amount, created_at: ctx.at })
-      }
+      // Written even when reduced to 0: the row then reaches every workstation, whose own copy
+      // (the full amount the counter allocated) is replaced by the portal's (a fact is never
+      // undone here, so only a change from the portal brings the workstation in line).
+      await tx.put('payment_allocations', { id: a.id, payment_id: p.id, invoice_id: a.invoiceId, family_id: p.familyId, amount_cents: amount, created_at: ctx.at })
     }
     return flags
   },

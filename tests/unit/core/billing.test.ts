@@ -4,6 +4,8 @@ import { extractText } from 'unpdf'
 import { v7 as uuidv7 } from 'uuid'
 import type { CashDayView, FamilyAccount, PaymentPreview, PaymentResult, RegieReport } from '@shared/contract/billing'
 import { familyAccount } from '../../../src/main/core/areas/billing'
+import { SqliteEntityStore } from '../../../src/main/core/sync/store'
+import { runCommand, type CommandContext } from '@shared/commands'
 import { setSetting, getSetting } from '../../../src/main/core/services/settings'
 import { SYNC_KEYS } from '../../../src/main/core/sync/state'
 import { AGENTS, addAgents, addFamily, count, fakeClock, makeCore } from '../../helpers/core'
@@ -430,4 +432,136 @@ it('keeps the receipt series per year and the series setting in the payment’s 
   await openDay()
   await ok<PaymentResult>('billing', 'pay', { familyId, method: 'especes', amountCents: 100 })
   expect(getSetting(core.sqlite, 'series.receipt_26.next')).toBe('2')
+})
+
+describe('the facts as the portal runs them (the same shared code, here over SQLite)', () => {
+  const ws = uuidv7()
+  let store: SqliteEntityStore
+  let dayId: string
+  const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({
+    at: '2026-12-02T10:00:00.000Z',
+    agentId: null,
+    workstationId: ws,
+    channel: 'guichet',
+    commandId: uuidv7(),
+    ...over,
+  })
+  const run = async (name: string, payload: unknown, c = ctx()) => {
+    let out: Awaited<ReturnType<typeof runCommand>> | undefined
+    core.sqlite.exec('BEGIN')
+    try {
+      out = await runCommand(store.commandTx(), name, payload, c)
+      core.sqlite.exec('COMMIT')
+    } catch (e) {
+      core.sqlite.exec('ROLLBACK')
+      throw e
+    }
+    return out.flags.map((f) => f.code)
+  }
+  const record = (over: Record<string, unknown> = {}) => ({
+    id: uuidv7(),
+    familyId,
+    kind: 'paiement',
+    method: 'especes',
+    amountCents: 2500,
+    receiptNumber: 'R-G07-26-000001',
+    cashDayId: dayId,
+    paidAt: '2026-12-02T10:00:00.000Z',
+    tenderedCents: null,
+    changeCents: null,
+    cheque: null,
+    terminalRef: null,
+    reason: null,
+    allocations: [],
+    ...over,
+  })
+
+  beforeEach(async () => {
+    store = new SqliteEntityStore(core.sqlite)
+    // This workstation's series, as the portal knows it from the enrolment.
+    setSetting(core.sqlite, SYNC_KEYS.workstationId, ws)
+    setSetting(core.sqlite, SYNC_KEYS.codeFamilleFirst, '100')
+    setSetting(core.sqlite, SYNC_KEYS.codeFamilleLast, '200')
+    dayId = uuidv7()
+    expect(await run('cashdesk.open', { id: dayId, day: '2026-12-02', floatCents: 1000 })).toEqual([])
+  })
+
+  it('records a payment inside the series without a flag; flags a number outside it or used twice', async () => {
+    expect(await run('payments.record', record())).toEqual([])
+    expect(await run('payments.record', record({ receiptNumber: 'R-G99-26-000002' }))).toEqual(['NUMBER_OUTSIDE_SERIES'])
+    expect(await run('payments.record', record())).toEqual(['DUPLICATE_NUMBER'])
+    expect(payments()).toBe(3)
+  })
+
+  it('reduces an allocation to what the invoice still owes (settled meanwhile): the excess is the family’s credit, flagged', async () => {
+    await run('payments.record', record({ allocations: [{ id: uuidv7(), invoiceId: oct, amountCents: 2000 }] }))
+    const late = record({ receiptNumber: 'R-G07-26-000002', amountCents: 1500, allocations: [{ id: uuidv7(), invoiceId: oct, amountCents: 1500 }] })
+    expect(await run('payments.record', late)).toEqual(['INVOICE_ALREADY_SETTLED'])
+    expect(core.sqlite.prepare('SELECT amount_cents FROM payment_allocations WHERE payment_id = ?').pluck().get(late.id)).toBe(500)
+    const gone = record({ receiptNumber: 'R-G07-26-000003', amountCents: 700, allocations: [{ id: uuidv7(), invoiceId: oct, amountCents: 700 }] })
+    expect(await run('payments.record', gone)).toEqual(['INVOICE_ALREADY_SETTLED'])
+    // Written at 0 so that the workstation's own copy is replaced by the portal's.
+    expect(core.sqlite.prepare('SELECT amount_cents FROM payment_allocations WHERE payment_id = ?').pluck().get(gone.id)).toBe(0)
+    const a = await account()
+    expect(a.invoices.find((i) => i.id === oct)).toMatchObject({ paidCents: 2500, remainingCents: 0 })
+    expect(a.payments.find((p) => p.id === gone.id)).toMatchObject({ allocations: [], unallocatedCents: 700 })
+    expect(a.creditCents).toBe(500 + 1000 + 700)
+  })
+
+  it('flags a direct-debit invoice, CESU on lines that are not childcare, an invoice of another family, an unknown invoice; keeps an unknown family’s payment in the flag', async () => {
+    const debit = addInvoice(familyId, { number: 'F01-26-11-0000004', month: '2026-11', lines: [{ cents: 900 }], directDebit: true })
+    const other = addInvoice(otherFamilyId, { number: 'F01-26-11-0000005', month: '2026-11', lines: [{ cents: 900 }] })
+    let n = 0
+    const next = () => `R-G07-26-${String(++n).padStart(6, '0')}`
+    expect(await run('payments.record', record({ receiptNumber: next(), amountCents: 900, allocations: [{ id: uuidv7(), invoiceId: debit, amountCents: 900 }] }))).toEqual(['DIRECT_DEBIT_INVOICE'])
+    expect(await run('payments.record', record({ receiptNumber: next(), method: 'cesu', amountCents: 2000, allocations: [{ id: uuidv7(), invoiceId: oct, amountCents: 2000 }] }))).toEqual(['METHOD_NOT_ELIGIBLE'])
+    expect(await run('payments.record', record({ receiptNumber: next(), amountCents: 900, allocations: [{ id: uuidv7(), invoiceId: other, amountCents: 900 }] }))).toEqual(['INVOICE_OF_ANOTHER_FAMILY'])
+    expect(await run('payments.record', record({ receiptNumber: next(), amountCents: 900, allocations: [{ id: uuidv7(), invoiceId: uuidv7(), amountCents: 900 }] }))).toEqual(['UNKNOWN_INVOICE'])
+    const before = payments()
+    expect(await run('payments.record', record({ receiptNumber: next(), familyId: uuidv7() }))).toEqual(['UNKNOWN_FAMILY'])
+    expect(payments()).toBe(before)
+  })
+
+  it('flags a second opening of the day (the first kept), a payment in a closed or unknown day, a cancellation after the closing, and a closing whose totals differ from the receipts', async () => {
+    expect(await run('cashdesk.open', { id: uuidv7(), day: '2026-12-02', floatCents: 0 })).toEqual(['CASH_DAY_ALREADY_OPEN'])
+    expect(count(core.sqlite, 'cash_days')).toBe(1)
+    const p1 = record()
+    await run('payments.record', p1)
+    await run('payments.record', record({ receiptNumber: 'R-G07-26-000002', method: 'cheque', amountCents: 4000, cheque }))
+    // The counter closes without having seen the cheque (its totals differ from the portal's).
+    const close = {
+      cashDayId: dayId,
+      billetage: { '2000': 1, '500': 3 },
+      countedCents: 3500,
+      expectedCashCents: 3500,
+      totals: { especes: 2500, cheque: 0 },
+      receiptsCount: 1,
+      note: null,
+      closedAt: '2026-12-02T18:00:00.000Z',
+    }
+    expect(await run('cashdesk.close', close)).toEqual(['CLOSING_MISMATCH'])
+    expect(core.sqlite.prepare('SELECT status, counted_cents, receipts_count FROM cash_days').get()).toEqual({ status: 'cloturee', counted_cents: 3500, receipts_count: 1 })
+    expect(await run('cashdesk.close', close)).toEqual(['CASH_DAY_ALREADY_CLOSED'])
+    expect(await run('payments.record', record({ receiptNumber: 'R-G07-26-000003' }))).toEqual(['CASH_DAY_CLOSED'])
+    expect(await run('payments.record', record({ receiptNumber: 'R-G07-26-000004', cashDayId: uuidv7() }))).toEqual(['CASH_DAY_UNKNOWN'])
+    expect(await run('payments.cancel', { paymentId: p1.id, familyId, reason: 'Erreur de saisie' })).toEqual(['CANCELLED_AFTER_CLOSING'])
+    expect(core.sqlite.prepare('SELECT cancel_reason FROM payments WHERE id = ?').pluck().get(p1.id)).toBe('Erreur de saisie')
+    // Already cancelled: nothing changes, nothing flagged.
+    expect(await run('payments.cancel', { paymentId: p1.id, familyId, reason: 'Encore' })).toEqual([])
+    expect(await run('payments.cancel', { paymentId: uuidv7(), familyId, reason: 'Inconnu' })).toEqual(['UNKNOWN_PAYMENT'])
+  })
+
+  it('flags a billetage that does not make the cash counted', async () => {
+    await run('payments.record', record())
+    const close = { cashDayId: dayId, billetage: { '2000': 1 }, countedCents: 3500, expectedCashCents: 3500, totals: { especes: 2500 }, receiptsCount: 1, note: null, closedAt: '2026-12-02T18:00:00.000Z' }
+    expect(await run('cashdesk.close', close)).toEqual(['BILLETAGE_MISMATCH'])
+  })
+
+  it('refuses, as structural garbage, a cheque without its details, a refund that settles invoices, a number of the wrong kind', async () => {
+    await expect(run('payments.record', record({ method: 'cheque' }))).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' })
+    await expect(run('payments.record', record({ kind: 'remboursement', receiptNumber: 'V-G07-26-000001', reason: 'x', allocations: [{ id: uuidv7(), invoiceId: oct, amountCents: 100 }] }))).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' })
+    await expect(run('payments.record', record({ receiptNumber: 'V-G07-26-000001' }))).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' })
+    await expect(run('payments.record', record({ amountCents: 0 }))).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' })
+    expect(payments()).toBe(0)
+  })
 })

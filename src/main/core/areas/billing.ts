@@ -230,7 +230,8 @@ function paymentView(p: PaymentRow, allocations: AllocationRow[], pending: Reado
     terminalRef: p.terminal_ref,
     tenderedCents: p.tendered_cents,
     changeCents: p.change_cents,
-    allocations: allocations.map((a) => ({ invoiceId: a.invoice_id, invoiceNumber: a.number ?? '?', amountCents: a.amount_cents })),
+    // An allocation the portal reduced to nothing (the invoice was settled meanwhile) is not shown.
+    allocations: allocations.filter((a) => a.amount_cents > 0).map((a) => ({ invoiceId: a.invoice_id, invoiceNumber: a.number ?? '?', amountCents: a.amount_cents })),
     unallocatedCents: p.kind === 'paiement' ? Math.max(0, p.amount_cents - allocated) : 0,
     cancelled: p.cancelled_at ? { at: p.cancelled_at, by: p.cancelled_by_name ?? p.cancelled_by, reason: p.cancel_reason ?? '' } : null,
     dayClosed: p.day_status === 'cloturee',
