@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<void>> = {
   credentials: async () => (await import('./credentials')).runCredentialsBench(),
   bookings: async () => (await import('./bookings')).runBookingsBench(),
   portal: async () => (await import('./scale')).runPortalScaleBench(),
+  billing: async () => (await import('./billing')).runBillingBench(),
 }
 
 const name = process.argv[2]

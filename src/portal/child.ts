@@ -50,7 +50,8 @@ async function call(op: unknown, args: unknown): Promise<unknown> {
   const a = (typeof args === 'object' && args !== null ? args : {}) as Msg
   if (op === 'createEnrolmentCode' && typeof a.name === 'string') return running.createEnrolmentCode(a.name)
   if (op === 'seedDemo' && typeof a.families === 'number' && Number.isInteger(a.families) && a.families > 0) {
-    const result = await running.seedDemo({ families: a.families, ...(typeof a.seed === 'number' ? { seed: a.seed } : {}) })
+    // The workstation's demo: with its billing (two months invoiced, a family to take a payment from).
+    const result = await running.seedDemo({ families: a.families, ...(typeof a.seed === 'number' ? { seed: a.seed } : {}), billing: true })
     return { ...result }
   }
   throw new Error(`unknown portal operation ${String(op)}`)

@@ -30,7 +30,9 @@ const USAGE = `Usage : npm run portal -- <commande> [options]
   agent enable --login L          réactive un agent
   agent list                      liste les agents
   family-password --code C        nouveau mot de passe provisoire d’une famille (affiché une fois)
-  demo --families N [--seed S]    ajoute une ville de démonstration (et les agents de démonstration)
+  demo --families N [--seed S] [--billing]
+                                  ajoute une ville de démonstration (et les agents de démonstration) ;
+                                  --billing : avec deux mois de réservations pointées et facturées
   invoice AAAA-MM [--batch 250]   facture le mois (idempotent ; une facturation interrompue reprend
                                   où elle s’est arrêtée) et affiche l’avancement
   compact [--retention-days 30]   compacte le journal des changements maintenant (le portail le fait
@@ -144,6 +146,7 @@ function parse(argv: string[]) {
       seed: { type: 'string' },
       'retention-days': { type: 'string' },
       batch: { type: 'string' },
+      billing: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -206,12 +209,20 @@ function plan(command: string, sub: string | undefined, values: Values, env: Nod
       const seed = integer(values.seed, '--seed', 0, 2 ** 32 - 1, 1)
       return async ({ db }, io) => {
         io.out(`Génération de ${families.toLocaleString('fr-FR')} familles (graine ${seed})…`)
-        const r = await seedDemo(db, { families, seed })
+        const r = await seedDemo(db, { families, seed, billing: values.billing === true })
         io.out(
           `Ville de démonstration : ${r.families.toLocaleString('fr-FR')} familles, ${r.persons.toLocaleString('fr-FR')} personnes, ` +
             `${r.rows.toLocaleString('fr-FR')} lignes (et autant de changements) en ${r.seconds.toFixed(1)} s ` +
             `(génération ${r.generateSeconds.toFixed(1)} s, copie ${r.copySeconds.toFixed(1)} s).`,
         )
+        if (r.billing) {
+          const b = r.billing
+          io.out(
+            `Facturation de démonstration (${b.months.join(', ')}) : ${b.reservations.toLocaleString('fr-FR')} réservations pointées, ` +
+              `${b.invoices.toLocaleString('fr-FR')} factures, ${b.creditNotes} avoir(s), ${b.onlinePayments} paiement(s) en ligne en ${b.seconds.toFixed(1)} s.`,
+          )
+          if (b.counterFamily) io.out(`Famille à encaisser au guichet (deux factures ouvertes) : ${b.counterFamily.code} ${b.counterFamily.name}`)
+        }
         if (r.agents > 0) io.out('Agents de démonstration : accueil / accueil2026, regie / regie2026, responsable / responsable-2026')
       }
     }

@@ -7,8 +7,13 @@ import { DEMO_AGENTS, initialsOf } from '../../common/agents'
 import { shippedCalendarRows } from '../../common/demo/calendar'
 import { DEFAULT_DEMO_SEED, generateTownRows, type TownSink } from '../../common/demo/generate'
 import { hashPassword } from '../../common/passwords'
-import { rows, type PortalDb } from '../db/client'
+import { runCommand } from '@shared/commands'
+import { addMonths, generateDemoBilling, type DemoBillingResult } from '../../common/demo/billing'
+import { Rng } from '../../common/demo/rng'
+import { one, rows, type PortalDb } from '../db/client'
 import { EntityStore } from '../db/store'
+import { runInvoices } from './invoicing'
+import { seedDefaultTariffs } from './town-defaults'
 import { FIRST_WORKSTATION_CODE } from './workstations'
 
 /**
@@ -26,6 +31,23 @@ export interface SeedDemoOptions {
   /** Reference day for ages (YYYY-MM-DD, default: today in Paris). */
   today?: string
   schoolYear?: string
+  /**
+   * The town's billing too (docs/billing.md): bookings with attendance for the two months before
+   * today, quotients, dossiers, direct debits, both months invoiced, some of the older month's
+   * invoices paid online. Default off (the tests' towns stay small).
+   */
+  billing?: boolean
+}
+
+export interface DemoBillingSummary {
+  months: [string, string]
+  reservations: number
+  invoices: number
+  creditNotes: number
+  onlinePayments: number
+  /** The family with two open invoices payable at the counter (docs/billing.md). */
+  counterFamily: { id: string; code: string; name: string } | null
+  seconds: number
 }
 
 export interface SeedDemoResult {
@@ -37,6 +59,7 @@ export interface SeedDemoResult {
   seconds: number
   generateSeconds: number
   copySeconds: number
+  billing: DemoBillingSummary | null
 }
 
 /** Rows kept per table, in the order the generator wrote them. */
@@ -76,6 +99,12 @@ export async function seedDemo(db: PortalDb, opts: SeedDemoOptions): Promise<See
     { families: opts.families, seed: opts.seed ?? DEFAULT_DEMO_SEED, schoolYear, today },
     { schools, highestCodeNumber: highest, unitIds: new Set(units.map((u) => u.id)) },
   )
+  const billing = opts.billing ? generateDemoBilling(sink.tables, { seed: opts.seed ?? DEFAULT_DEMO_SEED, today }) : null
+  if (billing) {
+    sink.tables.set('quotients', [...(sink.tables.get('quotients') ?? []), ...billing.quotients])
+    sink.tables.set('dossiers', [...(sink.tables.get('dossiers') ?? []), ...billing.dossiers])
+    sink.tables.set('reservations', [...(sink.tables.get('reservations') ?? []), ...billing.reservations])
+  }
   const generateSeconds = (performance.now() - started) / 1000
 
   const copyStarted = performance.now()
@@ -112,12 +141,18 @@ export async function seedDemo(db: PortalDb, opts: SeedDemoOptions): Promise<See
         if ((await store.count('calendar_periods', {})) === 0) written += await store.insertMany('calendar_periods', shippedCalendarRows())
         continue
       }
+      if (entity === 'tariffs') {
+        // The services' default tariffs, now that the units exist (a town with its own is left alone).
+        written += await seedDefaultTariffs(store)
+        continue
+      }
       const list = sink.tables.get(entity)
       if (list) written += await store.insertMany(entity, list, { onConflict: 'nothing' })
     }
   })
   // Fresh statistics for the planner (an embedded PGlite has no autovacuum to gather them).
   await db.execute(sql`ANALYZE`)
+  const billingSummary = billing ? await billDemoTown(db, billing, opts.seed ?? DEFAULT_DEMO_SEED) : null
   return {
     families: generated.families,
     persons: generated.persons,
@@ -126,5 +161,67 @@ export async function seedDemo(db: PortalDb, opts: SeedDemoOptions): Promise<See
     seconds: (performance.now() - started) / 1000,
     generateSeconds,
     copySeconds: (performance.now() - copyStarted) / 1000,
+    billing: billingSummary,
+  }
+}
+
+/**
+ * Invoices the demo's two months (as the run of the 1st of the following month would have), then
+ * pays about a third of the older month's invoices online (the simulated provider's fact
+ * payments.recordOnline, allocated to the invoice), never the counter family's nor a direct debit.
+ */
+async function billDemoTown(db: PortalDb, billing: DemoBillingResult, seed: number): Promise<DemoBillingSummary> {
+  const started = performance.now()
+  let invoices = 0
+  let creditNotes = 0
+  for (const month of billing.months) {
+    const r = await runInvoices(db, month, { now: new Date(`${addMonths(month, 1)}-01T05:00:00.000Z`), batchSize: 500 })
+    invoices += r.invoicesCreated
+    creditNotes += r.creditNotesCreated
+  }
+  const [older] = billing.months
+  const payable = await rows<{ id: string; family_id: string; total_cents: number | string; number: string }>(
+    db,
+    sql`SELECT id, family_id, total_cents, number FROM invoices
+        WHERE month = ${older} AND kind = 'facture' AND direct_debit = false AND family_id <> ${billing.counterFamilyId ?? ''}
+        ORDER BY number`,
+  )
+  const rng = new Rng(seed, 12, 6)
+  const paid = payable.filter(() => rng.chance(0.35))
+  const payDay = `${addMonths(older, 1)}-0${rng.int(3, 9)}T19:12:00.000Z`
+  if (paid.length > 0) {
+    await EntityStore.transaction(db, { commandId: null, workstationId: null }, async (store) => {
+      await store.lock({ keys: null })
+      for (const [i, inv] of paid.entries()) {
+        const at = new Date(Date.parse(payDay) + i * 37_000)
+        const commandId = uuidv7({ msecs: at.getTime() })
+        store.setOrigin({ commandId, workstationId: null })
+        await runCommand(
+          store,
+          'payments.recordOnline',
+          {
+            id: uuidv7({ msecs: at.getTime() }),
+            familyId: inv.family_id,
+            transactionId: `DEMO-${inv.number}`,
+            amountCents: Number(inv.total_cents),
+            invoiceId: inv.id,
+          },
+          { at: at.toISOString(), agentId: null, workstationId: null, channel: 'portail', commandId },
+          { recordFlags: true },
+        )
+      }
+    })
+  }
+  const family = billing.counterFamilyId
+    ? await one<{ id: string; code: string; name: string }>(db, sql`SELECT id, code, name FROM families WHERE id = ${billing.counterFamilyId}`)
+    : undefined
+  return {
+    months: billing.months,
+    reservations: billing.reservations.length,
+    invoices,
+    creditNotes,
+    onlinePayments: paid.length,
+    counterFamily: family ?? null,
+    seconds: (performance.now() - started) / 1000,
   }
 }

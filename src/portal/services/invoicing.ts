@@ -203,19 +203,50 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return out
 }
 
-async function readBatch(tx: PortalDb, families: FamilyRow[], month: string): Promise<BatchData> {
-  const ids = json(families.map((f) => f.id))
-  const from = `${addMonths(month, -2)}-01`
-  const to = lastDayOf(month)
+async function readBatch(tx: PortalDb, families: FamilyRow[], month: string, after: string | null): Promise<BatchData> {
+  // The batch is every family with an id in (after, last]: range predicates on the family_id
+  // indexes (rows of merged families in the range are read, and ignored).
+  const last = families[families.length - 1]!.id
+  const inBatch = (col: string) => sql`${sql.raw(col)} > ${after ?? ''} AND ${sql.raw(col)} <= ${last}`
   const members = await fastRows<{ family_id: string; person_id: string; role: string }>(
     tx,
-    sql`SELECT family_id, person_id, role FROM family_members WHERE ${ANY('family_id')}${ids}::jsonb))) AND role IN ('enfant', 'RL1')`,
+    sql`SELECT family_id, person_id, role FROM family_members WHERE ${inBatch('family_id')} AND role IN ('enfant', 'RL1')`,
   )
+  const invoices = (
+    await fastRows<InvoiceRow>(
+      tx,
+      sql`SELECT i.id, i.number, i.family_id, i.month, i.total_cents, i.created_at,
+            coalesce((SELECT sum(a.total_cents) FROM invoices a WHERE a.corrects_invoice_id = i.id), 0) AS credited
+          FROM invoices i
+          WHERE ${inBatch('i.family_id')} AND i.kind = 'facture' AND i.month >= ${addMonths(month, -2)} AND i.month <= ${month}`,
+    )
+  ).map((i) => ({ ...i, total_cents: int(i.total_cents), credited: int(i.credited) }))
+  const columns = sql`id, family_id, child_id, unit_id, date, state, attendance, absence_certificate_date, updated_at`
+  const billable = sql`state IN ('reserve', 'sans_reservation')`
   const reservations = await fastRows<ReservationRow>(
     tx,
-    sql`SELECT id, family_id, child_id, unit_id, date, state, attendance, absence_certificate_date, updated_at FROM reservations
-        WHERE ${ANY('family_id')}${ids}::jsonb))) AND date >= ${from} AND date <= ${to} AND state IN ('reserve', 'sans_reservation')`,
+    sql`SELECT ${columns} FROM reservations WHERE ${inBatch('family_id')} AND date >= ${`${month}-01`} AND date <= ${lastDayOf(month)} AND ${billable}`,
   )
+  // The two previous months: only the family-months whose bookings changed after their invoice
+  // are read in full (to bill them again); most have none.
+  const previous = invoices.filter((i) => i.month !== month && i.total_cents - i.credited > 0)
+  if (previous.length > 0) {
+    const since = previous.reduce((m, i) => (i.created_at < m ? i.created_at : m), previous[0]!.created_at)
+    const changed = await fastRows<{ family_id: string; date: string; updated_at: string }>(
+      tx,
+      sql`SELECT family_id, date, updated_at FROM reservations
+          WHERE ${inBatch('family_id')} AND date >= ${`${addMonths(month, -2)}-01`} AND date < ${`${month}-01`} AND updated_at > ${since}`,
+    )
+    const stale = previous.filter((i) => changed.some((r) => r.family_id === i.family_id && r.date.startsWith(i.month) && r.updated_at > i.created_at))
+    for (const i of stale) {
+      reservations.push(
+        ...(await fastRows<ReservationRow>(
+          tx,
+          sql`SELECT ${columns} FROM reservations WHERE family_id = ${i.family_id} AND date >= ${`${i.month}-01`} AND date <= ${lastDayOf(i.month)} AND ${billable}`,
+        )),
+      )
+    }
+  }
   const personIds = new Set<string>()
   for (const m of members) personIds.add(m.person_id)
   for (const r of reservations) personIds.add(r.child_id)
@@ -227,19 +258,12 @@ async function readBatch(tx: PortalDb, families: FamilyRow[], month: string): Pr
   const quotients = (
     await fastRows<{ family_id: string; value: unknown; valid_from: string; created_at: string }>(
       tx,
-      sql`SELECT family_id, value, valid_from, created_at FROM quotients WHERE ${ANY('family_id')}${ids}::jsonb)))`,
+      sql`SELECT family_id, value, valid_from, created_at FROM quotients WHERE ${inBatch('family_id')}`,
     )
   ).map((q) => ({ ...q, value: Number(q.value) }))
   const dossiers = await fastRows<{ family_id: string; school_year: string; status: string }>(
     tx,
-    sql`SELECT family_id, school_year, status FROM dossiers WHERE ${ANY('family_id')}${ids}::jsonb)))`,
-  )
-  const invoices = await fastRows<InvoiceRow>(
-    tx,
-    sql`SELECT i.id, i.number, i.family_id, i.month, i.total_cents, i.created_at,
-          coalesce((SELECT sum(a.total_cents) FROM invoices a WHERE a.corrects_invoice_id = i.id), 0) AS credited
-        FROM invoices i
-        WHERE ${ANY('i.family_id')}${ids}::jsonb))) AND i.kind = 'facture' AND i.month >= ${addMonths(month, -2)} AND i.month <= ${month}`,
+    sql`SELECT family_id, school_year, status FROM dossiers WHERE ${inBatch('family_id')}`,
   )
   const rl1 = new Map<string, string>()
   for (const m of members) if (m.role === 'RL1' && !rl1.has(m.family_id)) rl1.set(m.family_id, m.person_id)
@@ -251,10 +275,7 @@ async function readBatch(tx: PortalDb, families: FamilyRow[], month: string): Pr
     quotients: groupBy(quotients, (q) => q.family_id),
     dossiers: groupBy(dossiers, (d) => d.family_id),
     reservations: groupBy(reservations, (r) => r.family_id),
-    invoices: groupBy(
-      invoices.map((i) => ({ ...i, total_cents: int(i.total_cents), credited: int(i.credited) })),
-      (i) => i.family_id,
-    ),
+    invoices: groupBy(invoices, (i) => i.family_id),
   }
 }
 
@@ -398,14 +419,14 @@ interface BatchOutcome {
   totalCents: number
 }
 
-async function runBatch(db: PortalDb, month: string, families: FamilyRow[], town: TownData, opts: BillingOptions, now: Date): Promise<BatchOutcome> {
+async function runBatch(db: PortalDb, month: string, after: string | null, families: FamilyRow[], town: TownData, opts: BillingOptions, now: Date): Promise<BatchOutcome> {
   const at = now.toISOString()
   const issuedOn = parisDay(now)
   return retryConflicts(() =>
     EntityStore.transaction(db, { commandId: null, workstationId: null }, async (store, tx) => {
       // The batch's families (payments and credit notes on them wait, pushes of bookings do not).
       await store.lock({ keys: families.map((f) => lockKeys.family(f.id)) })
-      const data = await readBatch(tx, families, month)
+      const data = await readBatch(tx, families, month, after)
       const drafts: Array<{ family: FamilyRow; lines: LineDraft[]; total: number }> = []
       const avoirs: Array<{ family: FamilyRow; invoice: InvoiceRow; lines: ReturnType<typeof regularisationLines>; total: number }> = []
       const recheck: InvoiceRow[] = []
@@ -582,7 +603,7 @@ async function doRun(db: PortalDb, month: string, opts: RunOptions): Promise<Inv
         await db.execute(sql`UPDATE invoice_runs SET status = 'done', finished_at = ${new Date().toISOString()}, updated_at = ${new Date().toISOString()} WHERE month = ${month}`)
         break
       }
-      const outcome = await runBatch(db, month, families, town, options, now)
+      const outcome = await runBatch(db, month, cursor, families, town, options, now)
       cursor = families[families.length - 1]!.id
       result.families += families.length
       result.invoicesCreated += outcome.invoices

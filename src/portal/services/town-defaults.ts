@@ -1,4 +1,5 @@
 import { DEFAULT_DOCUMENT_REQUIREMENTS, DEFAULT_DOCUMENT_TYPES, DEFAULT_TOWN_OPTIONS, DEFAULTS_UPDATED_AT } from '@shared/domain/documentDefaults'
+import { DEFAULT_TARIFFS } from '@shared/domain/tariffDefaults'
 import type { Row } from '@shared/sync/entities'
 import { shippedCalendarRows } from '../../common/demo/calendar'
 import type { PortalDb } from '../db/client'
@@ -7,7 +8,7 @@ import { EntityStore } from '../db/store'
 /**
  * The town data a new portal starts with (src/shared/domain/documentDefaults.ts): the document
  * requirements and types when their tables are empty, each town option the portal does not
- * have yet, and the shipped school calendar (zone C 2026-2027, public holidays) when it has
+ * have yet, the services' tariffs (src/shared/domain/tariffDefaults.ts) when there are none, and the shipped school calendar (zone C 2026-2027, public holidays) when it has
  * none. Written through the change log, so that workstations receive them by pull or in their
  * bootstrap snapshot like any other row. A responsable's later edits are never
  * overwritten: a table the town already filled is left alone, an option already set is kept.
@@ -30,6 +31,20 @@ export async function seedTownDefaults(db: PortalDb): Promise<{ rows: number }> 
       .map(([id, value]): Row => ({ id, value, updated_at: DEFAULTS_UPDATED_AT }))
     if (missing.length > 0) written += await store.insertMany('town_options', missing)
     if ((await store.count('calendar_periods', {})) === 0) written += await store.insertMany('calendar_periods', shippedCalendarRows())
+    // The services' tariffs (issue 12): town data a responsable edits afterwards.
+    written += await seedDefaultTariffs(store)
     return { rows: written }
   })
+}
+
+/**
+ * The default tariffs (src/shared/domain/tariffDefaults.ts) of the units the portal has, when it
+ * has no tariff at all (a town that set its own is left alone). Also called by the demo seeding,
+ * once its units are written.
+ */
+export async function seedDefaultTariffs(store: EntityStore): Promise<number> {
+  if ((await store.count('tariffs', {})) > 0) return 0
+  const units = new Set((await store.find('units', {})).map((u) => String(u.id)))
+  const rows = DEFAULT_TARIFFS.filter((t) => units.has(String(t.unit_id))).map((t) => ({ ...t, updated_at: t.updated_at ?? DEFAULTS_UPDATED_AT }))
+  return rows.length > 0 ? store.insertMany('tariffs', rows) : 0
 }

@@ -9,6 +9,7 @@ import { runInvoices } from '../../../src/portal/services/invoicing'
 import { TEST_INSTANT } from '../../helpers/clock'
 import { backends } from './backends'
 import { adminToken, command, enrol, kids, siteIds, startTestPortal, type Kid, type TestPortal } from './helpers'
+import type { Backend } from './backends'
 
 /**
  * The portal's monthly invoice run (issue 12, item 2; docs/billing.md), over the real portal and
@@ -24,6 +25,12 @@ let site = ''
 
 async function insert(db: PortalDb, entity: 'tariffs' | 'reservations' | 'quotients' | 'dossiers' | 'families', list: Row[]): Promise<void> {
   await EntityStore.transaction(db, ORIGIN, (store) => store.insertMany(entity, list, { onConflict: 'update' }))
+}
+
+/** The test's canteen grid only: the town's default tariffs (seeded with the demo units) are switched off. */
+async function useTestGrid(db: PortalDb): Promise<void> {
+  const current = await rows<Row>(db, sql`SELECT * FROM tariffs`)
+  await insert(db, 'tariffs', [...current.map((t) => ({ ...t, active: false })), CANTINE])
 }
 
 /** The canteen grid of the tests: brackets by QF, 3,50 € without QF, 5,49 € present without booking, 3,50 € dossier incomplete. */
@@ -157,7 +164,7 @@ describe.each(backends)('the monthly invoice run ($name)', (backend) => {
     admin = await adminToken(t)
     town = await kids(t.db)
     byId = [...town].sort((a, b) => (a.familyId < b.familyId ? -1 : 1))
-    await insert(t.db, 'tariffs', [CANTINE])
+    await useTestGrid(t.db)
   })
   afterAll(async () => {
     await t?.cleanup()
@@ -324,7 +331,7 @@ describe.each(backends)('workstations keep syncing during an invoice run ($name)
     t = await startTestPortal(backend, { families: 300, seed: 8, now: () => new Date(TEST_INSTANT) })
     ws = await enrol(t)
     site = (await siteIds(t.db))[0]!
-    await insert(t.db, 'tariffs', [CANTINE])
+    await useTestGrid(t.db)
     const children = await rows<{ family_id: string; person_id: string }>(t.db, sql`SELECT family_id, person_id FROM family_members WHERE role = 'enfant'`)
     const days = canteenDays('2026-11', ['2026-11-02', '2026-11-11'])
     const list = children.flatMap((c) => days.map((d) => booking({ familyId: c.family_id, childId: c.person_id, code: '' }, d)))
@@ -363,4 +370,128 @@ describe.each(backends)('workstations keep syncing during an invoice run ($name)
     expect(result.status).toBe('done')
     expect(result.invoicesCreated).toBeGreaterThan(200)
   }, 120_000)
+})
+
+describe.each(backends)('online payment of an invoice, and a counter payment of the same invoice ($name)', (backend: Backend) => {
+  const SECRET = 'secret-de-test-partage-avec-le-prestataire-simule'
+  let t: TestPortal
+  let admin: string
+  let ws: EnrolResponse
+  let byId: Kid[]
+  let invoices: InvoiceOut[]
+
+  async function familySession(kid: Kid): Promise<string> {
+    const temp = await t.api<{ password: string }>('POST', `/admin/families/${kid.code}/password`, { token: admin })
+    const login = await t.api<{ token: string }>('POST', '/family/login', { body: { code: kid.code, password: temp.body.password } })
+    await t.api('POST', '/family/password', { token: login.body.token, body: { currentPassword: temp.body.password, newPassword: 'Famille-paie-2026' } })
+    return login.body.token
+  }
+
+  const unescapeHtml = (x: string) => x.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+
+  /** The simulated provider's page, then "Payer", as a browser would: its signed notification reaches the portal. */
+  async function pay(redirectUrl: string): Promise<void> {
+    const html = await (await fetch(redirectUrl)).text()
+    const action = unescapeHtml([...html.matchAll(/<form method="post" action="([^"]+)"><button[^>]*>Payer<\/button><\/form>/g)][0]![1]!)
+    const result = await fetch(`${t.portal.url}${action}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })
+    expect(await result.text()).toContain('Le portail a bien reçu l’avis de paiement.')
+  }
+
+  beforeAll(async () => {
+    t = await startTestPortal(backend, { families: 8, seed: 11, now: () => new Date('2026-12-05T09:00:00Z'), portal: { payments: 'simulated', paymentsSecret: SECRET } })
+    admin = await adminToken(t)
+    ws = await enrol(t)
+    site = (await siteIds(t.db))[0]!
+    byId = [...(await kids(t.db))].sort((a, b) => (a.familyId < b.familyId ? -1 : 1))
+    await useTestGrid(t.db)
+    const [a, b] = byId as [Kid, Kid]
+    const family = await one<Row>(t.db, sql`SELECT * FROM families WHERE id = ${b.familyId}`)
+    await insert(t.db, 'families', [{ ...family, direct_debit: true }])
+    await insert(t.db, 'dossiers', [dossier(a), dossier(b)])
+    await insert(t.db, 'reservations', [...['2026-11-03', '2026-11-05', '2026-11-06'].map((d) => booking(a, d)), booking(b, '2026-11-03')])
+    await runInvoices(t.db, '2026-11', { now: new Date('2026-12-01T05:00:00Z') })
+    invoices = await invoicesOf(t.db, '2026-11')
+  }, 60_000)
+  afterAll(async () => {
+    await t?.cleanup()
+  })
+
+  it('a payment order is for an invoice’s remaining amount; one for a direct-debit invoice, another family’s or a settled one is refused in French', async () => {
+    const [a, b] = byId as [Kid, Kid]
+    const ia = invoices.find((i) => i.family_id === a.familyId)!
+    const ib = invoices.find((i) => i.family_id === b.familyId)!
+    const tokenA = await familySession(a)
+    const tokenB = await familySession(b)
+    const other = await t.api<{ error: { message: string } }>('POST', '/family/payment-orders', { token: tokenA, body: { invoiceId: ib.id } })
+    expect(other.status).toBe(404)
+    expect(other.body.error.message).toBe('Facture introuvable pour votre famille.')
+    const debit = await t.api<{ error: { message: string } }>('POST', '/family/payment-orders', { token: tokenB, body: { invoiceId: ib.id } })
+    expect(debit.status).toBe(409)
+    expect(debit.body.error.message).toContain('réglée par prélèvement automatique')
+    const started = await t.api<{ order: { amountCents: number; invoiceId: string }; redirectUrl: string }>('POST', '/family/payment-orders', {
+      token: tokenA,
+      body: { invoiceId: ia.id },
+    })
+    expect(started.status, JSON.stringify(started.body)).toBe(201)
+    expect(started.body.order).toMatchObject({ amountCents: 3 * 350, invoiceId: ia.id })
+    await pay(started.body.redirectUrl)
+    const allocations = await rows<{ amount: number; method: string }>(
+      t.db,
+      sql`SELECT a.amount_cents::int AS amount, p.method FROM payment_allocations a JOIN payments p ON p.id = a.payment_id WHERE a.invoice_id = ${ia.id}`,
+    )
+    expect(allocations).toEqual([{ amount: 1050, method: 'en_ligne' }])
+    const settled = await t.api<{ error: { message: string } }>('POST', '/family/payment-orders', { token: tokenA, body: { invoiceId: ia.id } })
+    expect(settled.status).toBe(409)
+    expect(settled.body.error.message).toBe(`La facture ${ia.number} est déjà réglée : il ne reste rien à payer.`)
+  })
+
+  it('the portal flags, and does not undo, a payment whose invoice was meanwhile settled online', async () => {
+    const a = byId[0]!
+    const ia = invoices.find((i) => i.family_id === a.familyId)!
+    // The counter, offline since before the online payment, took a cheque for the same invoice.
+    const cashDayId = uuidv7()
+    const paymentId = uuidv7()
+    const at = '2026-12-05T08:30:00.000Z'
+    const res = await t.api('POST', '/sync/push', {
+      token: ws.token,
+      body: {
+        schemaVersion: 1,
+        commands: [
+          { ...command(1, 'cashdesk.open', { id: cashDayId, day: '2026-12-05', floatCents: 5000 }), at },
+          {
+            ...command(2, 'payments.record', {
+              id: paymentId,
+              familyId: a.familyId,
+              kind: 'paiement',
+              method: 'cheque',
+              amountCents: 1050,
+              receiptNumber: `R-${ws.receiptSeries}-26-000001`,
+              cashDayId,
+              paidAt: at,
+              tenderedCents: null,
+              changeCents: null,
+              cheque: { bank: 'Banque Postale', number: '1234567', drawer: 'M. Test' },
+              terminalRef: null,
+              reason: null,
+              allocations: [{ id: uuidv7(), invoiceId: ia.id, amountCents: 1050 }],
+            }),
+            at,
+          },
+        ],
+      },
+    })
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    const results = PushResponseSchema.parse(res.body).results
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied'])
+    // Kept: the payment and its receipt number; its allocation reduced to what remained (nothing).
+    const payment = await one<{ amount: number; receipt: string }>(t.db, sql`SELECT amount_cents::int AS amount, receipt_number AS receipt FROM payments WHERE id = ${paymentId}`)
+    expect(payment).toEqual({ amount: 1050, receipt: `R-${ws.receiptSeries}-26-000001` })
+    const allocated = await one<{ n: number }>(t.db, sql`SELECT coalesce(sum(amount_cents), 0)::int AS n FROM payment_allocations WHERE payment_id = ${paymentId}`)
+    expect(allocated?.n).toBe(0)
+    const flag = await one<{ code: string; reason: string; status: string }>(t.db, sql`SELECT code, reason, status FROM flags WHERE code = 'INVOICE_ALREADY_SETTLED' AND family_id = ${a.familyId}`)
+    expect(flag).toMatchObject({ code: 'INVOICE_ALREADY_SETTLED', status: 'open' })
+    // The online payment stays allocated: the invoice is paid once.
+    const online = await one<{ n: number }>(t.db, sql`SELECT sum(a.amount_cents)::int AS n FROM payment_allocations a WHERE a.invoice_id = ${ia.id}`)
+    expect(online?.n).toBe(1050)
+  })
 })
