@@ -372,8 +372,9 @@ export function attestationModel(input: {
       .filter((i) => i.kind === 'facture')
       .map((i) => ({
         month: i.month,
-        totalCents: i.totalCents,
-        paidCents: Math.min(i.totalCents, i.paidCents + i.creditedCents),
+        // Net of its avoirs; paid = allocations of payments not cancelled (what the family really paid).
+        totalCents: Math.max(0, i.totalCents - i.creditedCents),
+        paidCents: i.paidCents,
         lines: i.lines.map((l) => ({ childId: l.childId ?? '', cesu: l.cesu, amountCents: l.amountCents })),
       })),
   })
