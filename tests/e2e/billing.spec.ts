@@ -57,6 +57,18 @@ function familyWithTwoOpenInvoices(shell: WebShell): OpenFamily | null {
   }
 }
 
+/** The code of any family with an invoice (read-only look at the web shell's database). */
+function anyInvoicedFamily(shell: WebShell): string {
+  const db = new Database(databaseFile(shell.dataDir), { readonly: true, fileMustExist: true })
+  try {
+    const row = db.prepare(`SELECT f.code FROM families f JOIN invoices i ON i.family_id = f.id WHERE f.merged_into IS NULL ORDER BY f.code LIMIT 1`).get() as { code: string } | undefined
+    if (!row) throw new Error('no invoiced demo family')
+    return row.code
+  } finally {
+    db.close()
+  }
+}
+
 /** « 1 234,50 € » with any of the spaces Intl puts in, as a pattern. */
 function euros(cents: number): RegExp {
   const whole = Math.floor(cents / 100)
@@ -71,6 +83,22 @@ async function openCashDesk(page: Page): Promise<void> {
 }
 
 test.describe('billing at the counter', () => {
+  // First: the worker's web shell is shared, and the next test closes today's cash desk.
+  test('an accueil agent sees the account but cannot take money, and is told why', async ({ page, shell }) => {
+    await login(page, shell)
+    const code = anyInvoicedFamily(shell)
+    await page.getByLabel('Rechercher une famille').fill(code)
+    await page.getByRole('option').first().click()
+    await expect(page.getByTestId('family-code')).toHaveText(code)
+    const panel = page.getByRole('region', { name: 'Factures et règlements' })
+    await expect(panel.getByTestId('invoice').first()).toBeVisible()
+    await expect(panel.getByRole('button', { name: 'Encaisser' })).toBeDisabled()
+    await expect(panel.getByTestId('billing-pay-why')).not.toBeEmpty()
+    await openCashDesk(page)
+    await expect(page.getByText('Seuls le régisseur et un responsable tiennent la caisse.')).toBeVisible()
+    await expect(page.getByRole('button', { name: 'Ouvrir la caisse' })).toHaveCount(0)
+  })
+
   test('pay two invoices with one cheque, print the receipt, close the day and read its totals', async ({ page, shell }) => {
     test.setTimeout(180_000)
     await login(page, shell, REGIE)
@@ -157,6 +185,7 @@ test.describe('billing at the counter', () => {
     // Escape closes; focus goes back to « Encaisser ».
     await page.keyboard.press('Escape')
     await expect(receipt).toBeHidden()
+    await expect(panel.getByRole('button', { name: 'Encaisser' })).toBeFocused()
 
     // Both invoices are now paid; the payment is listed with its receipt number.
     for (const n of numbers) {
