@@ -221,6 +221,14 @@ describe('taking a payment', () => {
     const next = await ok<PaymentResult>('billing', 'pay', { familyId, method: 'especes', amountCents: 2500 })
     expect(next.receiptNumber).toBe('R-G07-26-000002')
     expect(outboxNames()).toEqual(['cashdesk.open', 'payments.record', 'payments.cancel', 'payments.record'])
+    // The changes not yet on the portal, in French.
+    const pending = await ok<{ items: Array<{ description: string; familyName: string | null }> }>('sync', 'pending', {})
+    expect(pending.items.map((i) => [i.description, i.familyName])).toEqual([
+      ['Ouverture de la caisse du 02/12/2026', null],
+      ['Paiement R-G07-26-000001 (25,00 €)', 'Lefèvre'],
+      ['Annulation du reçu R-G07-26-000001', 'Lefèvre'],
+      ['Paiement R-G07-26-000002 (25,00 €)', 'Lefèvre'],
+    ])
   })
 })
 
