@@ -135,8 +135,15 @@ test.describe('billing at the counter', () => {
     }
 
     // « Encaisser »: focus on the first field; a cheque for both invoices.
-    await panel.getByRole('button', { name: 'Encaisser' }).click()
+    const payButton = panel.getByRole('button', { name: 'Encaisser' })
+    await payButton.click()
     const dialog = page.getByRole('dialog', { name: 'Encaisser un règlement' })
+    await expect(dialog).toBeVisible()
+    // Escape closes it without taking anything; the keyboard opens it again.
+    await page.keyboard.press('Escape')
+    await expect(dialog).toBeHidden()
+    await expect(payButton).toBeFocused()
+    await page.keyboard.press('Enter')
     await expect(dialog).toBeVisible()
     await expect(dialog.getByLabel('Mode de paiement')).toBeFocused()
     await dialog.getByLabel('Mode de paiement').selectOption({ label: 'Chèque' })
@@ -185,7 +192,7 @@ test.describe('billing at the counter', () => {
     // Escape closes; focus goes back to « Encaisser ».
     await page.keyboard.press('Escape')
     await expect(receipt).toBeHidden()
-    await expect(panel.getByRole('button', { name: 'Encaisser' })).toBeFocused()
+    await expect(payButton).toBeFocused()
 
     // Both invoices are now paid; the payment is listed with its receipt number.
     for (const n of numbers) {
