@@ -166,7 +166,6 @@ interface ReservationRow {
   state: string
   attendance: string | null
   absence_certificate_date: string | null
-  updated_at: string | null
 }
 
 interface InvoiceRow {
@@ -188,6 +187,8 @@ interface BatchData {
   quotients: Map<string, Array<{ family_id: string; value: number; valid_from: string; created_at: string }>>
   dossiers: Map<string, Array<{ school_year: string; status: string }>>
   reservations: Map<string, ReservationRow[]>
+  /** Invoices of the two previous months whose bookings changed after them (to bill again). */
+  stale: InvoiceRow[]
   /** Invoices (factures) of the batch's families for the month and the two before, with their credit notes' sum. */
   invoices: Map<string, InvoiceRow[]>
 }
@@ -221,7 +222,8 @@ async function readBatch(tx: PortalDb, families: FamilyRow[], month: string, aft
           WHERE ${inBatch('i.family_id')} AND i.kind = 'facture' AND i.month >= ${addMonths(month, -2)} AND i.month <= ${month}`,
     )
   ).map((i) => ({ ...i, total_cents: int(i.total_cents), credited: int(i.credited) }))
-  const columns = sql`id, family_id, child_id, unit_id, date, state, attendance, absence_certificate_date, updated_at`
+  // No updated_at: only the previous months' check below needs it (its own query).
+  const columns = sql`id, family_id, child_id, unit_id, date, state, attendance, absence_certificate_date`
   const billable = sql`state IN ('reserve', 'sans_reservation')`
   const reservations = await fastRows<ReservationRow>(
     tx,
@@ -230,6 +232,7 @@ async function readBatch(tx: PortalDb, families: FamilyRow[], month: string, aft
   // The two previous months: only the family-months whose bookings changed after their invoice
   // are read in full (to bill them again); most have none.
   const previous = invoices.filter((i) => i.month !== month && i.total_cents - i.credited > 0)
+  let stale: InvoiceRow[] = []
   if (previous.length > 0) {
     const since = previous.reduce((m, i) => (i.created_at < m ? i.created_at : m), previous[0]!.created_at)
     const changed = await fastRows<{ family_id: string; date: string; updated_at: string }>(
@@ -237,7 +240,7 @@ async function readBatch(tx: PortalDb, families: FamilyRow[], month: string, aft
       sql`SELECT family_id, date, updated_at FROM reservations
           WHERE ${inBatch('family_id')} AND date >= ${`${addMonths(month, -2)}-01`} AND date < ${`${month}-01`} AND updated_at > ${since}`,
     )
-    const stale = previous.filter((i) => changed.some((r) => r.family_id === i.family_id && r.date.startsWith(i.month) && r.updated_at > i.created_at))
+    stale = previous.filter((i) => changed.some((r) => r.family_id === i.family_id && r.date.startsWith(i.month) && r.updated_at > i.created_at))
     for (const i of stale) {
       reservations.push(
         ...(await fastRows<ReservationRow>(
@@ -247,14 +250,25 @@ async function readBatch(tx: PortalDb, families: FamilyRow[], month: string, aft
       )
     }
   }
-  const personIds = new Set<string>()
-  for (const m of members) personIds.add(m.person_id)
-  for (const r of reservations) personIds.add(r.child_id)
-  for (const f of families) if (f.payer_person_id) personIds.add(f.payer_person_id)
+  // The people of the batch's families (children, guardians: payers are guardians), by the same
+  // range; a child booked by a family it is not a member of (or a payer elsewhere) is read by id.
   const persons = await fastRows<{ id: string; first_names: string | null; last_name: string | null; birth_date: string | null }>(
     tx,
-    sql`SELECT id, first_names, last_name, birth_date FROM persons WHERE ${ANY('id')}${json([...personIds])}::jsonb)))`,
+    sql`SELECT p.id, p.first_names, p.last_name, p.birth_date FROM family_members m JOIN persons p ON p.id = m.person_id
+        WHERE ${inBatch('m.family_id')} AND m.role IN ('enfant', 'RL1', 'RL2')`,
   )
+  const known = new Set(persons.map((p) => p.id))
+  const missing = new Set<string>()
+  for (const r of reservations) if (!known.has(r.child_id)) missing.add(r.child_id)
+  for (const f of families) if (f.payer_person_id && !known.has(f.payer_person_id)) missing.add(f.payer_person_id)
+  if (missing.size > 0) {
+    persons.push(
+      ...(await fastRows<{ id: string; first_names: string | null; last_name: string | null; birth_date: string | null }>(
+        tx,
+        sql`SELECT id, first_names, last_name, birth_date FROM persons WHERE ${ANY('id')}${json([...missing])}::jsonb)))`,
+      )),
+    )
+  }
   const quotients = (
     await fastRows<{ family_id: string; value: unknown; valid_from: string; created_at: string }>(
       tx,
@@ -269,6 +283,7 @@ async function readBatch(tx: PortalDb, families: FamilyRow[], month: string, aft
   for (const m of members) if (m.role === 'RL1' && !rl1.has(m.family_id)) rl1.set(m.family_id, m.person_id)
   return {
     families,
+    stale,
     persons: new Map(persons.map((p) => [p.id, p])),
     rl1,
     children: new Map([...groupBy(members.filter((m) => m.role === 'enfant'), (m) => m.family_id)].map(([k, v]) => [k, v.map((m) => m.person_id)])),
@@ -429,20 +444,13 @@ async function runBatch(db: PortalDb, month: string, after: string | null, famil
       const data = await readBatch(tx, families, month, after)
       const drafts: Array<{ family: FamilyRow; lines: LineDraft[]; total: number }> = []
       const avoirs: Array<{ family: FamilyRow; invoice: InvoiceRow; lines: ReturnType<typeof regularisationLines>; total: number }> = []
-      const recheck: InvoiceRow[] = []
+      // A booking of an invoiced previous month changed after its invoice: re-bill that month.
+      const recheck = data.stale
       for (const family of families) {
         const invoices = data.invoices.get(family.id) ?? []
         if (!invoices.some((i) => i.month === month)) {
           const bill = billMonth(billingInput(data, town, family, month, opts.certificateDelayDays))
           if (bill.totalCents > 0) drafts.push({ family, lines: bill.lines, total: bill.totalCents })
-        }
-        // A booking of an invoiced previous month changed after its invoice: re-bill that month.
-        for (const invoice of invoices) {
-          if (invoice.month === month || invoice.total_cents - invoice.credited <= 0) continue
-          const changed = (data.reservations.get(family.id) ?? []).some(
-            (r) => r.date.startsWith(invoice.month) && r.updated_at !== null && r.updated_at > invoice.created_at,
-          )
-          if (changed) recheck.push(invoice)
         }
       }
       if (recheck.length > 0) {
@@ -597,7 +605,7 @@ async function doRun(db: PortalDb, month: string, opts: RunOptions): Promise<Inv
       const families = await fastRows<FamilyRow>(
         db,
         sql`SELECT id, resident, direct_debit, payer_person_id, address_line1, address_line2, postcode, city FROM families
-            WHERE merged_into IS NULL AND (${cursor}::text IS NULL OR id > ${cursor}) ORDER BY id LIMIT ${batchSize}`,
+            WHERE merged_into IS NULL AND id > ${cursor ?? ''} ORDER BY id LIMIT ${batchSize}`,
       )
       if (families.length === 0) {
         await db.execute(sql`UPDATE invoice_runs SET status = 'done', finished_at = ${new Date().toISOString()}, updated_at = ${new Date().toISOString()} WHERE month = ${month}`)
