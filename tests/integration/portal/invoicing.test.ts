@@ -303,6 +303,26 @@ describe.each(backends)('the monthly invoice run ($name)', (backend) => {
     expect((await invoicesOf(t.db, '2026-11')).filter((i) => i.kind === 'avoir')).toHaveLength(1)
   })
 
+  it('a responsable starts a run through the admin API (validated, admin only) and follows it to its end', async () => {
+    expect((await t.api('POST', '/admin/invoice-runs', { body: { month: '2026-09' } })).status).toBe(401)
+    const bad = await t.api<{ error: { message: string } }>('POST', '/admin/invoice-runs', { token: admin, body: { month: '2026-13' } })
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.message).toContain('AAAA-MM')
+    const started = await t.api<{ month: string; status: string }>('POST', '/admin/invoice-runs', { token: admin, body: { month: '2026-09' } })
+    expect(started.status, JSON.stringify(started.body)).toBe(202)
+    // A small town: it may already be done when the answer leaves.
+    expect(started.body.month).toBe('2026-09')
+    expect(['running', 'done']).toContain(started.body.status)
+    let status: { status: string; familiesDone: number; inProgress: boolean } | null = null
+    for (let i = 0; i < 200; i++) {
+      status = (await t.api<{ status: string; familiesDone: number; inProgress: boolean }>('GET', '/admin/invoice-runs/2026-09', { token: admin })).body
+      if (status.status === 'done' && !status.inProgress) break
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    expect(status).toMatchObject({ status: 'done', familiesDone: families, inProgress: false })
+    expect((await t.api('GET', '/admin/invoice-runs/2025-01', { token: admin })).status).toBe(404)
+  })
+
   it('a responsable makes a credit note through the admin API (validated, at most what the invoice still bills)', async () => {
     const c = byId[2]!
     const [invoice] = (await invoicesOf(t.db, '2026-11')).filter((i) => i.family_id === c.familyId)
