@@ -26,7 +26,7 @@ import { parseTariff, type Tariff } from '@shared/domain/pricing'
 import type { Row } from '@shared/sync/entities'
 import { allocatePayment, type OpenInvoice } from '@shared/domain/allocation'
 import { billetageTotal, dayTotals } from '@shared/domain/closing'
-import { receiptNumber, receiptSeriesName } from '@shared/domain/numbering'
+import { parseReceiptNumber, receiptNumber, receiptSeriesName } from '@shared/domain/numbering'
 import type { HandlerContext, HandlersFor } from '../router'
 import { runShared } from '../run-shared'
 import { getSetting } from '../services/settings'
@@ -919,7 +919,10 @@ export const billingHandlers: Handlers = {
 
 function workstationLabel(ctx: HandlerContext, workstationId: string): string {
   if (workstationId === ctx.settings.workstationId) return `${ctx.settings.workstationName}${receiptSeries(ctx.sqlite) ? ` (série ${receiptSeries(ctx.sqlite)})` : ''}`
-  return workstationId
+  // Another workstation's day (synced): named by the series its receipts carry.
+  const number = one<{ n: string }>(ctx.sqlite, 'SELECT receipt_number AS n FROM payments WHERE workstation_id = ? AND receipt_number IS NOT NULL LIMIT 1', workstationId)?.n
+  const series = number ? parseReceiptNumber(number)?.series : undefined
+  return series ? `série ${series}` : `autre poste (${workstationId.slice(0, 8)})`
 }
 
 export { METHOD_LABELS }
