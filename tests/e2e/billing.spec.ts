@@ -207,6 +207,10 @@ test.describe('billing at the counter', () => {
     await expect(payment).toContainText(euros(owed))
     // Not yet on the portal, it says so; once sent, it no longer does.
     await expect(payment.getByTestId('payment-state')).toContainText(/En attente d’envoi|Transmis/)
+    const status = page.getByRole('contentinfo')
+    await status.getByRole('button', { name: 'Synchroniser' }).click()
+    await expect(status.getByTestId('sync-pending')).toContainText('Aucune modification', { timeout: 30_000 })
+    await expect(payment.getByTestId('payment-state')).toHaveText('Transmis')
 
     // The cash desk: the receipt, the totals, the billetage equal to the float, the closing.
     await openCashDesk(page)
