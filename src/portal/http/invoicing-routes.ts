@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { API_PREFIX } from '@shared/sync/protocol'
 import { freeText } from '@shared/validation/text'
 import { createCreditNote, invoiceRunStatus, runInvoices, runningMonths, type InvoiceRunStatus } from '../services/invoicing'
-import { notFound } from './errors'
+import { notFound, safeErrorInfo } from './errors'
 import { route, type Route } from './route'
 import { IdParams } from './schemas'
 
@@ -61,7 +61,7 @@ export function invoicingRoutes(): Route[] {
         const run = runInvoices(ctx.db, body.month, { now: ctx.now(), onProgress: () => ctx.changed() })
         run.then(
           () => ctx.changed(),
-          (error: unknown) => request.log.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'facturation en échec'),
+          (error: unknown) => request.log.error({ err: safeErrorInfo(error), month: body.month }, 'facturation en échec'),
         )
         // The run's row exists once its first statement ran.
         let status: InvoiceRunStatus | null = null

@@ -7,6 +7,7 @@ import { invoiceNumber, invoiceSeriesName } from '@shared/domain/numbering'
 import { parseTariff, type Tariff } from '@shared/domain/pricing'
 import { DEFAULT_TOWN_OPTIONS } from '@shared/domain/documentDefaults'
 import type { Row } from '@shared/sync/entities'
+import { safeErrorMessage } from '../../common/redact'
 import { fastRows, one, rows, type PortalDb } from '../db/client'
 import { EntityStore, retryConflicts } from '../db/store'
 import { invalid, notFound, rejected as conflict } from '../http/errors'
@@ -652,7 +653,8 @@ async function doRun(db: PortalDb, month: string, opts: RunOptions): Promise<Inv
       await new Promise<void>((resolve) => setImmediate(resolve))
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message.slice(0, 500) : String(error)
+    // Never the SQL or its parameters (names, amounts) in the run's row: the error's class and code.
+    const message = safeErrorMessage(error).slice(0, 500)
     await db.execute(sql`UPDATE invoice_runs SET status = 'failed', error = ${message}, updated_at = ${new Date().toISOString()} WHERE month = ${month}`).catch(() => undefined)
     throw error
   }
