@@ -1,8 +1,6 @@
-import Database from 'better-sqlite3'
 import { extractText, getDocumentProxy } from 'unpdf'
-import type { Page } from '@playwright/test'
-import { databaseFile } from '../../src/main/core/paths'
-import { expect, login, test, type WebShell } from './fixtures'
+import { expect, login, test } from './fixtures'
+import { FLOAT_CENTS, REGIE, anyInvoicedFamily, euros, familyWithTwoOpenInvoices, openCashDesk } from './billing-helpers'
 
 /**
  * Invoices, payments and the cash desk at the counter (issue 12), in Chromium against the web
@@ -12,75 +10,6 @@ import { expect, login, test, type WebShell } from './fixtures'
  * then « Payée »; at « Caisse » the billetage equals the float, the day is closed (confirmed)
  * and its totals read: cheques = the amount paid = the total, one receipt, no difference.
  */
-
-const REGIE = { login: 'regie', password: 'regie2026', displayName: 'Régis Lemaire' }
-/** The demo counter family (docs/billing.md: « Lemercier », two open invoices payable at the counter), preferred when present. */
-const DOCUMENTED_CODE = '100001K'
-const FLOAT_CENTS = 15_000
-
-interface OpenFamily {
-  id: string
-  code: string
-  numbers: string[]
-  owed: number
-}
-
-/**
- * A demo family with exactly two invoices still wholly open and payable at the counter (not
- * under direct debit, no payment, no avoir), read from the web shell's own database (read-only).
- */
-function familyWithTwoOpenInvoices(shell: WebShell): OpenFamily | null {
-  const db = new Database(databaseFile(shell.dataDir), { readonly: true, fileMustExist: true })
-  try {
-    const row = db
-      .prepare(
-        `WITH inv AS (
-           SELECT i.id, i.family_id, i.number, i.total_cents,
-                  i.total_cents
-                  - coalesce((SELECT sum(a.amount_cents) FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
-                               WHERE a.invoice_id = i.id AND p.cancelled_at IS NULL), 0)
-                  - coalesce((SELECT sum(av.total_cents) FROM invoices av WHERE av.corrects_invoice_id = i.id), 0) AS remaining
-             FROM invoices i
-            WHERE i.kind = 'facture' AND i.direct_debit = 0)
-         SELECT f.id, f.code, group_concat(inv.number, ',') AS numbers, sum(inv.remaining) AS owed
-           FROM families f JOIN inv ON inv.family_id = f.id
-          WHERE f.merged_into IS NULL AND inv.remaining > 0
-          GROUP BY f.id
-         HAVING count(*) = 2 AND sum(inv.remaining) = sum(inv.total_cents)
-          ORDER BY (f.code = ?) DESC, f.code
-          LIMIT 1`,
-      )
-      .get(DOCUMENTED_CODE) as { id: string; code: string; numbers: string; owed: number } | undefined
-    return row ? { id: row.id, code: row.code, numbers: row.numbers.split(',').sort(), owed: row.owed } : null
-  } finally {
-    db.close()
-  }
-}
-
-/** The code of any family with an invoice (read-only look at the web shell's database). */
-function anyInvoicedFamily(shell: WebShell): string {
-  const db = new Database(databaseFile(shell.dataDir), { readonly: true, fileMustExist: true })
-  try {
-    const row = db.prepare(`SELECT f.code FROM families f JOIN invoices i ON i.family_id = f.id WHERE f.merged_into IS NULL ORDER BY f.code LIMIT 1`).get() as { code: string } | undefined
-    if (!row) throw new Error('no invoiced demo family')
-    return row.code
-  } finally {
-    db.close()
-  }
-}
-
-/** « 1 234,50 € » with any of the spaces Intl puts in, as a pattern. */
-function euros(cents: number): RegExp {
-  const whole = Math.floor(cents / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, '\\s?')
-  return new RegExp(`${whole},${String(cents % 100).padStart(2, '0')}\\s?€`)
-}
-
-async function openCashDesk(page: Page): Promise<void> {
-  await page.getByRole('navigation').getByRole('link', { name: 'Caisse' }).click()
-  await expect(page.getByRole('heading', { level: 1, name: 'Caisse' })).toBeVisible()
-}
 
 test.describe('billing at the counter', () => {
   // The demo town (400 families, two months of bookings, both months invoiced) starts with the first test.
@@ -204,7 +133,7 @@ test.describe('billing at the counter', () => {
     }
     const payment = panel.locator(`[data-testid="payment"][data-receipt="${number}"]`)
     await expect(payment).toContainText('Chèque')
-    await expect(payment).toContainText(euros(owed))
+    await expect(payment.getByTestId('payment-amount')).toHaveText(euros(owed))
     // Not yet on the portal, it says so; once sent, it no longer does.
     await expect(payment.getByTestId('payment-state')).toContainText(/En attente d’envoi|Transmis/)
     const status = page.getByRole('contentinfo')
