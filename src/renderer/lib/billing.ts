@@ -86,16 +86,3 @@ export function attestationYears(today: string): number[] {
   const y = Number(today.slice(0, 4))
   return [y - 1, y, y - 2, y - 3]
 }
-
-/** Hands a text file (the CSV) to the browser as a download (a Blob, never through a server). */
-export function downloadText(text: string, fileName: string, type = 'text/csv;charset=utf-8'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }))
-  const link = document.createElement('a')
-  link.href = url
-  link.download = fileName
-  link.rel = 'noopener'
-  document.body.append(link)
-  link.click()
-  link.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 60_000)
-}

@@ -42,12 +42,24 @@ export async function openPdf(bytesBase64: string, fileName: string, _options: {
     return { ok: true, data: { opened: 'tab' } }
   }
   // Pop-ups blocked: the same URL as a download.
+  clickDownload(posted.data.url, fileName)
+  return { ok: true, data: { opened: 'download' } }
+}
+
+/** Saves a URL under a file name through a temporary link (the browser's download). */
+function clickDownload(url: string, fileName: string): void {
   const link = document.createElement('a')
-  link.href = posted.data.url
+  link.href = url
   link.download = fileName
   link.rel = 'noopener'
   document.body.append(link)
   link.click()
   link.remove()
-  return { ok: true, data: { opened: 'download' } }
+}
+
+/** Hands a text file (the CSV) to the browser as a download (a Blob, never through a server). */
+export function downloadText(text: string, fileName: string, type = 'text/csv;charset=utf-8'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }))
+  clickDownload(url, fileName)
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
 }
