@@ -121,6 +121,18 @@ export const townFr = {
     expiring: 'Pièce « bientôt expirée » (jours avant la fin de validité)',
     overrideRoles: 'Rôles autorisés à déroger aux délais de réservation et d’annulation (avec un motif)',
     overrideRole: { accueil: 'Accueil', regisseur: 'Régie', responsable: 'Responsable' },
+    billing: {
+      title: 'Facturation',
+      regie: 'Numéro de régie',
+      regieHint: 'Le numéro de la régie de recettes, de 1 à 99 : il ouvre le numéro de chaque facture (F01-…) et de chaque avoir (A01-…).',
+      certificateDelay: 'Délai du certificat médical (jours)',
+      certificateDelayHint:
+        'De 0 à 60 jours : une absence n’est pas facturée quand un certificat médical daté au plus tard ce nombre de jours après elle est enregistré.',
+      dueDay: 'Jour d’échéance des factures payées au guichet',
+      dueDayHint: 'De 1 à 28 : la facture d’un mois est à payer au plus tard ce jour du mois suivant.',
+      debitDay: 'Jour du prélèvement',
+      debitDayHint: 'De 1 à 28 : les familles au prélèvement automatique sont prélevées ce jour du mois suivant le mois facturé.',
+    },
     default: 'valeur par défaut',
     save: 'Enregistrer les options',
   },

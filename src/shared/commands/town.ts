@@ -88,6 +88,15 @@ export const LogoDataUrl = z
   .max(LOGO_MAX_CHARS, 'logo trop lourd (110 Ko au plus)')
   .regex(/^data:image\/(png|jpeg);base64,[A-Za-z0-9+/]+={0,2}$/, 'image PNG ou JPEG attendue')
 
+/** A whole number from `min` to `max` written as the option stores it ("8", not "08" or "8.0"). */
+function wholeNumber(min: number, max: number, what: string, unit = '') {
+  const expected = `${what} attendu (${min} à ${max}${unit})`
+  return z
+    .string({ error: expected })
+    .regex(/^(0|[1-9]\d{0,2})$/, { error: expected, abort: true })
+    .refine((v) => Number(v) >= min && Number(v) <= max, `entre ${min} et ${max}${unit}`)
+}
+
 /** The town options a responsable sets, with the values each accepts. */
 export const TOWN_OPTION_KEYS = [
   'dossier.incomplete_blocks_bookings',
@@ -96,6 +105,10 @@ export const TOWN_OPTION_KEYS = [
   'portal.public_url',
   'town.logo',
   'bookings.override_roles',
+  'billing.regie',
+  'billing.certificate_delay_days',
+  'billing.due_day',
+  'billing.debit_day',
 ] as const
 export type TownOptionKey = (typeof TOWN_OPTION_KEYS)[number]
 
@@ -126,6 +139,11 @@ export const TownOptionPayload = z.discriminatedUnion('id', [
       .regex(/^(accueil|regisseur|responsable)(,(accueil|regisseur|responsable))*$/, 'liste de rôles attendue : accueil, regisseur, responsable (séparés par des virgules)')
       .refine((v) => new Set(v.split(',')).size === v.split(',').length, 'un rôle en double'),
   }),
+  // Issue 12: the régie number on invoice numbers (F01-…), the certificate delay, the due and debit days.
+  z.strictObject({ id: z.literal('billing.regie'), value: wholeNumber(1, 99, 'numéro de régie') }),
+  z.strictObject({ id: z.literal('billing.certificate_delay_days'), value: wholeNumber(0, 60, 'nombre de jours', ' jours') }),
+  z.strictObject({ id: z.literal('billing.due_day'), value: wholeNumber(1, 28, 'jour du mois') }),
+  z.strictObject({ id: z.literal('billing.debit_day'), value: wholeNumber(1, 28, 'jour du mois') }),
 ])
 export type TownOptionPayload = z.infer<typeof TownOptionPayload>
 

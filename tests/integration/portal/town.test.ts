@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PushResponseSchema, type EnrolResponse, type PushCommand, type PushResponse } from '@shared/sync/protocol'
 import { one, rows } from '../../../src/portal/db/client'
+import { billingOptions } from '../../../src/portal/services/invoicing'
 import { openWorkstation, type TestWorkstation } from '../sync/harness'
 import { backends } from './backends'
 import { command, enrol, kids, startTestPortal, type TestPortal } from './helpers'
@@ -126,5 +127,20 @@ describe.each(backends)('portal: quotient familial and town data ($name)', (back
     expect(ws.core.sqlite.prepare(`SELECT value FROM town_options WHERE id = 'documents.expiring_soon_days'`).pluck().get()).toBe('45')
     expect(ws.core.sqlite.prepare(`SELECT old_value, new_value FROM field_history WHERE command_id = ?`).get(commands[2]!.id)).toEqual({ old_value: '3', new_value: '6' })
     expect(ws.core.sqlite.prepare(`SELECT code FROM flags WHERE command_id = ?`).pluck().all(commands[3]!.id)).toEqual(['NOT_A_RESPONSABLE'])
+  })
+
+  it('records the billing options (issue 12) and the invoice run reads them from town_options', async () => {
+    expect(await billingOptions(t.db)).toEqual({ regie: 1, certificateDelayDays: 8, dueDay: 15, debitDay: 10 })
+    const set = [
+      ['billing.regie', '7'],
+      ['billing.certificate_delay_days', '3'],
+      ['billing.due_day', '20'],
+      ['billing.debit_day', '5'],
+    ] as const
+    expect(await outcomes(set.map(([id, value]) => command(++seq, 'town.setOption', { id, value }, uuidv7(), responsableId)))).toEqual(set.map(() => ['applied', []]))
+    expect(await rows(t.db, sql`SELECT id, value FROM town_options WHERE id LIKE 'billing.%' ORDER BY id`)).toEqual(
+      set.map(([id, value]) => ({ id, value })).sort((x, y) => x.id.localeCompare(y.id)),
+    )
+    expect(await billingOptions(t.db)).toEqual({ regie: 7, certificateDelayDays: 3, dueDay: 20, debitDay: 5 })
   })
 })

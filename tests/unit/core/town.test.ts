@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { TOWN_OPTION_KEYS } from '@shared/commands/town'
 import { DEFAULT_DOCUMENT_REQUIREMENTS, DEFAULT_DOCUMENT_TYPES } from '@shared/domain/documentDefaults'
 import type { TariffsData, TownData, TownHistory } from '@shared/contract/town'
 import { DEFAULT_TARIFFS, DEFAULT_TARIFF_LIST } from '@shared/domain/tariffDefaults'
 import { columnsOf, normalizeRow, type EntityName, type Row } from '@shared/sync/entities'
 import { ensureDefaultUnits } from '../../../src/main/core/demo/units'
+import { townFr } from '../../../src/renderer/i18n/town'
 import { AGENTS, addAgents, count, makeCore } from '../../helpers/core'
 
 /**
@@ -83,6 +87,10 @@ describe('town data at the counter', () => {
       { id: 'portal.public_url', value: '', isDefault: true, updatedAt: null },
       { id: 'town.logo', value: '', isDefault: true, updatedAt: null },
       { id: 'bookings.override_roles', value: 'responsable', isDefault: true, updatedAt: null },
+      { id: 'billing.regie', value: '1', isDefault: true, updatedAt: null },
+      { id: 'billing.certificate_delay_days', value: '8', isDefault: true, updatedAt: null },
+      { id: 'billing.due_day', value: '15', isDefault: true, updatedAt: null },
+      { id: 'billing.debit_day', value: '10', isDefault: true, updatedAt: null },
     ])
   })
 
@@ -182,6 +190,65 @@ describe('town data at the counter', () => {
     }
     expect(count(core.sqlite, 'field_history')).toBe(0)
     expect(outbox()).toEqual([])
+  })
+
+  it('sets each billing option (issue 12): recorded, in the history from its default, queued for the portal', async () => {
+    const wanted = [
+      ['billing.regie', '1', '7'],
+      ['billing.certificate_delay_days', '8', '0'],
+      ['billing.due_day', '15', '28'],
+      ['billing.debit_day', '10', '1'],
+    ] as const
+    for (const [id, , value] of wanted) {
+      const data = await ok<TownData>(core.call(responsable, 'town', 'setOption', { id, value }))
+      expect(data.options.find((o) => o.id === id), id).toMatchObject({ value, isDefault: false })
+    }
+    expect(core.sqlite.prepare(`SELECT id, value FROM town_options WHERE id LIKE 'billing.%' ORDER BY id`).all()).toEqual(
+      wanted.map(([id, , value]) => ({ id, value })).sort((a, b) => a.id.localeCompare(b.id)),
+    )
+    expect(core.sqlite.prepare(`SELECT entity_id, old_value, new_value FROM field_history WHERE entity = 'town_options' ORDER BY entity_id`).all()).toEqual(
+      wanted.map(([id, old, value]) => ({ entity_id: id, old_value: old, new_value: value })).sort((a, b) => a.entity_id.localeCompare(b.entity_id)),
+    )
+    expect(outbox().map((o) => [o.name, JSON.parse(o.payload)])).toEqual(wanted.map(([id, , value]) => ['town.setOption', { id, value }]))
+    // The other ends of each range are accepted too.
+    for (const [id, value] of [['billing.regie', '99'], ['billing.certificate_delay_days', '60'], ['billing.due_day', '1'], ['billing.debit_day', '28']] as const) {
+      await ok(core.call(responsable, 'town', 'setOption', { id, value }))
+    }
+  })
+
+  it('refuses a bad billing option with its French message at the field, and records nothing', async () => {
+    const issues = async (id: string, value: unknown) => {
+      const r = await core.call(responsable, 'town', 'setOption', { id, value })
+      return r.ok ? [] : (r.error.details?.issues ?? []).map((i) => `${i.path}: ${i.message}`)
+    }
+    expect(await issues('billing.regie', '0')).toEqual(['value: entre 1 et 99'])
+    expect(await issues('billing.regie', '100')).toEqual(['value: entre 1 et 99'])
+    expect(await issues('billing.regie', '01')).toEqual(['value: numéro de régie attendu (1 à 99)'])
+    expect(await issues('billing.regie', 'F1')).toEqual(['value: numéro de régie attendu (1 à 99)'])
+    expect(await issues('billing.regie', 3)).toEqual(['value: numéro de régie attendu (1 à 99)'])
+    expect(await issues('billing.certificate_delay_days', '61')).toEqual(['value: entre 0 et 60 jours'])
+    expect(await issues('billing.certificate_delay_days', '-1')).toEqual(['value: nombre de jours attendu (0 à 60 jours)'])
+    expect(await issues('billing.certificate_delay_days', '')).toEqual(['value: nombre de jours attendu (0 à 60 jours)'])
+    expect(await issues('billing.due_day', '29')).toEqual(['value: entre 1 et 28'])
+    expect(await issues('billing.due_day', '0')).toEqual(['value: entre 1 et 28'])
+    expect(await issues('billing.due_day', '1.5')).toEqual(['value: jour du mois attendu (1 à 28)'])
+    expect(await issues('billing.debit_day', '31')).toEqual(['value: entre 1 et 28'])
+    expect(await issues('billing.debit_day', ' 10')).toEqual(['value: jour du mois attendu (1 à 28)'])
+    expect(count(core.sqlite, 'town_options')).toBe(0)
+    expect(count(core.sqlite, 'field_history')).toBe(0)
+    expect(outbox()).toEqual([])
+  })
+
+  it('the settings screen edits every billing option, with a French label and help text (« Facturation »)', () => {
+    const view = readFileSync(resolve(__dirname, '../../../src/renderer/views/TownSettingsView.vue'), 'utf8')
+    const shown = [...view.matchAll(/\{ id: '(billing\.[a-z_]+)', name: '(\w+)' \}/g)].map((m) => [m[1]!, m[2]!] as const)
+    expect(shown.map(([id]) => id)).toEqual(TOWN_OPTION_KEYS.filter((k) => k.startsWith('billing.')))
+    const texts = townFr.options.billing as Record<string, string>
+    expect(texts.title).toBe('Facturation')
+    for (const [id, name] of shown) {
+      expect(texts[name], id).toMatch(/^[A-ZÉ]/)
+      expect(texts[`${name}Hint`], id).toMatch(/de \d+ à \d+/i)
+    }
   })
 
   it('sets an option: the default is the old value in the history', async () => {

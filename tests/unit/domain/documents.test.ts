@@ -13,6 +13,7 @@ import {
   type ValidityRule,
 } from '../../../src/shared/domain/documents'
 import { DEFAULT_DOCUMENT_REQUIREMENTS, DEFAULT_DOCUMENT_TYPES, DEFAULT_TOWN_OPTIONS } from '../../../src/shared/domain/documentDefaults'
+import { TOWN_OPTION_KEYS } from '../../../src/shared/commands/town'
 import { addMonths, nextSchoolYear, schoolYearBounds } from '../../../src/shared/domain/schoolYear'
 
 const m3: ValidityRule = { kind: 'months', months: 3 }
@@ -231,6 +232,8 @@ describe('ruleOfType and the shipped defaults', () => {
       'billing.due_day': '15',
       'billing.debit_day': '10',
     })
+    // Every shipped option can be set in the app (town.setOption), in the same order.
+    expect([...TOWN_OPTION_KEYS]).toEqual(Object.keys(DEFAULT_TOWN_OPTIONS))
   })
 
   it('the pièce d’identité ends on its own expiry date (valid_until), the tax notice after 15 months', () => {
