@@ -919,6 +919,8 @@ function generateInto(sink: TownSink, opts: GenerateTownOptions, existing: Exist
         consent_emergency_care: index % 10 !== 0,
         created_at: new Date(f.createdMs).toISOString(),
         updated_at: new Date(updatedMs).toISOString(),
+        // No SEPA mandate (the portal's demo billing gives one to a tenth of the families).
+        direct_debit: false,
       })
       saveMember(f.createdMs, familyId, 'RL1', f.rl1)
       if (f.rl2) saveMember(f.createdMs, familyId, 'RL2', f.rl2)
