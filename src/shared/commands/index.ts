@@ -22,7 +22,7 @@ import { documentCommands } from './documents'
 import { bookingCommands } from './bookings'
 export { BookPayload, CancelPayload } from './bookings'
 import { credentialCommands } from './credentials'
-import { billingCommands } from './billing'
+import { billingCommands, eurosText, invoiceSettled } from './billing'
 
 export * from './base'
 
@@ -164,23 +164,6 @@ export const OnlinePaymentPayload = z.strictObject({
 })
 export type OnlinePaymentPayload = z.infer<typeof OnlinePaymentPayload>
 
-const eurosText = (cents: number): string => `${(cents / 100).toFixed(2).replace('.', ',')} €`
-
-/**
- * What an invoice still bills, as this transaction sees it: its total less its allocations
- * (payments not cancelled) and its credit notes (never below 0).
- */
-export async function invoiceRemainingIn(tx: CommandTx, invoice: Row): Promise<number> {
-  const id = String(invoice.id)
-  let allocated = 0
-  for (const a of await tx.find('payment_allocations', { invoice_id: id })) {
-    const payment = await tx.get('payments', String(a.payment_id))
-    if (payment && (payment.cancelled_at === null || payment.cancelled_at === undefined)) allocated += Number(a.amount_cents ?? 0)
-  }
-  const credited = await tx.sum('invoices', 'total_cents', { where: { corrects_invoice_id: id } })
-  return Math.max(0, Number(invoice.total_cents ?? 0) - allocated - credited)
-}
-
 /**
  * An online card payment the bank confirmed: a fact (money). A family the portal does not have,
  * or a transaction already recorded, is flagged with the raw payment kept in the flag (no
@@ -245,7 +228,7 @@ const recordOnlinePayment: CommandDef<OnlinePaymentPayload> = {
         },
       ]
     }
-    const remaining = await invoiceRemainingIn(tx, invoice)
+    const { remainingCents: remaining } = await invoiceSettled(tx, invoice)
     const allocated = Math.min(remaining, p.amountCents)
     if (allocated > 0) {
       await tx.put('payment_allocations', {
