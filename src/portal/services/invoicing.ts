@@ -403,7 +403,13 @@ const frDay = (day: string): string => `${day.slice(8, 10)}/${day.slice(5, 7)}`
  * The regularisation lines of a re-billed month: per child and service, what the invoice billed
  * more than the month now costs (an absence justified after invoicing).
  */
-function regularisationLines(invoice: InvoiceRow, oldLines: readonly Row[], fresh: readonly LineDraft[]): Array<Omit<LineDraft, 'sort'> & { sort: number }> {
+function regularisationLines(
+  invoice: InvoiceRow,
+  oldLines: readonly Row[],
+  fresh: readonly LineDraft[],
+  creditedLines: readonly Row[],
+  cap: number,
+): Array<Omit<LineDraft, 'sort'> & { sort: number }> {
   const key = (child: string, unit: string) => `${child}|${unit}`
   const old = new Map<string, { amount: number; childName: string; unitId: string; childId: string; billed: Set<string>; cesu: boolean; leisure: boolean }>()
   for (const l of oldLines) {
@@ -412,6 +418,14 @@ function regularisationLines(invoice: InvoiceRow, oldLines: readonly Row[], fres
     e.amount += int(l.amount_cents)
     if (int(l.amount_cents) > 0) for (const d of String(l.dates ?? '').split(',').filter(Boolean)) e.billed.add(d)
     old.set(k, e)
+  }
+  // What earlier credit notes of this invoice already gave back, per child and service (and
+  // their days): a second late absence credits only itself.
+  for (const l of creditedLines) {
+    const e = old.get(key(String(l.child_id), String(l.unit_id)))
+    if (!e) continue
+    e.amount -= int(l.amount_cents)
+    for (const d of String(l.dates ?? '').split(',').filter(Boolean)) e.billed.delete(d)
   }
   const now = new Map<string, { amount: number; unbilled: Set<string>; unitLabel: string }>()
   for (const l of fresh) {
@@ -422,10 +436,13 @@ function regularisationLines(invoice: InvoiceRow, oldLines: readonly Row[], fres
     now.set(k, e)
   }
   const out: Array<Omit<LineDraft, 'sort'> & { sort: number }> = []
+  // The lines add up to the credit note's total: at most `cap` (what the invoice still bills).
+  let left = cap
   for (const [k, o] of old) {
     const n = now.get(k)
-    const diff = o.amount - (n?.amount ?? 0)
+    const diff = Math.min(left, o.amount - (n?.amount ?? 0))
     if (diff <= 0) continue
+    left -= diff
     const days = [...(n?.unbilled ?? [])].filter((d) => o.billed.has(d)).sort()
     const which = days.length > 0 ? ` (${days.map(frDay).join(', ')})` : ''
     out.push({
@@ -488,18 +505,25 @@ async function runBatch(db: PortalDb, month: string, after: string | null, famil
           await fastRows<Row>(tx, sql`SELECT invoice_id, child_id, child_name, unit_id, amount_cents, dates, cesu, leisure FROM invoice_lines WHERE ${ANY('invoice_id')}${json(recheck.map((i) => i.id))}::jsonb)))`),
           (l) => String(l.invoice_id),
         )
+        // The lines of the credit notes already made on them (by an earlier run or a responsable).
+        const creditedLines = groupBy(
+          await fastRows<Row>(
+            tx,
+            sql`SELECT a.corrects_invoice_id, l.child_id, l.unit_id, l.amount_cents, l.dates FROM invoice_lines l JOIN invoices a ON a.id = l.invoice_id
+                 WHERE a.kind = 'avoir' AND ${ANY('a.corrects_invoice_id')}${json(recheck.map((i) => i.id))}::jsonb)))`,
+          ),
+          (l) => String(l.corrects_invoice_id),
+        )
         const byId = new Map(families.map((f) => [f.id, f]))
         for (const invoice of recheck) {
           const family = byId.get(invoice.family_id) as FamilyRow
           const bill = billMonth(billingInput(data, town, family, invoice.month, opts.certificateDelayDays))
           const due = invoice.total_cents - invoice.credited
           if (bill.totalCents >= invoice.total_cents || invoice.total_cents - bill.totalCents <= invoice.credited) continue
-          const lines = regularisationLines(invoice, oldLines.get(invoice.id) ?? [], bill.lines)
-          const total = Math.min(
-            due,
-            lines.reduce((s, l) => s + l.amountCents, 0),
-            invoice.total_cents - invoice.credited - bill.totalCents,
-          )
+          const cap = Math.min(due, invoice.total_cents - invoice.credited - bill.totalCents)
+          const lines = regularisationLines(invoice, oldLines.get(invoice.id) ?? [], bill.lines, creditedLines.get(invoice.id) ?? [], cap)
+          // Its total is the sum of its lines (never more than the invoice still bills).
+          const total = lines.reduce((s, l) => s + l.amountCents, 0)
           if (total <= 0 || lines.length === 0) continue
           avoirs.push({ family, invoice, lines, total })
         }

@@ -301,6 +301,26 @@ describe.each(backends)('the monthly invoice run ($name)', (backend) => {
     // Run again: no second credit note.
     expect((await runInvoices(t.db, '2026-12', { now: new Date('2027-01-02T06:00:00Z') })).creditNotesCreated).toBe(0)
     expect((await invoicesOf(t.db, '2026-11')).filter((i) => i.kind === 'avoir')).toHaveLength(1)
+
+    // A second absence justified late (a day the invoice billed): a second credit note for that
+    // day only, whose lines add up to its total (the first one's day is not credited again).
+    const second = await one<Row>(
+      t.db,
+      sql`SELECT * FROM reservations WHERE child_id = ${a.childId} AND unit_id = 'cantine' AND date LIKE '2026-11-%' AND date <> '2026-11-10'
+           AND state = 'reserve' AND attendance IS DISTINCT FROM 'absent_justifie' ORDER BY date LIMIT 1`,
+    )
+    const day = String(second!.date)
+    const billedAt = before.find((l) => l.dates.split(',').includes(day) && Number(l.amount_cents) > 0)!
+    await insert(t.db, 'reservations', [{ ...second, attendance: 'absent_justifie', absence_certificate_date: day, updated_at: '2026-12-03T10:00:00.000Z' }])
+    expect((await runInvoices(t.db, '2026-12', { now: new Date('2027-01-02T07:00:00Z') })).creditNotesCreated).toBe(1)
+    const both = (await invoicesOf(t.db, '2026-11')).filter((i) => i.kind === 'avoir')
+    expect(both).toHaveLength(2)
+    expect(Number(both[1]!.total_cents)).toBe(Number(billedAt.unit_price_cents))
+    const secondLines = await linesOf(t.db, both[1]!.id)
+    expect(secondLines.reduce((sum, l) => sum + Number(l.amount_cents), 0)).toBe(Number(both[1]!.total_cents))
+    expect(secondLines).toHaveLength(1)
+    expect(secondLines[0]!.rule).toContain(`${day.slice(8, 10)}/${day.slice(5, 7)}`)
+    expect(secondLines[0]!.rule).not.toContain('10/11')
   })
 
   it('a responsable starts a run through the admin API (validated, admin only) and follows it to its end', async () => {
@@ -335,7 +355,7 @@ describe.each(backends)('the monthly invoice run ($name)', (backend) => {
     expect(tooMuch.body.error.message).toContain('au plus 10,50 €')
     const made = await t.api<{ id: string; number: string }>('POST', path, { token: admin, body: { amountCents: 350, reason: 'Erreur de pointage du 03/11' } })
     expect(made.status, JSON.stringify(made.body)).toBe(201)
-    expect(made.body.number).toBe('A01-26-12-0000002')
+    expect(made.body.number).toBe('A01-26-12-0000003')
     const note = await one<{ total: number; reason: string; kind: string }>(t.db, sql`SELECT total_cents::int AS total, reason, kind FROM invoices WHERE id = ${made.body.id}`)
     expect(note).toEqual({ total: 350, reason: 'Erreur de pointage du 03/11', kind: 'avoir' })
     const unknown = await t.api('POST', `/admin/invoices/${uuidv7()}/credit-notes`, { token: admin, body: { reason: 'Erreur' } })
