@@ -30,6 +30,7 @@ import { scansHandlers } from './areas/scans'
 import { familyFileHandlers } from './areas/families'
 import { bookingsHandlers } from './areas/bookings'
 import { billingHandlers } from './areas/billing'
+import { twoddocHandlers } from './areas/twoddoc'
 
 /** Demo agents (demo town only): shown on the login screen when the town is the demo one. */
 export { DEMO_AGENTS }
@@ -144,6 +145,7 @@ export const handlers: HandlersFor<typeof contract> = {
   town: townHandlers,
   documents: documentsHandlers,
   scans: scansHandlers,
+  twoddoc: twoddocHandlers,
   billing: billingHandlers,
 }
 

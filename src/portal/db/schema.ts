@@ -541,6 +541,9 @@ export const documents = pgTable(
     scan_mime: text('scan_mime'),
     scan_size: integer('scan_size'),
     scan_name: text('scan_name'),
+    twoddoc_verdict: text('twoddoc_verdict', { enum: entityEnums.documents.twoddoc_verdict }),
+    twoddoc_type: text('twoddoc_type'),
+    twoddoc_mismatches: text('twoddoc_mismatches'),
     school_year: text('school_year').notNull(),
     checked_by: text('checked_by'),
     checked_at: text('checked_at').notNull(),
@@ -552,6 +555,7 @@ export const documents = pgTable(
     index('documents_family_idx').on(t.family_id, t.school_year),
     enumCheck('documents', 'status'),
     enumCheck('documents', 'storage'),
+    enumCheck('documents', 'twoddoc_verdict'),
   ],
 )
 

@@ -58,6 +58,26 @@ export const ScanRef = z.strictObject({
 })
 export type ScanRef = z.infer<typeof ScanRef>
 
+/**
+ * Issue 13: the piece was read from its 2D-Doc barcode at the counter. The core fills this in
+ * from its own reading (src/main/core/areas/twoddoc.ts), never from what the screen claims: the
+ * signature verdict, the 2D-Doc document type, and the differences from the family file the
+ * agent saw and accepted. The barcode's content itself never travels.
+ */
+export const TwoDDocVerdict = z.enum(['valid', 'invalid', 'unknown_issuer'])
+export type TwoDDocVerdict = z.infer<typeof TwoDDocVerdict>
+export const TwoDDocMismatchField = z.enum(['surname', 'street', 'postcode', 'city'])
+export type TwoDDocMismatchField = z.infer<typeof TwoDDocMismatchField>
+export const TwoDDocCheck = z.strictObject({
+  verdict: TwoDDocVerdict,
+  documentType: z.string().regex(/^[0-9A-Z]{2}$/, 'type de 2D-Doc attendu (deux caractères)'),
+  mismatches: z
+    .array(TwoDDocMismatchField)
+    .max(4)
+    .refine((m) => new Set(m).size === m.length, 'écarts en double'),
+})
+export type TwoDDocCheck = z.infer<typeof TwoDDocCheck>
+
 /** What the agent records (status: the agent's decision; 'expiree' is the rules' business, never recorded). */
 export const RecordedStatus = z.enum(['recue', 'validee', 'refusee'])
 
@@ -78,6 +98,8 @@ export const RecordDocumentPayload = z
     storage: z.enum(['scan', 'vu']),
     scan: ScanRef.nullable(),
     schoolYear: SchoolYear,
+    /** Issue 13: read from its 2D-Doc (null: checked by eye only). */
+    twoddoc: TwoDDocCheck.nullable().default(null),
   })
   .refine((p) => (p.storage === 'scan') === (p.scan !== null), {
     message: 'un scan est joint si et seulement si la pièce est conservée en scan',
@@ -382,6 +404,9 @@ export const recordDocument: CommandDef<RecordDocumentPayload> = {
       scan_mime: p.scan?.mime ?? null,
       scan_size: p.scan?.size ?? null,
       scan_name: p.scan?.name ?? null,
+      twoddoc_verdict: p.twoddoc?.verdict ?? null,
+      twoddoc_type: p.twoddoc?.documentType ?? null,
+      twoddoc_mismatches: p.twoddoc && p.twoddoc.mismatches.length > 0 ? p.twoddoc.mismatches.join(',') : null,
       school_year: p.schoolYear,
       checked_by: ctx.agentId,
       checked_at: ctx.at,

@@ -33,6 +33,8 @@ export const RecordedDocumentSchema = z.object({
   refusalReason: z.string().nullable(),
   storage: z.enum(['scan', 'vu']),
   scanName: z.string().nullable(),
+  /** Issue 13: « vérifié par 2D-Doc » and its signature verdict (null: checked by eye). */
+  twoddocVerdict: z.enum(['valid', 'invalid', 'unknown_issuer']).nullable(),
   schoolYear: z.string(),
   checkedAt: z.string(),
 })
@@ -118,6 +120,10 @@ export const RecordDocumentInputSchema = z
     storage: z.enum(['scan', 'vu']),
     scan: ScanRef.nullable(),
     schoolYear: SchoolYear,
+    /** Issue 13: the twoddoc.read answer this piece was filled from (the core records its own verdict). */
+    twoddocReadId: z.uuid().nullable().optional(),
+    /** The agent compared the differences from the family file with the paper and accepts the piece all the same. */
+    twoddocMismatchesAccepted: z.boolean().optional(),
   })
   .refine((p) => (p.storage === 'scan') === (p.scan !== null), {
     message: 'joignez un scan, ou choisissez « Vu au guichet »',

@@ -10,6 +10,7 @@ import { bookingsEndpoints, OverrideSchema } from './bookings'
 import { townEndpoints } from './town'
 import { scansEndpoints } from './scans'
 import { billingEndpoints } from './billing'
+import { twoddocEndpoints } from './twoddoc'
 import {
   BookInputSchema,
   BookingOptionsSchema,
@@ -133,6 +134,7 @@ export const contract = {
   credentials: credentialsEndpoints,
   bookings: bookingsEndpoints,
   billing: billingEndpoints,
+  twoddoc: twoddocEndpoints,
 } as const satisfies Record<string, Record<string, EndpointDef>>
 
 export type Contract = typeof contract

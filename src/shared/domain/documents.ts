@@ -295,6 +295,8 @@ export interface DocumentRow {
   scan_mime: string | null
   scan_size: number | null
   scan_name: string | null
+  /** Issue 13: read from its 2D-Doc (null: checked by eye); absent in rows older than the column. */
+  twoddoc_verdict?: 'valid' | 'invalid' | 'unknown_issuer' | null
   school_year: string
   checked_by: string
   checked_at: string

@@ -73,6 +73,7 @@ export async function dossierView(ctx: HandlerContext, familyId: string, schoolY
     refusalReason: d.refusal_reason,
     storage: d.storage,
     scanName: d.scan_name,
+    twoddocVerdict: d.twoddoc_verdict ?? null,
     schoolYear: d.school_year,
     checkedAt: d.checked_at,
   })

@@ -584,6 +584,9 @@ export const documents = sqliteTable(
     scanMime: text('scan_mime'),
     scanSize: integer('scan_size'),
     scanName: text('scan_name'),
+    twoddocVerdict: text('twoddoc_verdict', { enum: entityEnums.documents.twoddoc_verdict }),
+    twoddocType: text('twoddoc_type'),
+    twoddocMismatches: text('twoddoc_mismatches'),
     schoolYear: text('school_year').notNull(),
     checkedBy: text('checked_by'),
     checkedAt: text('checked_at').notNull(),
@@ -595,6 +598,7 @@ export const documents = sqliteTable(
     index('documents_family_idx').on(t.familyId, t.schoolYear),
     enumCheck('documents', 'status'),
     enumCheck('documents', 'storage'),
+    enumCheck('documents', 'twoddoc_verdict'),
   ],
 )
 
