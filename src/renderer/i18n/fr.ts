@@ -12,6 +12,7 @@ import { credentialsFr } from './credentials'
 import { planningFr } from './bookings'
 import { siteDayFr } from './siteDay'
 import { billingFr } from './billing'
+import { twoddocFr } from './twoddoc'
 
 export const fr = {
   quotient: quotientFr,
@@ -27,6 +28,7 @@ export const fr = {
   planning: planningFr,
   siteDay: siteDayFr,
   billing: billingFr,
+  twoddoc: twoddocFr,
   app: {
     title: 'Guichet Famille',
     skipToContent: 'Aller au contenu',
