@@ -7,7 +7,8 @@ import { EntityStore } from '../db/store'
 
 /**
  * The town data a new portal starts with (src/shared/domain/documentDefaults.ts): the document
- * requirements and types when their tables are empty, each town option the portal does not
+ * requirements and types when their tables are empty (and a type shipped later whose id the town
+ * lacks: addTypesShippedLater), each town option the portal does not
  * have yet, the services' tariffs (src/shared/domain/tariffDefaults.ts) when there are none, and the shipped school calendar (zone C 2026-2027, public holidays) when it has
  * none. Written through the change log, so that workstations receive them by pull or in their
  * bootstrap snapshot like any other row. A responsable's later edits are never
@@ -24,6 +25,7 @@ export async function seedTownDefaults(db: PortalDb): Promise<{ rows: number }> 
         written += await store.insertMany('document_types', DEFAULT_DOCUMENT_TYPES as unknown as Row[])
       }
     }
+    written += await addTypesShippedLater(store)
     const options = await store.find('town_options', {})
     const have = new Set(options.map((o) => String(o.id)))
     const missing = Object.entries(DEFAULT_TOWN_OPTIONS)
@@ -35,6 +37,21 @@ export async function seedTownDefaults(db: PortalDb): Promise<{ rows: number }> 
     written += await seedDefaultTariffs(store)
     return { rows: written }
   })
+}
+
+/**
+ * A document type shipped after the town was seeded (issue 13: the avis de taxe d'habitation):
+ * inserted when the town has no row with its id and has its requirement. Types are never deleted
+ * (a responsable deactivates or refuses one), so a missing id is one the town never had; the
+ * town's own rows, and a default it edited, are left as they are.
+ */
+export async function addTypesShippedLater(store: EntityStore): Promise<number> {
+  const types = await store.find('document_types', {})
+  if (types.length === 0) return 0
+  const have = new Set(types.map((t) => String(t.id)))
+  const requirements = new Set((await store.find('document_requirements', {})).map((r) => String(r.id)))
+  const missing = DEFAULT_DOCUMENT_TYPES.filter((t) => !have.has(t.id) && requirements.has(t.requirement_id))
+  return missing.length > 0 ? store.insertMany('document_types', missing as unknown as Row[]) : 0
 }
 
 /**

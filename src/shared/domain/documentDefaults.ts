@@ -9,6 +9,10 @@
  *   months; the avis d'imposition is a kind the town REFUSES by default (accepted: false), so
  *   that the refusal says why ("Avis d'imposition : n'est pas accepté comme justificatif de
  *   domicile").
+ * - The avis de taxe d'habitation (no longer sent for a main home since 2023, still for a
+ *   second home) is yearly too: 12 months. Added with issue 13 (its 2D-Doc, type 02, proves an
+ *   address); a town seeded before receives it at the portal's next start (seedTownDefaults),
+ *   and a responsable may refuse it like any other kind.
  * - Pièce d'identité: rule 'none' plus the card's own printed expiry date, which the agent
  *   records as the document's valid_until (see ruleForDocument): the document date is the
  *   issue date, the card is valid up to and including its expiry date. (A French CNI issued
@@ -76,6 +80,8 @@ export const DEFAULT_DOCUMENT_TYPES: readonly DocumentTypeRow[] = [
   type('assurance_habitation', 'domicile', "Attestation d'assurance habitation", months(3), 13),
   type('taxe_fonciere', 'domicile', 'Avis de taxe foncière', months(12), 14),
   type('avis_imposition_domicile', 'domicile', "Avis d'imposition", months(12), 15, { accepted: false }),
+  // Issue 13: read from its 2D-Doc (type 02); towns seeded before it receive it (seedTownDefaults).
+  type('avis_taxe_habitation', 'domicile', "Avis de taxe d'habitation", months(12), 16),
   type('carte_identite', 'identite', "Carte nationale d'identité", noEnd, 20),
   type('passeport', 'identite', 'Passeport', noEnd, 21),
   type('titre_sejour', 'identite', 'Titre de séjour', noEnd, 22),
