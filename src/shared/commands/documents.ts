@@ -387,6 +387,11 @@ export const recordDocument: CommandDef<RecordDocumentPayload> = {
     if (p.status === 'validee' && judged.refusal !== null && p.documentDate <= checkDay && type) {
       flag('PIECE_REFUSED_BY_RULES', `${label} du ${frenchDay(p.documentDate)} enregistrée comme valide alors que les règles la refusent : ${judged.refusal}. À vérifier.`)
     }
+    // Issue 13: the counter refuses to validate a piece whose 2D-Doc signature is invalid; a
+    // workstation that did all the same (an old or altered one) is recorded, and flagged.
+    if (p.status === 'validee' && p.twoddoc?.verdict === 'invalid') {
+      flag('TWODDOC_INVALID_VALIDATED', `${label} du ${frenchDay(p.documentDate)} validée alors que la signature de son 2D-Doc est invalide (document modifié ou faux) : à vérifier.`)
+    }
     const refusal = p.status === 'refusee' ? (p.refusalReason?.trim() || judged.refusal || 'refusée au guichet') : null
     await tx.put('documents', {
       id: p.id,
