@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { ExclusiveCanonicalization } from 'xml-crypto'
 import { parisDay } from '../src/shared/domain/dates'
+import { auditBundle, certificateIssuedBy, parseTrustBundle, TrustBundleError } from '../src/main/core/twoddoc/trust'
 
 /**
  * Builds the 2D-Doc trust bundle (docs/2d-doc.md) on a connected machine, from
@@ -15,8 +16,10 @@ import { parisDay } from '../src/shared/domain/dates'
  *   FR03_AV01.der; the certificate id is the subject CN, its authority the issuer CN).
  *
  * Only the signing certificates issued by an authority of the list are kept: the issuer's name
- * must be the authority's and the authority's key must verify the certificate. Everything dropped
- * is reported in French with its reason.
+ * must be the authority's and the authority's key must verify the certificate (certificateIssuedBy,
+ * the application's own check). Everything dropped is reported in French with its reason. The
+ * JSON is parsed and audited by the application's parseTrustBundle and auditBundle before it is
+ * written.
  *
  * The list's own XMLDSig signature (exclusive c14n, RSA or ECDSA) is checked against the signer
  * certificate the list embeds: a list altered after ANTS signed it is refused. That certificate's
@@ -389,17 +392,6 @@ export function readCertificateFolder(dir: string): { files: CertificateFile[]; 
   return { files, dropped }
 }
 
-/** The same check as the application's (src/main/core/twoddoc/trust.ts): issuer name, then the authority's key. */
-function certificateIssuedBy(certificatePem: string, authorityPem: string): boolean {
-  try {
-    const cert = new X509Certificate(certificatePem)
-    const authority = new X509Certificate(authorityPem)
-    return cert.checkIssued(authority) && cert.verify(authority.publicKey)
-  } catch {
-    return false
-  }
-}
-
 const pemOf = (c: X509Certificate): string => c.toString().trim() + '\n'
 
 /**
@@ -512,8 +504,12 @@ export function main(argv: string[], log: (line: string) => void = (l) => proces
     for (const d of dropped) log(`Écarté — ${d.what} : ${d.reason}.`)
     for (const n of built.notes) log(`À vérifier — ${n.what} : ${n.reason}.`)
     if (built.bundle.signingCertificates.length === 0) throw new BundleBuildError('Aucun certificat de signature gardé : rien n’est écrit.')
+    // What the application will accept at import: its own schema and audit, on the JSON written.
+    const json = JSON.stringify(built.bundle, null, 2) + '\n'
+    const problems = auditBundle(parseTrustBundle(json))
+    if (problems.length > 0) throw new BundleBuildError(`Paquet refusé par l’audit de l’application : ${problems.join(' ; ')}`)
     const out = resolve(args.out!)
-    writeFileSync(`${out}.tmp`, JSON.stringify(built.bundle, null, 2) + '\n')
+    writeFileSync(`${out}.tmp`, json)
     renameSync(`${out}.tmp`, out)
     log(
       `Écrit ${out} : ${built.bundle.authorities.length} autorités, ${built.bundle.signingCertificates.length} certificats de signature gardés, ` +
@@ -524,7 +520,7 @@ export function main(argv: string[], log: (line: string) => void = (l) => proces
     }
     return 0
   } catch (e) {
-    if (e instanceof BundleBuildError) {
+    if (e instanceof BundleBuildError || e instanceof TrustBundleError) {
       log(e.message)
       return 1
     }
