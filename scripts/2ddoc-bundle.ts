@@ -12,8 +12,9 @@ import { auditBundle, certificateIssuedBy, parseTrustBundle, TrustBundleError } 
  * - ANTS's signed trust list (TSL, ETSI TS 119 612 shape): its sequence number, its next update,
  *   and each trust service's certificate, the certification authorities FR01…FR07 (the authority
  *   id is the certificate's subject CN);
- * - a folder of the signing certificates those authorities publish (DER or PEM, named like
- *   FR03_AV01.der; the certificate id is the subject CN, its authority the issuer CN).
+ * - a folder of the signing certificates those authorities publish: the multipart file each
+ *   authority serves at the address the list gives (TSPInformationURI), or DER or PEM files named
+ *   like FR03_AV01.der; the certificate id is the subject CN, its authority the issuer CN.
  *
  * Only the signing certificates issued by an authority of the list are kept: the issuer's name
  * must be the authority's and the authority's key must verify the certificate (certificateIssuedBy,
@@ -364,7 +365,39 @@ export function readTrustList(xml: string): TrustList {
   }
 }
 
-/** Reads every certificate file of a folder (DER, or PEM with one or more certificates). */
+/**
+ * The certificates of a MIME multipart file, the form in which the authorities publish their
+ * signing certificates at the address the list gives (TSPInformationURI): parts separated by a
+ * boundary line ("--End"), each with its headers (Content-Type: application/pkix-cert), a blank
+ * line and the DER. Null when the file is not multipart.
+ */
+export function multipartParts(bytes: Buffer): Buffer[] | null {
+  const head = bytes.subarray(0, 4096).toString('latin1')
+  const m = /(?:^|\n)--([0-9A-Za-z'()+_,./:=?-]{1,70})\r?\n[A-Za-z-]+:/.exec(head)
+  if (!m) return null
+  const boundary = Buffer.from(`--${m[1]}`, 'latin1')
+  const starts: number[] = []
+  for (let i = bytes.indexOf(boundary); i !== -1; i = bytes.indexOf(boundary, i + boundary.length)) starts.push(i)
+  const parts: Buffer[] = []
+  for (let k = 0; k < starts.length; k += 1) {
+    let part = bytes.subarray(starts[k]! + boundary.length, starts[k + 1] ?? bytes.length)
+    if (part.subarray(0, 2).toString('latin1') === '--') break // the closing boundary
+    const headerEnd = part.indexOf('\r\n\r\n') !== -1 ? part.indexOf('\r\n\r\n') + 4 : part.indexOf('\n\n') !== -1 ? part.indexOf('\n\n') + 2 : -1
+    if (headerEnd === -1) continue
+    const headers = part.subarray(0, headerEnd).toString('latin1').toLowerCase()
+    part = part.subarray(headerEnd)
+    // The line break before the next boundary belongs to the boundary.
+    if (part.subarray(-2).toString('latin1') === '\r\n') part = part.subarray(0, -2)
+    else if (part.subarray(-1).toString('latin1') === '\n') part = part.subarray(0, -1)
+    if (/content-type:\s*application\/(pkix-cert|x-x509-ca-cert|x-x509-cert)/.test(headers)) parts.push(part)
+  }
+  return parts
+}
+
+/**
+ * Reads every certificate file of a folder: DER, PEM (one or more certificates), or an
+ * authority's multipart publication file.
+ */
 export function readCertificateFolder(dir: string): { files: CertificateFile[]; dropped: Dropped[] } {
   const files: CertificateFile[] = []
   const dropped: Dropped[] = []
@@ -377,17 +410,20 @@ export function readCertificateFolder(dir: string): { files: CertificateFile[]; 
       continue
     }
     const bytes = readFileSync(path)
-    const text = bytes.toString('latin1')
-    const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)
-    try {
-      if (blocks) {
-        blocks.forEach((block, i) => files.push({ name: blocks.length > 1 ? `${name}#${i + 1}` : name, certificate: new X509Certificate(block) }))
-      } else {
-        files.push({ name, certificate: new X509Certificate(bytes) })
+    const pem = bytes.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)
+    const multipart = pem ? null : multipartParts(bytes)
+    const parts: Array<Buffer | string> = pem ?? multipart ?? [bytes]
+    if (parts.length === 0) dropped.push({ what: name, reason: 'fichier multipart sans aucun certificat' })
+    // One certificate in the file keeps the file's name (FR03_AV01.der); several are numbered.
+    const single = parts.length === 1 && !multipart
+    parts.forEach((part, i) => {
+      const what = single ? name : `${name}#${i + 1}`
+      try {
+        files.push({ name: what, certificate: new X509Certificate(part) })
+      } catch {
+        dropped.push({ what, reason: 'certificat illisible (ni DER, ni PEM, ni multipart)' })
       }
-    } catch {
-      dropped.push({ what: name, reason: 'certificat illisible (ni DER ni PEM)' })
-    }
+    })
   }
   return { files, dropped }
 }

@@ -210,6 +210,28 @@ describe('npm run 2ddoc:bundle', () => {
     }
   })
 
+  it('reads an authority’s multipart publication file (boundary --End, application/pkix-cert parts)', () => {
+    const der = (pem: string): Buffer => Buffer.from(new X509Certificate(pem).raw)
+    const part = (type: string, body: Buffer): Buffer => Buffer.concat([Buffer.from(`--End\r\nContent-Type: ${type}\r\n\r\n`), body, Buffer.from('\r\n')])
+    const multipart = Buffer.concat([
+      part('application/pkix-cert', der(listed.certificatePem)),
+      part('text/plain', Buffer.from('notice')),
+      part('application/pkix-cert', der(unlisted.certificatePem)),
+      Buffer.from('--End--\r\n'),
+    ])
+    mkdirSync(join(dir, 'published'))
+    writeFileSync(join(dir, 'published', 'pki-2ddoc.der'), multipart)
+    const folder = readCertificateFolder(join(dir, 'published'))
+    expect(folder.dropped).toEqual([])
+    expect(folder.files.map((f) => [f.name, f.certificate.fingerprint256])).toEqual([
+      ['pki-2ddoc.der#1', new X509Certificate(listed.certificatePem).fingerprint256],
+      ['pki-2ddoc.der#2', new X509Certificate(unlisted.certificatePem).fingerprint256],
+    ])
+    const built = buildBundle(readTrustList(readFileSync(join(dir, 'tsl.xml'), 'utf8')), folder.files)
+    expect(built.bundle.signingCertificates.map((s) => `${s.authority}/${s.id}`)).toEqual(['FR98/AA01'])
+    expect(built.dropped.map((d) => d.what)).toEqual(['pki-2ddoc.der#2'])
+  })
+
   it('warns when the list is past its next update', () => {
     const lines: string[] = []
     expect(main(['--tsl', join(dir, 'tsl.xml'), '--certs', join(dir, 'certs'), '--out', join(dir, 'late.json')], (l) => lines.push(l), '2027-06-01')).toBe(0)
