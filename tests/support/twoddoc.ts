@@ -7,6 +7,7 @@ import bwipjs from 'bwip-js/node'
 import { createCanvas, loadImage } from '@napi-rs/canvas'
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib'
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader'
+import type { TrustBundle } from '../../src/main/core/twoddoc/trust'
 
 /**
  * 2D-Doc test fixtures (issue 13): a test PKI made at test time (no key is ever committed), the
@@ -39,15 +40,8 @@ export interface TestSigner {
   privateKey: CryptoKey
 }
 
-/** The trust-bundle JSON shape of the issue (the reader's TrustBundle, trust.ts). */
-export interface TestTrustBundle {
-  sequence: number
-  nextUpdate: string
-  test?: boolean
-  source?: string
-  authorities: Array<{ id: string; certificatePem: string | null }>
-  signingCertificates: Array<{ authority: string; id: string; certificatePem: string }>
-}
+/** The trust-bundle JSON shape of the issue (the reader's TrustBundle). */
+export type TestTrustBundle = TrustBundle
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const
 const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const
@@ -108,7 +102,7 @@ function randomSerial(): string {
 }
 
 /** A trust bundle holding these signers (each authority once). JSON-able. */
-export function testBundle(signers: TestSigner[], opts: { sequence?: number; nextUpdate?: string } = {}): TestTrustBundle {
+export function testBundle(signers: TestSigner[], opts: { sequence?: number; nextUpdate?: string } = {}): TrustBundle {
   const authorities = new Map<string, string>()
   for (const s of signers) if (!authorities.has(s.authorityId)) authorities.set(s.authorityId, s.authorityPem)
   return {
