@@ -29,7 +29,9 @@ import { auditBundle, certificateIssuedBy, parseTrustBundle, TrustBundleError } 
  *
  * XML: parsed with @xmldom/xmldom (no DTD accepted), canonicalised with xml-crypto.
  *
- *   npm run 2ddoc:bundle -- --tsl tsl_signed.xml --certs DIR --out resources/2ddoc/trust-bundle.json [--source TEXT]
+ *   npm run 2ddoc:bundle -- --tsl tsl_signed.xml --certs DIR --out resources/2ddoc/trust-bundle.json [--source TEXT] [--signer-sha256 HEX]
+ *   (--signer-sha256: refuse a list signed by any other certificate; without it, a signer other than
+ *   list 22's is only warned about)
  *   exit 0: written; 1: refused (list unreadable, signature invalid, nothing kept); 2: bad arguments
  */
 
@@ -503,11 +505,16 @@ export function buildBundle(list: TrustList, files: CertificateFile[], opts: { s
   }
 }
 
+/** SHA-256 of the certificate that signed ANTS's list n° 22 (CN=ANTS CACHET 2DDOC, valid to 2027-03-26). */
+export const ANTS_SIGNER_LIST_22 = 'C2:90:CB:9E:0A:C1:BE:84:EC:C5:14:A2:D6:57:A4:93:E0:5B:FF:7A:53:72:BA:B7:DD:12:DC:CC:8C:F6:E0:9D'
+
+const normalHex = (h: string): string => h.replace(/[^0-9a-f]/gi, '').toUpperCase()
+
 function argsOf(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {}
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i]!
-    if (!/^--(tsl|certs|out|source)$/.test(a) || argv[i + 1] === undefined) throw new BundleBuildError(`Argument inattendu : ${a}`)
+    if (!/^--(tsl|certs|out|source|signer-sha256)$/.test(a) || argv[i + 1] === undefined) throw new BundleBuildError(`Argument inattendu : ${a}`)
     out[a.slice(2)] = argv[i + 1]!
     i += 1
   }
@@ -521,7 +528,7 @@ export function main(argv: string[], log: (line: string) => void = (l) => proces
   try {
     args = argsOf(argv)
   } catch (e) {
-    log(`${(e as Error).message}\nUsage : npm run 2ddoc:bundle -- --tsl tsl_signed.xml --certs DOSSIER --out trust-bundle.json [--source TEXTE]`)
+    log(`${(e as Error).message}\nUsage : npm run 2ddoc:bundle -- --tsl tsl_signed.xml --certs DOSSIER --out trust-bundle.json [--source TEXTE] [--signer-sha256 EMPREINTE]`)
     return 2
   }
   try {
@@ -530,6 +537,15 @@ export function main(argv: string[], log: (line: string) => void = (l) => proces
     const s = list.signature
     log(`Signature de la liste : ${s.detail}${s.signerSubject ? ` — signataire ${s.signerSubject}, SHA-256 ${s.signerSha256}` : ''}.`)
     if (s.status !== 'valid') throw new BundleBuildError('Liste refusée : sa signature n’est pas valide.')
+    if (args['signer-sha256'] !== undefined && normalHex(args['signer-sha256']) !== normalHex(s.signerSha256 ?? '')) {
+      throw new BundleBuildError('Liste refusée : son signataire n’est pas celui attendu (--signer-sha256).')
+    }
+    if (normalHex(s.signerSha256 ?? '') !== normalHex(ANTS_SIGNER_LIST_22)) {
+      log(
+        'Attention : le signataire n’est pas celui de la liste n° 22 (ANTS CACHET 2DDOC, resources/2ddoc/SOURCES.md) : ' +
+          'vérifiez que son certificat est bien émis par l’ANTS (docs/2d-doc.md) avant d’importer le paquet.',
+      )
+    }
     const folder = readCertificateFolder(resolve(args.certs!))
     const built = buildBundle(list, folder.files, args.source ? { source: args.source } : {})
     const dropped = [...list.dropped, ...folder.dropped, ...built.dropped]

@@ -7,7 +7,7 @@ import * as x509 from '@peculiar/x509'
 import { SignedXml } from 'xml-crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditBundle, certificateIssuedBy, parseTrustBundle, type TrustBundle } from '../../../src/main/core/twoddoc/trust'
-import { buildBundle, main, readCertificateFolder, readTrustList } from '../../../scripts/2ddoc-bundle'
+import { ANTS_SIGNER_LIST_22, buildBundle, main, readCertificateFolder, readTrustList } from '../../../scripts/2ddoc-bundle'
 import { makeTestPki, type TestSigner } from '../../support/twoddoc'
 
 /**
@@ -54,6 +54,7 @@ describe('the shipped trust bundle', () => {
     const list = readTrustList(antsList)
     expect(list.signature.status).toBe('valid')
     expect(list.signature.signerSubject).toContain('CN=ANTS CACHET 2DDOC')
+    expect(list.signature.signerSha256).toBe(ANTS_SIGNER_LIST_22)
     expect(list.sequence).toBe(22)
     expect(list.nextUpdate).toBe('2026-02-25')
     expect(list.authorities.map((a) => [a.id, a.certificate.toString().trim()])).toEqual(
@@ -194,7 +195,19 @@ describe('npm run 2ddoc:bundle', () => {
     expect(report).toContain('Écarté — FR98_CC01.pem')
     expect(report).toContain('Écarté — FR96_DD01.der')
     expect(report).toContain('1 certificats de signature gardés, 2 écarté(s)')
-    expect(report).not.toContain('Attention')
+    // Signed by a test key, not ANTS's: said, not refused (a renewed ANTS certificate must pass).
+    expect(report).toContain('Attention : le signataire n’est pas celui de la liste n° 22')
+    expect(report).not.toContain('date passée')
+  })
+
+  it('refuses a list signed by another certificate than the one required with --signer-sha256', () => {
+    const args = ['--tsl', join(dir, 'tsl.xml'), '--certs', join(dir, 'certs')]
+    const lines: string[] = []
+    expect(main([...args, '--out', join(dir, 'pinned.json'), '--signer-sha256', ANTS_SIGNER_LIST_22], (l) => lines.push(l))).toBe(1)
+    expect(lines.at(-1)).toBe('Liste refusée : son signataire n’est pas celui attendu (--signer-sha256).')
+    expect(existsSync(join(dir, 'pinned.json'))).toBe(false)
+    const own = readTrustList(readFileSync(join(dir, 'tsl.xml'), 'utf8')).signature.signerSha256!
+    expect(main([...args, '--out', join(dir, 'pinned.json'), '--signer-sha256', own.toLowerCase()], () => {})).toBe(0)
   })
 
   it('refuses a list changed after signing, or not signed, and writes nothing', () => {
