@@ -230,7 +230,7 @@ export function checkListSignature(doc: XmlDocument): ListSignature {
   const signature = signatures[0]!
   if (signature.parentNode !== root) return { status: 'invalid', detail: 'la signature n’est pas à la racine de la liste', ...none }
   const signedInfo = child(signature, NS_DS, 'SignedInfo')
-  const certText = descendants(signature, NS_DS, 'X509Certificate')[0]
+  const certText = at(signature, ['KeyInfo', 'X509Data', 'X509Certificate'], NS_DS)
   if (!signedInfo || !certText) return { status: 'invalid', detail: 'signature incomplète (SignedInfo ou certificat absent)', ...none }
   let signer: X509Certificate
   try {
@@ -283,14 +283,29 @@ export function checkListSignature(doc: XmlDocument): ListSignature {
     }
   }
   if (!documentCovered) return bad('la signature ne couvre pas la liste')
+  // XAdES names the signer's certificate by its digest (in the signed properties): it must be KeyInfo's.
+  const named = descendants(signature, NS_XADES, 'CertDigest')
+  if (named.length > 0) {
+    const matches = named.some((d) => {
+      const algorithm = DIGESTS[child(d, NS_DS, 'DigestMethod')?.getAttribute('Algorithm') ?? '']
+      const expected = Buffer.from(textOf(child(d, NS_DS, 'DigestValue')), 'base64')
+      return algorithm !== undefined && createHash(algorithm).update(signer.raw).digest().equals(expected)
+    })
+    if (!matches) return bad('le certificat du signataire n’est pas celui que nomment les propriétés signées')
+  }
 
   const value = Buffer.from(textOf(child(signature, NS_DS, 'SignatureValue')).replace(/\s+/g, ''), 'base64')
-  const ok = verifySignatureBytes(
-    method.hash,
-    Buffer.from(canonical(signedInfo), 'utf8'),
-    method.ecdsa ? { key: signer.publicKey, dsaEncoding: 'ieee-p1363' } : signer.publicKey,
-    value,
-  )
+  let ok: boolean
+  try {
+    ok = verifySignatureBytes(
+      method.hash,
+      Buffer.from(canonical(signedInfo), 'utf8'),
+      method.ecdsa ? { key: signer.publicKey, dsaEncoding: 'ieee-p1363' } : signer.publicKey,
+      value,
+    )
+  } catch {
+    ok = false // a key of another kind than the method, a malformed value
+  }
   if (!ok) return bad('la valeur de signature ne correspond pas au certificat du signataire')
   return { status: 'valid', detail: 'signature XML valide', ...who }
 }

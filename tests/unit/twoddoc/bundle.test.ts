@@ -69,6 +69,13 @@ describe('the shipped trust bundle', () => {
     expect(list.signature.status).toBe('invalid')
     expect(list.signature.detail).toContain('modifiée après sa signature')
   })
+  it('refuses the list when its embedded signer certificate is swapped for another one', () => {
+    const signer = /<ds:KeyInfo><ds:X509Data><ds:X509Certificate>([^<]+)</.exec(antsList)![1]!
+    const other = b64(parseTrustBundle(shippedJson).authorities.find((a) => a.id === 'FR05')!.certificatePem!)
+    const list = readTrustList(antsList.replace(signer, other))
+    expect(list.signature.status).toBe('invalid')
+    expect(list.signature.detail).toBe('le certificat du signataire n’est pas celui que nomment les propriétés signées')
+  })
 })
 
 describe('the specification test bundle', () => {
