@@ -20,6 +20,8 @@ export default defineConfig({
           'host-utility': resolve(__dirname, 'src/main/host/utility.ts'),
           host: resolve(__dirname, 'src/main/host/child.ts'),
           portal: resolve(__dirname, 'src/portal/child.ts'),
+          // The 2D-Doc reader's worker thread, started by the core (src/main/core/twoddoc/service.ts).
+          'twoddoc-worker': resolve(__dirname, 'src/main/core/twoddoc/worker.ts'),
         },
       },
     },
