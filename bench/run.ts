@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<void>> = {
   bookings: async () => (await import('./bookings')).runBookingsBench(),
   portal: async () => (await import('./scale')).runPortalScaleBench(),
   billing: async () => (await import('./billing')).runBillingBench(),
+  twoddoc: async () => (await import('./twoddoc')).runTwoDDocBench(),
 }
 
 const name = process.argv[2]
