@@ -1,4 +1,5 @@
 import { mkdirSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { setPdfFontsNextTo } from './services/pdf-fonts'
 import { randomUUID } from 'node:crypto'
 import { contract, type Result } from '@shared/contract'
@@ -12,10 +13,12 @@ import { handlers, DEMO_AGENTS } from './handlers'
 import { loadSettings, saveSettings, type Settings } from './services/settings'
 import { createAgent } from './services/agents'
 import { CredentialVault } from './services/credentials'
+import { TwoDDocReadings } from './services/twoddoc-readings'
+import { createTwoDDocService } from './twoddoc/service'
 import { ensureSearchIndex } from './services/search'
 import { generateTown } from './demo/generate'
 import { ensureTownDefaults } from './demo/town-defaults'
-import type { CoreApi, CoreServices, Session, SyncService } from './types'
+import type { CoreApi, CoreServices, Session, SyncService, TwoDDocCore } from './types'
 import { createExclusive, type Exclusive } from './exclusive'
 import { SqliteEntityStore } from './sync/store'
 import { logCaptureSink } from '../../common/log-capture'
@@ -38,6 +41,8 @@ export interface CoreOptions {
   /** Where GUICHET_CLOCK is read (default process.env). */
   env?: Record<string, string | undefined>
   log?: (line: string) => void
+  /** The 2D-Doc worker's file (default: next to the built core, or the source under tsx; see twoddoc/service.ts). */
+  twoddocWorkerFile?: string
 }
 
 export interface Core extends CoreApi {
@@ -116,7 +121,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const exclusive = createExclusive()
   const store = new SqliteEntityStore(sqlite)
   const vault = new CredentialVault(() => now().getTime())
-  let services: CoreServices = { sync: null, credentials: vault }
+  // Issue 13: the 2D-Doc reader runs in a worker thread (a PDF page takes 70–300 ms to rasterise).
+  const twoddoc: TwoDDocCore = {
+    service: createTwoDDocService(opts.twoddocWorkerFile ? { workerFile: opts.twoddocWorkerFile } : undefined),
+    readings: new TwoDDocReadings(() => now().getTime()),
+    // resources/migrations → resources (the shipped trust bundle: resources/2ddoc/trust-bundle.json).
+    resourcesDir: join(opts.migrationsFolder, '..'),
+    dataDir: opts.dataDir,
+  }
+  let services: CoreServices = { sync: null, credentials: vault, twoddoc }
   const router = createRouter({
     contract,
     handlers,
@@ -168,6 +181,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     close() {
       sessions.clear()
       vault.clear()
+      twoddoc.readings.clear()
+      // The worker ends on its own time; the core never waits for it (close() stays synchronous).
+      twoddoc.service.close().catch(() => {})
       if (sqlite.open) sqlite.close()
     },
   }

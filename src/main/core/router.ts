@@ -204,7 +204,7 @@ export function createRouter<C extends ContractShape>(opts: RouterOptions<C>) {
         })
         emitted.push({ name, payload })
       },
-      services: opts.services?.() ?? { sync: null, credentials: null },
+      services: opts.services?.() ?? { sync: null, credentials: null, twoddoc: null },
       write(fn) {
         if (!def.io) throw new Error(`${action}: write() is for io commands (the others already run in a transaction)`)
         return exclusive(async () => {

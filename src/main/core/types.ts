@@ -30,4 +30,16 @@ export interface CoreServices {
   sync: SyncService | null
   /** The clear passwords issued here, in memory for the reprint window (issue 9); null in bare test routers. */
   credentials: import('./services/credentials').CredentialVault | null
+  /** Issue 13: the 2D-Doc reader (a worker) and the readings kept for documents.record; null in bare test routers. */
+  twoddoc: TwoDDocCore | null
+}
+
+/** The counter's 2D-Doc reading (issue 13): the worker service, the readings in memory, where the bundles are. */
+export interface TwoDDocCore {
+  service: import('./twoddoc/service').TwoDDocService
+  readings: import('./services/twoddoc-readings').TwoDDocReadings
+  /** The application's resources folder (the shipped trust bundle: resources/2ddoc/trust-bundle.json). */
+  resourcesDir: string
+  /** The workstation's data folder (scans, the imported trust bundle). */
+  dataDir: string
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { v7 as uuidv7 } from 'uuid'
 import { DomainError, type contract } from '@shared/contract'
-import type { ChecklistItemView, DocumentTownData, DossierView, RecordedDocument } from '@shared/contract/documents'
+import type { ChecklistItemView, DocumentTownData, DossierView, RecordDocumentInput, RecordedDocument } from '@shared/contract/documents'
 import {
   blockingItems,
   checklistOf,
@@ -13,6 +13,7 @@ import {
   personName,
   TOWN_OPTION_BLOCKS_BOOKINGS,
   townOption,
+  type TwoDDocCheck,
 } from '@shared/commands/documents'
 import { parisDay } from '@shared/domain/dates'
 import { dossierStatus, type DocumentRow, type DocumentTypeRow, type RequirementRow } from '@shared/domain/documents'
@@ -148,6 +149,32 @@ function requireFamily(ctx: HandlerContext, familyId: string) {
   return family
 }
 
+/**
+ * Issue 13: a piece filled from a 2D-Doc reading (twoddocReadId) records the verdict the core
+ * kept from that reading (src/main/core/areas/twoddoc.ts), never one the screen sends. Refused
+ * at the field: a reading that expired or that this core never made, one made for another family
+ * or another scan, validating a piece whose signature is invalid, and validating one whose data
+ * differ from the family file without the agent saying they compared them with the paper.
+ */
+function twoddocCheck(
+  ctx: HandlerContext,
+  input: Pick<RecordDocumentInput, 'familyId' | 'status' | 'twoddocReadId' | 'twoddocMismatchesAccepted'> & { scan: { sha256: string } | null },
+): TwoDDocCheck | null {
+  const readId = input.twoddocReadId ?? null
+  if (readId === null) return null
+  const reading = ctx.services.twoddoc?.readings.get(readId) ?? null
+  if (!reading) throw invalid('twoddocReadId', 'Lecture du 2D-Doc expirée : relisez le code.')
+  if (reading.familyId !== input.familyId) throw invalid('twoddocReadId', 'Ce 2D-Doc a été lu pour une autre famille : relisez le code dans ce dossier.')
+  if (input.scan && input.scan.sha256 !== reading.sha256) throw invalid('twoddocReadId', 'Ce 2D-Doc a été lu sur un autre scan que celui joint : relisez le code.')
+  if (input.status === 'validee' && reading.verdict === 'invalid') {
+    throw invalid('status', 'Signature du 2D-Doc invalide : la pièce ne peut pas être validée. Enregistrez-la comme refusée.')
+  }
+  if (input.status === 'validee' && reading.mismatches.length > 0 && input.twoddocMismatchesAccepted !== true) {
+    throw invalid('twoddocMismatchesAccepted', 'Le 2D-Doc diffère du dossier de la famille : comparez avec le papier et cochez « J’ai comparé avec le papier » pour valider.')
+  }
+  return { verdict: reading.verdict, documentType: reading.documentType, mismatches: [...reading.mismatches] }
+}
+
 export const documentsHandlers: Handlers = {
   checklist: async (ctx, input) => {
     ctx.record('family', input.familyId)
@@ -200,9 +227,11 @@ export const documentsHandlers: Handlers = {
     if (input.validUntil && input.validUntil < input.documentDate) {
       throw invalid('validUntil', 'La date de fin de validité est antérieure à la date du document.')
     }
+    const twoddoc = twoddocCheck(ctx, input)
     const id = uuidv7({ msecs: ctx.now.getTime() })
     ctx.record('document', id)
-    await runShared(ctx, 'documents.record', { ...input, id, validUntil: input.validUntil ?? null, refusalReason: input.refusalReason ?? null })
+    const { twoddocReadId: _readId, twoddocMismatchesAccepted: _accepted, ...piece } = input
+    await runShared(ctx, 'documents.record', { ...piece, id, validUntil: input.validUntil ?? null, refusalReason: input.refusalReason ?? null, twoddoc })
     return dossierView(ctx, input.familyId, input.schoolYear)
   },
   validate: async (ctx, input) => {
