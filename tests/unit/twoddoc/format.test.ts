@@ -140,6 +140,20 @@ describe('2D-Doc message zone', () => {
     expect(parseTwoDDoc(`DC03FR000001123F1636010225METZ${US}AAAA`).problems[0]).toMatch(/Périmètre 02/)
   })
 
+  it('an EORI number (DH, DP, DW) ends with its digits even without <GS> (the specification customs examples)', () => {
+    const p = parseTwoDDoc(`DC04FR00000112511251C301FRDHFR123456789012345DQSPECIMEN${GS}DY015${US}AAAA`)
+    expect(p.fields).toEqual([
+      { id: 'DH', value: 'FR123456789012345', truncated: false },
+      { id: 'DQ', value: 'SPECIMEN', truncated: false },
+      { id: 'DY', value: '015', truncated: false },
+    ])
+    expect(p.problems).toEqual([])
+  })
+
+  it('a line end typed after the signature (a scanner in keyboard mode) is not part of it', () => {
+    expect(hex(parseTwoDDoc(`${SPEC.factureV3}\r\n`).signature)).toBe(hex(parseTwoDDoc(SPEC.factureV3).signature))
+  })
+
   it('Base32 with or without padding; a wrong alphabet is refused', () => {
     expect(Buffer.from(base32Decode('MZXW6YTBOI')!).toString()).toBe('foobar')
     expect(Buffer.from(base32Decode('MZXW6YTBOI======')!).toString()).toBe('foobar')

@@ -16,7 +16,10 @@ import {
   verifySignature,
   type TrustBundle,
 } from '../../../src/main/core/twoddoc/trust'
-import { makeTestPki, signedTwoDDoc, testBundle, type TestSigner } from '../../support/twoddoc'
+import { webcrypto } from 'node:crypto'
+import '../../support/reflect-metadata'
+import * as x509 from '@peculiar/x509'
+import { base32, makeTestPki, signedTwoDDoc, testBundle, type TestSigner } from '../../support/twoddoc'
 
 /** The specification's example 15.2.2/02 (facture, v03), signed with its test certificate FR00/0001 (see format.test.ts). */
 const SPEC_FACTURE =
@@ -121,6 +124,54 @@ describe('signature verdict', () => {
     expect(verifySignature(parseTwoDDoc(text), b).verdict).toBe('invalid')
   })
 
+  it('a certificate naming the authority as issuer but signed by another key is invalid (no key identifier to tell them apart)', async () => {
+    // Same issuer name as the genuine FR99, no authority key identifier: only the signature check tells.
+    const leafKeys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair
+    const forgerCaKeys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair
+    const leaf = await x509.X509CertificateGenerator.create({
+      serialNumber: '0a0b0c',
+      subject: 'CN=TS01, O=Emetteur de test, C=FR',
+      issuer: new x509.X509Certificate(signer.authorityPem).subject,
+      notBefore: new Date('2020-01-01T00:00:00Z'),
+      notAfter: new Date('2040-01-01T00:00:00Z'),
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      publicKey: leafKeys.publicKey,
+      signingKey: forgerCaKeys.privateKey,
+    })
+    const b = bundleOf({ ...testBundle([signer]), signingCertificates: [{ authority: 'FR99', id: 'TS01', certificatePem: leaf.toString('pem') }] })
+    const text = await signedTwoDDoc({ authorityId: 'FR99', certificateId: 'TS01', emittedOn: '2026-10-31' }, { privateKey: leafKeys.privateKey })
+    expect(certificateIssuedBy(leaf.toString('pem'), signer.authorityPem)).toBe(false)
+    expect(verifySignature(parseTwoDDoc(text), b).verdict).toBe('invalid')
+  })
+
+  it('an RSA signing certificate (a few older ones of the list) verifies with SHA-256', async () => {
+    const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 }
+    const caKeys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair
+    const leafKeys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair
+    const dates = { notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2040-01-01T00:00:00Z') }
+    const ca = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: 'CN=FR96, C=FR', keys: caKeys, signingAlgorithm: alg, ...dates })
+    const leaf = await x509.X509CertificateGenerator.create({
+      serialNumber: '02',
+      subject: 'CN=RS01, C=FR',
+      issuer: ca.subject,
+      publicKey: leafKeys.publicKey,
+      signingKey: caKeys.privateKey,
+      signingAlgorithm: alg,
+      ...dates,
+    })
+    const b = bundleOf({
+      sequence: 1,
+      nextUpdate: '2099-12-31',
+      authorities: [{ id: 'FR96', certificatePem: ca.toString('pem') }],
+      signingCertificates: [{ authority: 'FR96', id: 'RS01', certificatePem: leaf.toString('pem') }],
+    })
+    const unsigned = 'DC04FR96RS01' + '2475' + '2475' + '0101FR' + '2478420'
+    const sig = new Uint8Array(await webcrypto.subtle.sign(alg, leafKeys.privateKey, Buffer.from(unsigned, 'latin1')))
+    const text = `${unsigned}\x1f${base32(sig)}`
+    expect(verifySignature(parseTwoDDoc(text), b).verdict).toBe('valid')
+    expect(verifySignature(parseTwoDDoc(text.replace('78420', '78421')), b).verdict).toBe('invalid')
+  })
+
   it('a signature of the wrong length is invalid', async () => {
     const text = await bill(signer)
     const cut = text.slice(0, -8)
@@ -190,6 +241,16 @@ describe('bundle in force, import, status', () => {
     expect(second.source).toBe('imported')
     expect(second.importedAt).toBe(now.toISOString())
     expect(second.bundle.sequence).toBe(6)
+  })
+
+  it('the same files give the same bundle object (parsed once); an import gives the new one', () => {
+    const { resources, data } = setup(testBundle([signer], { sequence: 5 }))
+    const a = loadBundleInForce(resources, data)
+    expect(loadBundleInForce(resources, data).bundle).toBe(a.bundle)
+    importBundle(data, JSON.stringify(testBundle([signer, other], { sequence: 6 })), a.bundle, new Date())
+    const b = loadBundleInForce(resources, data)
+    expect(b.bundle).not.toBe(a.bundle)
+    expect(b).toMatchObject({ source: 'imported', bundle: { sequence: 6 } })
   })
 
   it('an application update shipping a newer bundle wins over an older import; an unreadable import is ignored', () => {

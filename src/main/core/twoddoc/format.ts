@@ -114,6 +114,9 @@ export function base32Decode(text: string): Uint8Array | null {
 
 const isTerminator = (ch: string | undefined): boolean => ch === GS || ch === RS
 
+/** Data identifiers holding an EORI number (customs documents). */
+const EORI = new Set(['DH', 'DP', 'DW'])
+
 /** Reads the message zone; a problem stops the reading (the rest cannot be delimited). */
 function parseMessage(zone: string, perimeter: string): { fields: TwoDDocField[]; problems: string[] } {
   const fields: TwoDDocField[] = []
@@ -159,6 +162,12 @@ function parseMessage(zone: string, perimeter: string): { fields: TwoDDocField[]
     let end = i
     const limit = rule.max === null ? zone.length : Math.min(zone.length, i + rule.max)
     while (end < limit && !isTerminator(zone[end])) end += 1
+    // An EORI number (2 letters, then digits) is written without <GS> in the specification's own
+    // examples: it ends with its last digit.
+    if (EORI.has(id)) {
+      const m = /^[A-Z]{2}[0-9]+/.exec(zone.slice(i, end))
+      if (m) end = i + m[0].length
+    }
     const value = zone.slice(i, end)
     let truncated = false
     if (isTerminator(zone[end])) {
@@ -179,7 +188,8 @@ export function parseTwoDDoc(text: string): ParsedTwoDDoc {
   const signedText = text.slice(0, us)
   const tail = text.slice(us + 1)
   const gs = tail.indexOf(GS)
-  const signatureText = gs < 0 ? tail : tail.slice(0, gs)
+  // A scanner typing the code may add a line end: nothing after the signature is signed.
+  const signatureText = (gs < 0 ? tail : tail.slice(0, gs)).replace(/\s+$/, '')
   const signature = base32Decode(signatureText)
   if (signature === null || signature.length === 0) throw new TwoDDocFormatError('Signature du 2D-Doc mal formée.')
   const { fields, problems } = parseMessage(text.slice(header.length, us), header.perimeter)

@@ -138,8 +138,9 @@ export function auditBundle(bundle: TrustBundle): string[] {
 interface CheckedCertificate {
   key: KeyObject
   hash: 'sha256' | 'sha384' | 'sha512'
-  /** r‖s bytes of a signature with this key. */
+  /** r‖s bytes of a signature with this key (RSA: the modulus' bytes). */
   signatureLength: number
+  rsa: boolean
   /** null: issued by the named authority; else the French reason why not. */
   issuerProblem: string | null
   /** The authority has no published certificate (test bundle): the issuer CN was compared. */
@@ -174,7 +175,14 @@ function checkPair(bundle: TrustBundle, authorityId: string, certificateId: stri
       return `le certificat ${pair} de la liste de confiance est illisible`
     }
     const key = createPublicKey(cert.publicKey.export({ format: 'pem', type: 'spki' }))
-    const curve = key.asymmetricKeyType === 'ec' ? CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''] : undefined
+    // ECDSA (the 2D-Doc norm); a few older certificates of the list hold an RSA key (SHA-256, PKCS #1 v1.5).
+    const rsaBits = key.asymmetricKeyType === 'rsa' ? (key.asymmetricKeyDetails?.modulusLength ?? 0) : 0
+    const curve =
+      key.asymmetricKeyType === 'ec'
+        ? CURVES[key.asymmetricKeyDetails?.namedCurve ?? '']
+        : rsaBits >= 2048
+          ? { hash: 'sha256' as const, signatureLength: rsaBits / 8, rsa: true }
+          : undefined
     if (!curve) return `le certificat ${pair} n'a pas une clé ECDSA P-256, P-384 ou P-521`
     const authority = bundle.authorities.find((a) => a.id === authorityId)
     if (!authority) return `l'autorité ${authorityId} du certificat ${pair} est absente de la liste de confiance`
@@ -185,7 +193,7 @@ function checkPair(bundle: TrustBundle, authorityId: string, certificateId: stri
     } else if (!certificateIssuedBy(entry.certificatePem, authority.certificatePem as string)) {
       issuerProblem = `le certificat ${pair} n'a pas été émis par l'autorité ${authorityId}`
     }
-    return { key, hash: curve.hash, signatureLength: curve.signatureLength, issuerProblem, testAuthority }
+    return { key, hash: curve.hash, signatureLength: curve.signatureLength, rsa: 'rsa' in curve, issuerProblem, testAuthority }
   })()
   cache.set(pair, result)
   return result
@@ -210,7 +218,10 @@ export function verifySignature(parsed: ParsedTwoDDoc, bundle: TrustBundle): { v
   let ok = false
   if (parsed.signature.length === checked.signatureLength) {
     try {
-      ok = cryptoVerify(checked.hash, Buffer.from(parsed.signedText, 'latin1'), { key: checked.key, dsaEncoding: 'ieee-p1363' }, parsed.signature)
+      const data = Buffer.from(parsed.signedText, 'latin1')
+      ok = checked.rsa
+        ? cryptoVerify(checked.hash, data, checked.key, parsed.signature)
+        : cryptoVerify(checked.hash, data, { key: checked.key, dsaEncoding: 'ieee-p1363' }, parsed.signature)
     } catch {
       ok = false
     }
@@ -244,6 +255,30 @@ export interface BundleInForce {
  */
 export function loadBundleInForce(resourcesDir: string, dataDir: string): BundleInForce {
   const shippedFile = shippedBundleFile(resourcesDir)
+  const importedFile = importedBundleFile(dataDir)
+  // Parsing a real bundle (a few hundred certificates) takes ~100 ms: the same files give the
+  // same bundle object (and the verifier's per-bundle cache of parsed certificates stays warm).
+  const key = `${fileStamp(shippedFile)}|${fileStamp(importedFile)}`
+  const hit = inForceCache.get(key)
+  if (hit) return { ...hit }
+  const loaded = loadFresh(shippedFile, importedFile)
+  inForceCache.clear()
+  inForceCache.set(key, loaded)
+  return { ...loaded }
+}
+
+const inForceCache = new Map<string, BundleInForce>()
+
+function fileStamp(file: string): string {
+  try {
+    const st = statSync(file)
+    return `${file}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`
+  } catch {
+    return `${file}:none`
+  }
+}
+
+function loadFresh(shippedFile: string, importedFile: string): BundleInForce {
   let shipped: TrustBundle
   try {
     shipped = parseTrustBundle(readFileSync(shippedFile, 'utf8'))
@@ -251,7 +286,6 @@ export function loadBundleInForce(resourcesDir: string, dataDir: string): Bundle
     if (e instanceof TrustBundleError) throw e
     throw new TrustBundleError("La liste de confiance 2D-Doc livrée avec l'application est introuvable.")
   }
-  const importedFile = importedBundleFile(dataDir)
   if (existsSync(importedFile)) {
     try {
       const imported = parseTrustBundle(readFileSync(importedFile, 'utf8'))
