@@ -13,6 +13,7 @@ import type { ScanRef } from '../../../src/shared/contract/scans'
 import {
   BILL_SECRETS,
   billImage,
+  billPdf,
   makeTestPki,
   signedTwoDDoc,
   testBundle,
@@ -35,7 +36,7 @@ import {
  */
 
 const YEAR = '2026-2027'
-const SHIPPED = JSON.parse(readFileSync(resolve(__dirname, '../../../resources/2ddoc/trust-bundle.json'), 'utf8')) as { sequence: number }
+const SHIPPED = JSON.parse(readFileSync(resolve(__dirname, '../../../resources/2ddoc/trust-bundle.json'), 'utf8')) as { sequence: number; nextUpdate: string }
 let core: TestCore
 let clock: ReturnType<typeof fakeClock>
 let session: ReturnType<TestCore['openSession']>
@@ -128,6 +129,13 @@ describe('the trust bundle on this workstation', () => {
     await asRole('accueil')
     const status = await call<TrustStatus>('twoddoc', 'trust', {})
     expect(status).toMatchObject({ sequence: SHIPPED.sequence, source: 'shipped', outdated: true, test: false, importedAt: null })
+    // The test PKI is not in the shipped list: orange, never red, and the list's date is said.
+    const view = await read(await scanOf(await signedTwoDDoc(bill({ emittedOn: '2026-11-09' }), signer), 'facture-0.png'))
+    expect(view).toMatchObject({ signature: 'unknown_issuer', color: 'orange', trust: { outdated: true } })
+    expect(view.reasons).toEqual([
+      'Émetteur absent de la liste de confiance : liste de confiance à mettre à jour',
+      `La liste de confiance devait être mise à jour le ${SHIPPED.nextUpdate.split('-').reverse().join('/')}`,
+    ])
   })
 
   it('refuses an import by an agent who is not a responsable, then hostile and older bundles, at the field', async () => {
@@ -261,6 +269,22 @@ describe('reading a bill at the counter and recording the piece', () => {
     const blank = await storeScan(core.dir, await billImage(''), 'courrier.png')
     const view = await read(blank)
     expect(view).toMatchObject({ found: false, readId: null, color: null, suggestion: null })
+    // A PNG cut short: stored (its type is read from its first bytes), unreadable by the worker.
+    const whole = await billImage('')
+    const cut = await storeScan(core.dir, whole.subarray(0, 4000), 'coupe.png')
+    const unreadable = await core.call(session, 'twoddoc', 'read', { sha256: cut.sha256, familyId })
+    expect(unreadable).toMatchObject({ ok: false, error: { code: 'RULE_REJECTED', details: { rule: 'SCAN_UNREADABLE' } } })
+    if (!unreadable.ok) expect(unreadable.error.message).toMatch(/^[^\n]{10,}$/)
+  })
+
+  it('reads a PDF bill the same way (rasterised in the worker)', async () => {
+    await asRole('accueil')
+    const text = await signedTwoDDoc(bill({ emittedOn: '2026-11-14' }), signer)
+    texts.push(text)
+    const scan = await storeScan(core.dir, await billPdf(text), 'facture.pdf')
+    expect(scan.mime).toBe('application/pdf')
+    const view = await read(scan)
+    expect(view).toMatchObject({ signature: 'valid', color: 'green', emittedOn: '2026-11-14', suggestion: { typeId: 'facture_energie' } })
   })
 
   it('leaves nothing of the barcode in the database file, the journal, the outbox or the logs', () => {
