@@ -31,6 +31,9 @@ export class TwoDDocWorkerError extends Error {
 
 export const READ_TIMEOUT_MS = 30_000
 
+/** A file that would make the reader's heap grow without end stops the worker, not the core host. */
+const LIMITS = { maxOldGenerationSizeMb: 1024 }
+
 const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url)
 
 /**
@@ -93,9 +96,9 @@ export function createTwoDDocService(opts: { workerFile?: string; timeoutMs?: nu
         // small script registers tsx's require hook, then loads the worker module.
         new Worker(
           `require(${JSON.stringify(createRequire(here).resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(workerFile)})`,
-          { eval: true, stdout: true, stderr: true },
+          { eval: true, stdout: true, stderr: true, resourceLimits: LIMITS },
         )
-      : new Worker(workerFile, { stdout: true, stderr: true })
+      : new Worker(workerFile, { stdout: true, stderr: true, resourceLimits: LIMITS })
     // Nothing a library might print (pdf.js warnings) reaches the logs: the streams are drained.
     w.stdout.resume()
     w.stderr.resume()
