@@ -97,6 +97,8 @@ describe('reader (in this thread)', () => {
     expect(both).toMatchObject({ found: true, codes: 2, documentType: '01', proofOfAddress: true })
     const alone = readTwoDDocTexts([payslip], bundle)
     expect(alone).toMatchObject({ found: true, codes: 1, documentType: '06', proofOfAddress: false, holder: null, addressLine: null, postcode: null })
+    // The same code printed twice is one code.
+    expect(readTwoDDocTexts([text, text], bundle)).toMatchObject({ found: true, codes: 1 })
     // A "DC…" code that is no 2D-Doc is not counted.
     expect(readTwoDDocTexts(['DC99 NOT A 2D-DOC'], bundle)).toEqual({ found: false, codes: 0 })
   })

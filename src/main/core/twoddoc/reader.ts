@@ -72,7 +72,8 @@ function outcomeOf(parsed: ParsedTwoDDoc, codes: number, bundle: TrustBundle): F
 /** The outcome of a file's 2D-Doc texts: the first proof of address, else the first code that parses. */
 export function readTwoDDocTexts(texts: string[], bundle: TrustBundle): TwoDDocOutcome {
   const parsed: ParsedTwoDDoc[] = []
-  for (const text of texts) {
+  // The same code printed twice (on each page of a PDF) is one code.
+  for (const text of new Set(texts)) {
     try {
       parsed.push(parseTwoDDoc(text))
     } catch (e) {
