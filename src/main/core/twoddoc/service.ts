@@ -48,6 +48,12 @@ export function defaultWorkerFile(): string {
   return candidates.find((f) => existsSync(f)) ?? (candidates[0] as string)
 }
 
+/** From source: tsx reads the repository's tsconfig.json (the @shared alias) whatever the current folder. */
+function sourceEnv(): NodeJS.ProcessEnv {
+  const tsconfig = join(dirname(here), '..', '..', '..', '..', 'tsconfig.json')
+  return existsSync(tsconfig) ? { ...process.env, TSX_TSCONFIG_PATH: tsconfig } : { ...process.env }
+}
+
 interface Pending {
   resolve: (o: TwoDDocOutcome) => void
   reject: (e: Error) => void
@@ -96,7 +102,7 @@ export function createTwoDDocService(opts: { workerFile?: string; timeoutMs?: nu
         // small script registers tsx's require hook, then loads the worker module.
         new Worker(
           `require(${JSON.stringify(createRequire(here).resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(workerFile)})`,
-          { eval: true, stdout: true, stderr: true, resourceLimits: LIMITS },
+          { eval: true, stdout: true, stderr: true, resourceLimits: LIMITS, env: sourceEnv() },
         )
       : new Worker(workerFile, { stdout: true, stderr: true, resourceLimits: LIMITS })
     // Nothing a library might print (pdf.js warnings) reaches the logs: the streams are drained.
