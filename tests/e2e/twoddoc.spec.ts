@@ -31,12 +31,15 @@ const TODAY = E2E_INSTANT.slice(0, 10)
 let pki: TestSigner
 let folder: string
 let bundleFile: string
+let olderBundleFile: string
 
 test.beforeAll(async () => {
   pki = await makeTestPki({ authorityId: 'FE2E', certificateId: 'E2E1' })
   folder = mkdtempSync(join(tmpdir(), 'guichet-e2e-2ddoc-'))
   bundleFile = join(folder, 'liste-de-confiance.json')
   writeFileSync(bundleFile, JSON.stringify(testBundle([pki], { sequence: SEQUENCE, nextUpdate: '2027-06-30' })))
+  olderBundleFile = join(folder, 'ancienne-liste.json')
+  writeFileSync(olderBundleFile, JSON.stringify(testBundle([pki], { sequence: 5, nextUpdate: '2027-06-30' })))
 })
 test.afterAll(() => {
   if (folder) rmSync(folder, { recursive: true, force: true })
@@ -88,6 +91,14 @@ async function importTrust(page: Page, shell: WebShell): Promise<void> {
     await tabTo(page, section.getByRole('button', { name: 'Importer la liste' }))
     await page.keyboard.press('Enter')
     await expect(section.getByTestId('trust-done')).toContainText(`Liste de confiance importée : numéro ${SEQUENCE}, prochaine mise à jour le 30/06/2027.`)
+    // An older list is refused at the field, in French; the list in force stays.
+    await tabTo(page, file, { back: true })
+    await file.setInputFiles(olderBundleFile)
+    await tabTo(page, section.getByRole('button', { name: 'Importer la liste' }))
+    await page.keyboard.press('Enter')
+    await expect(section.getByTestId('trust-error')).toContainText(`Cette liste de confiance (n° 5) est plus ancienne que celle en vigueur (n° ${SEQUENCE}).`)
+    await expect(file).toBeFocused()
+    await expect(file).toHaveAttribute('aria-invalid', 'true')
   }
   await expect(section.getByTestId('trust-sequence')).toHaveText(String(SEQUENCE))
   await expect(section.getByTestId('trust-next-update')).toHaveText('30/06/2027')
@@ -302,5 +313,17 @@ test.describe('2D-Doc at the counter', () => {
     await expect(latest).toContainText('02/11/2026')
     await expect(latest).toContainText('Validée')
     await expect(panel.locator('[data-key="domicile:famille"]')).toHaveAttribute('data-state', 'valid')
+  })
+
+  test('a scan without a 2D-Doc: the agent is told to check the piece by eye, nothing is filled', async ({ page, shell }) => {
+    await importTrust(page, shell)
+    await openFamily(page, shell)
+    const { form } = panelOf(page)
+    const verdict = await attachAndRead(page, form, await billImage(''), 'facture-sans-code.png')
+    await expect(verdict).toHaveAttribute('data-color', 'none')
+    await expect(verdict).toHaveText('Aucun 2D-Doc trouvé sur ce document : vérifiez la pièce à l’œil.')
+    await expect(form.getByLabel('Pièce demandée')).toHaveValue('')
+    await expect(form.getByLabel('Date du document')).toHaveValue('')
+    await expect(form.getByTestId('twoddoc-compare')).toHaveCount(0)
   })
 })
