@@ -338,7 +338,8 @@ let zxingReady: Promise<unknown> | null = null
  */
 export async function decodeDataMatrices(image: Uint8Array): Promise<string[]> {
   zxingReady ??= (() => {
-    const require = createRequire(import.meta.url)
+    // __filename, not import.meta.url: Playwright loads this file as CommonJS (the e2e uses it).
+    const require = createRequire(__filename)
     const wasm = readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm'))
     return prepareZXingModule({
       overrides: { wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer },
