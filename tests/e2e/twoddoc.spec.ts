@@ -268,6 +268,24 @@ test.describe('2D-Doc at the counter', () => {
     await expect(latest).toContainText('scan : facture-energie.png')
     // The form is empty again, without the reading.
     await expect(form.getByTestId('twoddoc')).toHaveCount(0)
+
+    // A recorded piece's stored scan is read again: « Vérifier par 2D-Doc » starts the form from that
+    // piece with its scan attached and puts the focus on « Lire le 2D-Doc ».
+    const list = panel.locator('details.documents__recorded')
+    if (!(await list.evaluate((d) => (d as unknown as { open: boolean }).open))) {
+      await tabTo(page, list.locator('summary'), { back: true })
+      await page.keyboard.press('Enter')
+    }
+    const again = latest.getByRole('button', { name: /^Vérifier par 2D-Doc le scan facture-energie\.png/ })
+    await tabTo(page, again)
+    await page.keyboard.press('Enter')
+    await expect(form.getByTestId('scan-attached')).toContainText('facture-energie.png')
+    await expect(form.getByLabel('Pièce demandée')).toHaveValue('domicile')
+    await expect(form.getByLabel('Date du document')).toHaveValue(emittedOn)
+    await expect(form.getByRole('button', { name: 'Lire le 2D-Doc' })).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(form.getByTestId('twoddoc-verdict')).toHaveAttribute('data-color', 'green', { timeout: 20_000 })
+    await expect(form.getByTestId('twoddoc-date')).toHaveText('27/10/2026')
   })
 
   test('a bill whose postcode differs: orange, the difference shown, validated only once « J’ai comparé avec le papier » is ticked', async ({ page, shell }) => {

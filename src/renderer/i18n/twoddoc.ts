@@ -7,6 +7,8 @@ export const twoddocFr = {
   readHint: 'Lit le code 2D-Doc du scan joint, vérifie sa signature et remplit la pièce (type, date, à qui).',
   reading: 'Lecture du 2D-Doc…',
   readAgain: 'Relire le 2D-Doc',
+  checkRecorded: 'Vérifier par 2D-Doc',
+  checkRecordedLabel: 'Vérifier par 2D-Doc le scan {name} : le formulaire est rempli avec cette pièce, puis « Lire le 2D-Doc »',
   titles: { green: '2D-Doc vérifié', orange: '2D-Doc à vérifier', red: '2D-Doc refusé' },
   notFound: 'Aucun 2D-Doc trouvé sur ce document : vérifiez la pièce à l’œil.',
   unreadable: 'Lecture du 2D-Doc impossible : {reason}',

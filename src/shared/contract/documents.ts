@@ -33,6 +33,8 @@ export const RecordedDocumentSchema = z.object({
   refusalReason: z.string().nullable(),
   storage: z.enum(['scan', 'vu']),
   scanName: z.string().nullable(),
+  /** The stored scan (on this workstation, by hash), so that it can be read again (« Vérifier par 2D-Doc »); null: seen at the counter. */
+  scan: z.object({ sha256: z.string(), mime: z.enum(['application/pdf', 'image/jpeg', 'image/png']), size: z.number().int(), name: z.string() }).nullable(),
   /** Issue 13: « vérifié par 2D-Doc » and its signature verdict (null: checked by eye). */
   twoddocVerdict: z.enum(['valid', 'invalid', 'unknown_issuer']).nullable(),
   schoolYear: z.string(),

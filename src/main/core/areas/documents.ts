@@ -1,3 +1,4 @@
+import { scanMimes, type ScanMime } from '@shared/contract/scans'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { v7 as uuidv7 } from 'uuid'
@@ -25,6 +26,8 @@ import { runShared } from '../run-shared'
 import { scansDir } from '../services/scans'
 import { SCAN_STORED_EXT } from '@shared/contract/scans'
 import { dataDirOf } from './scans'
+
+const isScanMime = (m: string | null): m is ScanMime => m !== null && (scanMimes as readonly string[]).includes(m)
 
 /**
  * Supporting documents and the Dossier tous services at the counter (issue 8, items 7–9).
@@ -74,6 +77,10 @@ export async function dossierView(ctx: HandlerContext, familyId: string, schoolY
     refusalReason: d.refusal_reason,
     storage: d.storage,
     scanName: d.scan_name,
+    scan:
+      d.storage === 'scan' && d.scan_sha256 && isScanMime(d.scan_mime) && d.scan_size
+        ? { sha256: d.scan_sha256, mime: d.scan_mime, size: d.scan_size, name: d.scan_name ?? d.scan_sha256 }
+        : null,
     twoddocVerdict: d.twoddoc_verdict ?? null,
     schoolYear: d.school_year,
     checkedAt: d.checked_at,
