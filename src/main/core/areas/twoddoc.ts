@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { v7 as uuidv7 } from 'uuid'
 import type { TrustStatus, TwoDDocReadView, twoddocEndpoints } from '@shared/contract/twoddoc'
 import { DomainError } from '@shared/contract'
 import { parisDay } from '@shared/domain/dates'
@@ -110,7 +110,7 @@ export const twoddocHandlers: Handlers = {
     )
     const typeProblem = suggested?.problem ?? null
     const verdict = verdictView(outcome, trust, typeProblem, mismatches)
-    const readId = randomUUID()
+    const readId = uuidv7()
     t.readings.remember(readId, {
       sha256: input.sha256,
       familyId: input.familyId,
