@@ -256,6 +256,12 @@ export type VerdictOutcome =
       proofOfAddress: boolean
       /** French names of the fields the issuer truncated. */
       truncatedLabels: readonly string[]
+      /** French: what of the message zone could not be read (identifiers at most, never content). */
+      formatProblems: readonly string[]
+      holder: string | null
+      addressLine: string | null
+      postcode: string | null
+      city: string | null
     }
 
 export interface VerdictView {
@@ -274,8 +280,9 @@ export const REASON_NOT_FOUND = "Aucun 2D-Doc sur ce document : vérifiez la pi�
 /**
  * Green, orange or red, with its reasons (the most serious first):
  * red: the signature is invalid, or the document is not a proof of address;
- * orange: the issuer is not in the trust list, the trust list is past its update date, a field
- * was truncated, the barcode differs from the family file, the town does not accept the kind;
+ * orange: the issuer is not in the trust list, the trust list is past its update date, the
+ * message was read only in part or names no holder and no address, a field was truncated, the
+ * barcode differs from the family file, the town does not accept the kind;
  * green: a valid signature and nothing else to say.
  */
 export function verdictView(
@@ -293,6 +300,14 @@ export function verdictView(
   }
   if (outcome.signature === 'unknown_issuer') orange.push(REASON_UNKNOWN_ISSUER)
   if (trust.outdated) orange.push(`La liste de confiance devait être mise à jour le ${frenchDay(trust.nextUpdate)}`)
+  // A message zone read only in part, or a proof of address that names nobody and nowhere: the
+  // comparison with the file has nothing to go on, so the screen must not look settled.
+  if (outcome.formatProblems.length > 0) {
+    orange.push(`Données du code lues en partie (${outcome.formatProblems.join(' ')}) : comparez avec le papier`)
+  }
+  if (outcome.proofOfAddress && !outcome.holder && !outcome.addressLine && !outcome.postcode && !outcome.city) {
+    orange.push('Le code ne porte ni titulaire ni adresse : comparez avec le papier')
+  }
   if (outcome.truncatedLabels.length > 0) {
     orange.push(`Champ tronqué par l'émetteur : ${outcome.truncatedLabels.join(', ')} (comparez avec le papier)`)
   }

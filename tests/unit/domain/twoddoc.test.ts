@@ -133,7 +133,20 @@ describe('comparing the barcode with the family file', () => {
 describe('the verdict the agent sees', () => {
   const fresh = { outdated: false, nextUpdate: '2027-02-25' }
   const stale = { outdated: true, nextUpdate: '2026-02-25' }
-  const ok: VerdictOutcome = { found: true, signature: 'valid', documentType: '01', perimeter: '01', proofOfAddress: true, truncatedLabels: [] }
+  const ok: VerdictOutcome = {
+    found: true,
+    signature: 'valid',
+    documentType: '01',
+    perimeter: '01',
+    proofOfAddress: true,
+    truncatedLabels: [],
+    formatProblems: [],
+    holder: 'M LEMERCIER PIERRE-ALEXANDRE',
+    addressLine: '37 RUE ALEXANDRE-DUMAS',
+    postcode: '78420',
+    city: 'CARRIERES-SUR-SEINE',
+  }
+  const nobody = { holder: null, addressLine: null, postcode: null, city: null }
   const postcode: TwoDDocMismatch = { field: 'postcode', label: 'Code postal', onDocument: '78000', inFile: '78420' }
   const street: TwoDDocMismatch = { field: 'street', label: 'Adresse', onDocument: '14 RUE DES ECOLES', inFile: '12 rue des Écoles' }
   const taxNotAccepted = "Avis de taxe d'habitation : la commune ne l'accepte pas comme justificatif de domicile"
@@ -188,6 +201,25 @@ describe('the verdict the agent sees', () => {
         REASON_VALID,
       ],
     ],
+    [
+      'a message read only in part: orange, never a settled green',
+      { ...ok, formatProblems: ["Identifiant de donnée inconnu (9Z) : la suite du message n'est pas lue."] },
+      fresh,
+      null,
+      [],
+      'orange',
+      ["Données du code lues en partie (Identifiant de donnée inconnu (9Z) : la suite du message n'est pas lue.) : comparez avec le papier", REASON_VALID],
+    ],
+    [
+      'a proof of address that names nobody and nowhere: orange',
+      { ...ok, ...nobody },
+      fresh,
+      null,
+      [],
+      'orange',
+      ['Le code ne porte ni titulaire ni adresse : comparez avec le papier', REASON_VALID],
+    ],
+    ['an avis d’impôt names nobody here (not read): only its own red', { ...ok, ...nobody, documentType: '04', proofOfAddress: false }, fresh, null, [], 'red', ["Avis d'impôt sur les revenus : ce document n'est pas un justificatif de domicile.", REASON_VALID]],
     ['a kind the town refuses', { ...ok, documentType: '02' }, fresh, taxNotAccepted, [], 'orange', [taxNotAccepted, REASON_VALID]],
     ['no 2D-Doc at all', { found: false }, fresh, null, [], null, ["Aucun 2D-Doc sur ce document : vérifiez la pièce à l'œil, comme d'habitude."]],
   ]
