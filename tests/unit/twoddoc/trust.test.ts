@@ -58,6 +58,10 @@ describe('trust bundle schema', () => {
     expect(() => bundleOf({ ...good, sequence: -1 })).toThrow(/mal formée/)
     expect(() => bundleOf({ ...good, extra: 1 })).toThrow(TrustBundleError)
     expect(() => bundleOf({ ...good, nextUpdate: '31/12/2099' })).toThrow(TrustBundleError)
+    // A 31 February is not a day: it would otherwise compare as text and never be "past".
+    expect(() => bundleOf({ ...good, nextUpdate: '2026-02-31' })).toThrow(/nextUpdate/)
+    expect(() => bundleOf({ ...good, nextUpdate: '2026-13-01' })).toThrow(/nextUpdate/)
+    expect(() => bundleOf({ ...good, nextUpdate: '2026-02-2\u0000' })).toThrow(/nextUpdate/)
     expect(() => bundleOf({ ...good, authorities: [{ id: 'fr00', certificatePem: null }] })).toThrow(TrustBundleError)
     expect(() => bundleOf({ ...good, test: false })).toThrow(/liste de test/)
     expect(() =>

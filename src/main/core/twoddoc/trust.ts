@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, 
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import type { TrustStatus } from '@shared/contract/twoddoc'
+import { CalendarDay } from '@shared/validation/text'
 import type { ParsedTwoDDoc } from './format'
 
 /**
@@ -18,7 +19,8 @@ const Id4 = z.string().regex(/^[A-Z0-9]{4}$/)
 export const TrustBundleSchema = z
   .strictObject({
     sequence: z.number().int().nonnegative(),
-    nextUpdate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    /** A real calendar day (a 31 February is refused, not compared as text). */
+    nextUpdate: CalendarDay,
     /** A test bundle (the specification's test certificate): never shipped, refused at import. */
     test: z.boolean().optional(),
     source: z.string().max(500).optional(),
