@@ -33,8 +33,7 @@ export const twoddocFr = {
   acceptRequired: 'Cochez « J’ai comparé avec le papier » pour valider une pièce dont le code diffère du dossier, ou refusez la pièce.',
   invalidValidated: 'Signature du 2D-Doc invalide : la pièce ne peut pas être validée. Enregistrez-la comme refusée.',
   reminder: 'Comparez les données du code avec le papier (nom, adresse, date) : le code prouve ce qu’il contient, pas ce qui est imprimé à côté.',
-  truncated: 'Champs tronqués par l’émetteur : {list}.',
-  trustOutdated: 'Liste de confiance à mettre à jour (prévue le {day}) : un responsable l’importe depuis l’écran « Poste ».',
+  trustOutdated: 'Liste de confiance à mettre à jour : un responsable l’importe depuis l’écran « Poste ».',
   verified: 'vérifié par 2D-Doc ({verdict})',
   verdicts: {
     valid: 'signature valide',

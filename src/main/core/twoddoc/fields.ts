@@ -74,31 +74,8 @@ export function fieldLabel(id: string): string {
   return LABELS[id] ?? `Donnée ${id}`
 }
 
-/** Perimeter 01's proofs of address: justificatif de domicile, facture, avis de taxe d'habitation. */
-export const PROOF_OF_ADDRESS_TYPES = ['00', '01', '02'] as const
-
-export function isProofOfAddress(perimeter: string, documentType: string): boolean {
-  return perimeter === '01' && (PROOF_OF_ADDRESS_TYPES as readonly string[]).includes(documentType)
-}
-
-/** French names of perimeter 01's document types (specification section 6.1), the common ones. */
-const TYPE_LABELS: Record<string, string> = {
-  '00': 'Justificatif de domicile',
-  '01': 'Facture',
-  '02': "Avis de taxe d'habitation",
-  '03': "Relevé d'identité bancaire",
-  '04': "Avis d'impôt sur le revenu",
-  '05': "Relevé d'identité SEPAmail",
-  '06': 'Bulletin de salaire',
-  '07': "Titre d'identité",
-  '08': 'MRZ',
-  '10': 'Contrat de travail',
-  '11': 'Relevé de compte',
-}
-
-export function documentTypeLabel(perimeter: string, documentType: string): string {
-  return (perimeter === '01' ? TYPE_LABELS[documentType] : undefined) ?? `Document de type ${documentType}`
-}
+/** Which types prove an address, and their French names: one list, in the shared domain (the counter's verdict uses it too). */
+export { isProofOfAddress } from '@shared/domain/twoddoc'
 
 const TITLES = new Set(['M', 'MR', 'MME', 'MLLE', 'MLE', 'MM', 'MMES', 'MONSIEUR', 'MADAME', 'MADEMOISELLE', 'DR', 'ME', 'MAITRE', 'SOC', 'STE'])
 
